@@ -1,0 +1,130 @@
+"""Validated records of ``data_catalog/`` (pydantic models).
+
+Each model mirrors one kind of catalog entry.  Validation is strict: unknown keys are
+errors, every number needs a source, and every legend class maps to a known ecosystem.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Ecosystem(_Strict):
+    id: str
+    name: str
+    name_zh: str
+
+
+class LegendClass(_Strict):
+    code: int = Field(ge=0, le=65535)
+    name: str
+    name_zh: str
+    ecosystem: str
+    color: str
+    note: str | None = None
+
+    @field_validator("color")
+    @classmethod
+    def _hex_color(cls, v: str) -> str:
+        if not _COLOR.match(v):
+            raise ValueError(f"expected a colour like '#1a2b3c', got {v!r}")
+        return v.lower()
+
+
+class Legend(_Strict):
+    """A land-cover product's codes mapped to the common ecosystem classes."""
+
+    id: str
+    name: str
+    product_resolution_m: float = Field(gt=0)
+    source: str = Field(min_length=10)
+    nodata: list[int] = Field(default_factory=list)
+    classes: list[LegendClass] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> "Legend":
+        codes = [c.code for c in self.classes]
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            raise ValueError(f"duplicate class codes {dup}")
+        clash = sorted(set(codes) & set(self.nodata))
+        if clash:
+            raise ValueError(f"codes {clash} are both classes and nodata")
+        return self
+
+    @property
+    def codes(self) -> list[int]:
+        return [c.code for c in self.classes]
+
+    def by_code(self) -> dict[int, LegendClass]:
+        return {c.code: c for c in self.classes}
+
+
+class Dataset(_Strict):
+    id: str
+    title: str
+    kind: Literal["raster", "vector", "table"]
+    path: str | None = None
+    package: str | None = None
+    resource: str | None = None
+    crs: str
+    file_crs_expected: str | None = None
+    crs_note: str | None = None
+    resolution: str
+    legend: str | None = None
+    year: int | None = None
+    licence: str = Field(min_length=3)
+    citation: str = Field(min_length=10)
+    provenance: str | None = None
+    synthetic: bool
+
+    @model_validator(mode="after")
+    def _located(self) -> "Dataset":
+        if (self.path is None) == (self.package is None):
+            raise ValueError("give exactly one of 'path' (in data_catalog/) or 'package' + 'resource'")
+        if self.package is not None and not self.resource:
+            raise ValueError("'package' needs 'resource'")
+        return self
+
+
+class Document(_Strict):
+    file: str
+    title: str
+    issued: str | None = None
+
+    @field_validator("issued", mode="before")
+    @classmethod
+    def _date_to_str(cls, v):
+        return None if v is None else str(v)
+
+
+class _PolicyNumber(_Strict):
+    id: str
+    region: str
+    adcode: str = Field(pattern=r"^\d{6}$")
+    indicator: str
+    value: float
+    unit: str = Field(min_length=1)
+    year: int = Field(ge=2000, le=2100)
+    document: str
+    article: str = Field(min_length=2)
+    quote: str = Field(min_length=4)
+    note: str | None = None
+
+
+class Target(_PolicyNumber):
+    comparison: Literal[">=", "<=", "~", "=="]
+    status: Literal["target", "reported_achieved"]
+
+
+class Baseline(_PolicyNumber):
+    pass

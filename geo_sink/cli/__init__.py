@@ -1,0 +1,50 @@
+"""The ``geo-sink`` command line: a thin layer over the Python API.
+
+One module per command; options shared by several commands live in :mod:`geo_sink.cli.options`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from geo_sink import __version__
+from geo_sink.cli.areas import areas
+from geo_sink.cli.demo import demo
+from geo_sink.cli.regions import regions
+from geo_sink.errors import GeoSinkError
+
+#: Exit status for errors geo-sink raised on purpose (bad input, missing file, unknown region).
+EXIT_INPUT = 3
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GeoSinkError as e:
+            click.echo(f"geo-sink: error: {e}", err=True)
+            sys.exit(EXIT_INPUT)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="geo-sink")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def cli(verbose: int, quiet: bool) -> None:
+    """geo-sink: county carbon sinks, mine reclamation and PV siting against China's
+    carbon-peak targets."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)
+
+
+cli.add_command(areas)
+cli.add_command(demo)
+cli.add_command(regions)
+
+
+def main() -> None:  # console-script entry point
+    cli(prog_name="geo-sink")

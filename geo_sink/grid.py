@@ -1,0 +1,102 @@
+"""The geometry of a raster grid: size, transform, CRS and the true area of its cells."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+from affine import Affine
+
+from geo_sink.errors import CRSError, InputDataError
+from geo_sink.geodesy import ellipsoid_of, quadrangle_area
+
+#: Projection methods that preserve area (pyproj ``coordinate_operation.method_name``).
+EQUAL_AREA_METHODS = {
+    "lambert azimuthal equal area", "lambert azimuthal equal area (spherical)",
+    "albers equal area", "lambert cylindrical equal area",
+    "lambert cylindrical equal area (spherical)", "equal earth", "mollweide", "sinusoidal",
+    "interrupted goode homolosine", "eckert iv", "eckert vi", "bonne",
+    "behrmann", "equal area cylindrical",
+}
+
+
+class NotEqualAreaWarning(UserWarning):
+    """Areas are measured on a projected CRS that does not preserve area."""
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster grid.
+
+    Attributes
+    ----------
+    width, height : int
+        Columns and rows.
+    transform : affine.Affine
+        Pixel (col, row) -> CRS (x, y); no rotation.
+    crs : pyproj.CRS
+        The grid's CRS (never None).
+    """
+
+    width: int
+    height: int
+    transform: Affine
+    crs: pyproj.CRS
+
+    def __post_init__(self):
+        t = self.transform
+        if t.b != 0 or t.d != 0:
+            raise InputDataError(f"rotated grids are not supported (transform {tuple(t)[:6]})")
+        if t.a == 0 or t.e == 0:
+            raise InputDataError(f"degenerate transform {tuple(t)[:6]}")
+        if self.crs is None:
+            raise CRSError("grid has no CRS")
+
+    @property
+    def is_geographic(self) -> bool:
+        return self.crs.is_geographic
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        t = self.transform
+        xs = (t.c, t.c + t.a * self.width)
+        ys = (t.f, t.f + t.e * self.height)
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def is_equal_area(self) -> bool:
+        if self.crs.is_geographic:
+            return False
+        op = self.crs.coordinate_operation
+        name = (op.method_name if op is not None else "").lower()
+        return name in EQUAL_AREA_METHODS
+
+    def row_cell_area_m2(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """True area (m^2) of one cell in each row.
+
+        Geographic grids: ellipsoidal quadrangle area per row on the CRS's ellipsoid.
+        Equal-area projections: the constant ``|a * e|``.  Other projections: ``|a * e|`` with a
+        :class:`NotEqualAreaWarning`, since the projection distorts areas.
+        """
+        rows = np.arange(self.height) if rows is None else np.asarray(rows)
+        t = self.transform
+        if self.crs.is_geographic:
+            a, f = ellipsoid_of(self.crs)
+            lat_top = t.f + t.e * rows
+            return quadrangle_area(lat_top, lat_top + t.e, t.a, a=a, f=f)
+        unit = self.crs.axis_info[0].unit_conversion_factor if self.crs.axis_info else 1.0
+        if not self.is_equal_area():
+            warnings.warn(
+                f"grid CRS {self.crs.name!r} is not an equal-area projection: cell areas are "
+                "nominal and distorted; reproject the raster to an equal-area CRS (e.g. "
+                "Albers for China, ESRI:102025 / a custom +proj=aea) or a geographic CRS",
+                NotEqualAreaWarning, stacklevel=2)
+        return np.full(rows.shape, abs(t.a * t.e) * unit * unit, dtype=float)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        h.update(f"{self.width}x{self.height}|{tuple(self.transform)[:6]!r}|".encode())
+        h.update(self.crs.to_wkt().encode())
+        return h.hexdigest()

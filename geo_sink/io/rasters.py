@@ -1,0 +1,170 @@
+"""Reading rasters: CRS and nodata resolved explicitly, blocks streamed with read-ahead."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pyproj
+import rasterio
+from rasterio.windows import Window
+
+from geo_sink.errors import CRSError, InputDataError, MissingInputError
+from geo_sink.grid import Grid
+
+
+class CRSOverrideWarning(UserWarning):
+    """The CRS written in a file was replaced by the one geo-sink knows is right."""
+
+
+def is_modis_cmg_crs(crs: pyproj.CRS) -> bool:
+    """True for the CRS GDAL gives MODIS CMG GeoTIFFs: geographic, 'Unknown based on Clarke 1866'.
+
+    The MODIS Climate Modeling Grid is a plain geographic lat/lon grid; HDF-EOS files leave the
+    GCTP spheroid unset and GDAL fills in Clarke 1866, so the datum is an artefact.
+    """
+    if not crs.is_geographic or crs.ellipsoid is None:
+        return False
+    datum = crs.datum.name if crs.datum is not None else ""
+    return crs.ellipsoid.name.lower().startswith("clarke 1866") and datum.lower().startswith("unknown")
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What geo-sink needs to know about a raster file before reading it."""
+
+    path: Path
+    grid: Grid
+    nodata: float | int | None
+    dtype: str
+    block_shape: tuple[int, int]
+    crs_note: str | None = None
+
+
+def resolve_crs(file_crs, path, crs: str | None = None) -> tuple[pyproj.CRS, str | None]:
+    """The CRS to use for a raster: ``crs`` if given, else the file's; MODIS CMG -> WGS 84.
+
+    Raises
+    ------
+    CRSError
+        The file has no CRS and none was given.
+    """
+    if crs is not None:
+        return pyproj.CRS.from_user_input(crs), None  # explicit: nothing to warn about
+    if file_crs is None:
+        raise CRSError(f"{path}: the raster has no CRS; give one explicitly (--crs / crs=)")
+    pcrs = pyproj.CRS.from_user_input(file_crs.to_wkt() if hasattr(file_crs, "to_wkt") else file_crs)
+    if is_modis_cmg_crs(pcrs):
+        note = (f"{path}: CRS 'Unknown based on Clarke 1866 ellipsoid' is the MODIS CMG "
+                "artefact; read as WGS 84 (EPSG:4326), longitude first")
+        return pyproj.CRS.from_epsg(4326), note
+    return pcrs, None
+
+
+def raster_info(path, crs: str | None = None, band: int = 1) -> RasterInfo:
+    """Open a raster's header.
+
+    Parameters
+    ----------
+    path : path-like
+        Any GDAL-readable raster (GeoTIFF/COG, VRT, ...).
+    crs : str, optional
+        CRS to use instead of the file's (needed when the file has none).
+    band : int
+        Band to be read.
+    """
+    path = Path(path)
+    if not path.exists() and "://" not in str(path) and not str(path).startswith("/vsi"):
+        raise MissingInputError(f"{path}: raster file does not exist")
+    try:
+        with rasterio.open(path) as src:
+            if band < 1 or band > src.count:
+                raise InputDataError(f"{path}: band {band} requested, the file has {src.count}")
+            pcrs, note = resolve_crs(src.crs, path, crs)
+            grid = Grid(src.width, src.height, src.transform, pcrs)
+            block = src.block_shapes[band - 1]
+            return RasterInfo(path, grid, src.nodatavals[band - 1], src.dtypes[band - 1],
+                              (int(block[0]), int(block[1])), note)
+    except rasterio.errors.RasterioIOError as e:
+        raise InputDataError(f"{path}: not a readable raster: {e}") from None
+
+
+def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
+                    band: int = 1, prefetch: bool = True) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(row0, array)`` blocks of full window width, reading the next while you compute.
+
+    Parameters
+    ----------
+    path : path-like
+    rows, cols : (start, stop)
+        The window of the grid to stream.
+    block_rows : int
+        Rows per block (memory is ``block_rows * (cols[1] - cols[0])`` cells).
+    band : int
+    prefetch : bool
+        Read block i+1 in a background thread while block i is processed (GDAL releases the GIL).
+    """
+    r0, r1 = rows
+    c0, c1 = cols
+    starts = list(range(r0, r1, block_rows))
+    with rasterio.open(path) as src:
+        def read(s):
+            h = min(block_rows, r1 - s)
+            return s, src.read(band, window=Window(c0, s, c1 - c0, h))
+
+        if not prefetch or len(starts) < 2:
+            for s in starts:
+                yield read(s)
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fut = pool.submit(read, starts[0])
+            for nxt in starts[1:]:
+                cur = fut.result()
+                fut = pool.submit(read, nxt)
+                yield cur
+            yield fut.result()
+
+
+def default_block_rows(info: RasterInfo, width: int, target_cells: int = 4_000_000) -> int:
+    """Rows per block: about ``target_cells`` cells, a multiple of the file's block height."""
+    bh = max(1, info.block_shape[0])
+    rows = max(1, target_cells // max(1, width))
+    rows = max(bh, (rows // bh) * bh)
+    return int(os.environ.get("GEO_SINK_BLOCK_ROWS", rows))
+
+
+def warn_crs_note(info: RasterInfo) -> None:
+    if info.crs_note:
+        warnings.warn(info.crs_note, CRSOverrideWarning, stacklevel=3)
+
+
+def catalog_raster(cat, dataset_id: str) -> tuple[Path, str]:
+    """Path and CRS of a raster dataset of the catalog, its file CRS checked against the entry.
+
+    Returns
+    -------
+    (path, crs)
+        ``crs`` is the catalog's CRS, to pass as ``crs=`` to readers.
+
+    Raises
+    ------
+    CRSError
+        The file's CRS is neither the catalog's nor the artefact the entry expects.
+    """
+    ds = cat.dataset(dataset_id)
+    path = cat.dataset_path(dataset_id)
+    with rasterio.open(path) as src:
+        file_crs = pyproj.CRS.from_user_input(src.crs.to_wkt()) if src.crs else None
+    want = pyproj.CRS.from_user_input(ds.crs)
+    if file_crs is not None and file_crs.equals(want, ignore_axis_order=True):
+        return path, ds.crs
+    if ds.file_crs_expected == "modis_cmg_clarke1866" and file_crs is not None and is_modis_cmg_crs(file_crs):
+        return path, ds.crs
+    raise CRSError(f"{path}: catalog dataset {dataset_id!r} expects CRS {ds.crs}"
+                   f"{' (file: ' + ds.file_crs_expected + ')' if ds.file_crs_expected else ''}, "
+                   f"the file says {file_crs.name if file_crs else 'nothing'}")

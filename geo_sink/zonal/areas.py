@@ -1,0 +1,231 @@
+"""Per-zone land-cover class areas in km^2 (the tidy table every analysis starts from)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo_sink.catalog.models import Legend
+from geo_sink.errors import CRSError, InputDataError
+from geo_sink.geodesy import geodesic_area
+from geo_sink.grid import Grid
+from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info, warn_crs_note
+from geo_sink.zonal.engine import ClassAreaAccumulator
+from geo_sink.zonal.zones import zone_index
+
+AREA_COLUMNS = ["zone_id", "zone_name", "class_code", "class_name", "ecosystem", "area_km2"]
+SUMMARY_COLUMNS = ["zone_id", "zone_name", "zone_area_km2", "covered_km2", "unknown_km2",
+                   "nodata_km2", "outside_km2", "closure_pct"]
+UNKNOWN = "(not in legend)"
+
+
+class UnknownCodeWarning(UserWarning):
+    """Raster codes that the legend does not define were found (and kept, as 'unknown')."""
+
+
+class PartialOverlapWarning(UserWarning):
+    """Some zones lie partly or wholly outside the raster."""
+
+
+@dataclass
+class ZonalResult:
+    """Class areas and the per-zone account of every km^2.
+
+    Attributes
+    ----------
+    areas : pandas.DataFrame
+        Tidy: ``zone_id, zone_name, class_code, class_name, ecosystem, area_km2`` (rows with
+        area > 0; codes not in the legend appear with class_name '(not in legend)' and
+        ecosystem 'unknown').
+    summary : pandas.DataFrame
+        Per zone: geodesic ``zone_area_km2``; ``covered_km2`` (known classes),
+        ``unknown_km2`` (codes not in the legend), ``nodata_km2``, ``outside_km2`` (part of the
+        zone beyond the raster's extent) and ``closure_pct`` = 100 * (sum of the four - zone
+        area) / zone area.
+    unknown_codes : pandas.DataFrame
+        ``class_code, pixels, area_km2`` of codes missing from the legend.
+    notes : list of str
+        What was assumed (CRS decisions, cache use), for provenance.
+    """
+
+    areas: pd.DataFrame
+    summary: pd.DataFrame
+    unknown_codes: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def zone_geodesic_area_km2(zones: gpd.GeoDataFrame) -> np.ndarray:
+    """Geodesic area (km^2) of each zone on the WGS 84 ellipsoid."""
+    geo = zones.geometry
+    if not zones.crs.is_geographic:
+        geo = gpd.GeoSeries(shapely.segmentize(geo.values, _seg_len(zones.crs)), crs=zones.crs)
+    geo = geo.to_crs(4326)
+    return geodesic_area(geo.values, "EPSG:4326") / 1e6
+
+
+def _seg_len(crs) -> float:
+    unit = pyproj.CRS(crs).axis_info[0].unit_conversion_factor or 1.0
+    return 1000.0 / unit  # 1 km in layer units
+
+
+def _outside_km2(zones_grid: gpd.GeoSeries, grid: Grid) -> np.ndarray:
+    """Geodesic area (km^2) of the part of each zone beyond the grid's extent."""
+    foot = shapely.box(*grid.bounds)
+    outside = shapely.difference(zones_grid.values, foot)
+    if shapely.is_empty(outside).all():
+        return np.zeros(len(zones_grid))
+    if not grid.crs.is_geographic:
+        outside = shapely.segmentize(outside, _seg_len(grid.crs))
+    out = gpd.GeoSeries(outside, crs=grid.crs).to_crs(4326)
+    return geodesic_area(out.values, "EPSG:4326") / 1e6
+
+
+def zones_on_grid(zones: gpd.GeoDataFrame, grid: Grid) -> gpd.GeoSeries:
+    """Zone geometries reprojected explicitly to the grid's CRS (densified first)."""
+    if zones.crs is None:
+        raise CRSError("the zones have no CRS")
+    zcrs = pyproj.CRS(zones.crs)
+    if zcrs.equals(grid.crs, ignore_axis_order=True):
+        return zones.geometry
+    geo = zones.geometry
+    seg = 0.01 if zcrs.is_geographic else _seg_len(zcrs)
+    geo = gpd.GeoSeries(shapely.segmentize(geo.values, seg), crs=zones.crs, index=zones.index)
+    out = geo.to_crs(grid.crs)
+    bad = ~shapely.is_valid(out.values)
+    if bad.any():
+        out = gpd.GeoSeries(shapely.make_valid(out.values), crs=grid.crs, index=zones.index)
+    return out
+
+
+def tidy_areas(area_m2: np.ndarray, zones: pd.DataFrame, legend: Legend,
+               nodata_codes: set[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn a (zone, code) area matrix in m^2 into the tidy table and the unknown-code table.
+
+    Parameters
+    ----------
+    area_m2 : ndarray (n_zones, K)
+        Area per zone and raster code.
+    zones : DataFrame with ``zone_id``, ``zone_name``
+    legend : Legend
+    nodata_codes : set of int
+        Codes that are nodata (excluded here, reported in the summary).
+    """
+    by_code = legend.by_code()
+    z, c = np.nonzero(area_m2 > 0)
+    keep = ~np.isin(c, list(nodata_codes))
+    z, c = z[keep], c[keep]
+    known = np.array([int(code) in by_code for code in c], dtype=bool)
+    df = pd.DataFrame({
+        "zone_id": zones["zone_id"].to_numpy()[z],
+        "zone_name": zones["zone_name"].to_numpy()[z],
+        "class_code": c.astype(int),
+        "class_name": [by_code[int(k)].name if ok else UNKNOWN for k, ok in zip(c, known)],
+        "ecosystem": [by_code[int(k)].ecosystem if ok else "unknown" for k, ok in zip(c, known)],
+        "area_km2": area_m2[z, c] / 1e6,
+    }, columns=AREA_COLUMNS)
+    return df.reset_index(drop=True), df[~known]
+
+
+def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 1,
+                crs: str | None = None, nodata: list[int] | None = None,
+                cache=True, block_rows: int | None = None) -> ZonalResult:
+    """Area (km^2) of each land-cover class in each zone, with every km^2 accounted for.
+
+    Parameters
+    ----------
+    raster : path-like
+        Categorical raster (integer codes), geographic or projected CRS.
+    zones : geopandas.GeoDataFrame
+        ``zone_id``, ``zone_name`` and polygon geometry, with a CRS (reprojected to the
+        raster's CRS here, explicitly).
+    legend : Legend
+        Legend of the raster's codes.
+    band : int
+        Band to read.
+    crs : str, optional
+        CRS to use when the raster has none (or to override a wrong one).
+    nodata : list of int, optional
+        Extra nodata codes; the file's nodata value and the legend's nodata codes always count.
+    cache : bool or path
+        Reuse the zone rasterisation from the disk cache (see :func:`zone_index`).
+    block_rows : int, optional
+        Rows per streamed block (memory bound); default about 4 M cells.
+
+    Returns
+    -------
+    ZonalResult
+    """
+    info = raster_info(raster, crs=crs, band=band)
+    warn_crs_note(info)
+    grid = info.grid
+    notes = [n for n in [info.crs_note] if n] + ([f"raster CRS set by the caller: {crs}"] if crs else [])
+    if not np.issubdtype(np.dtype(info.dtype), np.integer):
+        raise InputDataError(f"{raster}: band {band} is {info.dtype}; a categorical land-cover "
+                             "raster must hold integer codes")
+    for col in ("zone_id", "zone_name"):
+        if col not in zones.columns:
+            raise InputDataError(f"zones lack the column {col!r} (use geo_sink.io.read_zones)")
+    geo_grid = zones_on_grid(zones, grid)
+    zone_km2 = zone_geodesic_area_km2(zones)
+    outside_km2 = _outside_km2(geo_grid, grid)
+    if np.all(outside_km2 >= zone_km2 * (1 - 1e-9)):
+        raise InputDataError(f"{raster}: no zone overlaps the raster (raster bounds "
+                             f"{tuple(round(b, 4) for b in grid.bounds)} in {grid.crs.name})")
+    row_area = grid.row_cell_area_m2()
+    index, cached = zone_index(geo_grid.values, grid, cache=cache)
+    notes.append("zone index reused from cache" if cached else "zone index built")
+    r0, r1 = index.row_range()
+    c0, c1 = index.col_range()
+    acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
+    if r1 > r0:
+        rows = block_rows or default_block_rows(info, c1 - c0)
+        for row0, block in iter_row_blocks(info.path, (r0, r1), (c0, c1), rows, band=band):
+            acc.add(block, row0)
+    area_m2 = acc.result_m2()
+    nodata_codes = set(legend.nodata) | set(nodata or [])
+    if info.nodata is not None and float(info.nodata).is_integer():
+        nodata_codes.add(int(info.nodata))
+    nodata_codes = {c for c in nodata_codes if 0 <= c < area_m2.shape[1]}
+    areas, unknown = tidy_areas(area_m2, zones, legend, nodata_codes)
+    nd_km2 = area_m2[:, sorted(nodata_codes)].sum(axis=1) / 1e6 if nodata_codes else np.zeros(len(zones))
+    unk_km2 = unknown.groupby("zone_id")["area_km2"].sum().reindex(zones["zone_id"]).fillna(0.0).to_numpy()
+    total_km2 = area_m2.sum(axis=1) / 1e6
+    covered = total_km2 - nd_km2 - unk_km2
+    summary = pd.DataFrame({
+        "zone_id": zones["zone_id"].to_numpy(), "zone_name": zones["zone_name"].to_numpy(),
+        "zone_area_km2": zone_km2, "covered_km2": covered, "unknown_km2": unk_km2,
+        "nodata_km2": nd_km2, "outside_km2": outside_km2,
+    })
+    summary["closure_pct"] = 100.0 * (covered + unk_km2 + nd_km2 + outside_km2 - zone_km2) / zone_km2
+    unk_codes = pd.DataFrame(columns=["class_code", "pixels", "area_km2"])
+    if len(unknown):
+        codes = sorted(unknown["class_code"].unique())
+        px = _pixel_counts(info, index, codes, (r0, r1), (c0, c1), band)
+        unk_codes = pd.DataFrame({"class_code": codes, "pixels": [px[c] for c in codes],
+                                  "area_km2": [unknown.loc[unknown.class_code == c, "area_km2"].sum() for c in codes]})
+        warnings.warn(f"{raster}: codes {codes} are not in legend {legend.id!r}: "
+                      f"{unk_codes['area_km2'].sum():.3f} km^2 kept as '{UNKNOWN}'",
+                      UnknownCodeWarning, stacklevel=2)
+    part = summary[summary["outside_km2"] > 1e-6 * summary["zone_area_km2"]]
+    if len(part):
+        warnings.warn(f"{raster}: {len(part)} zone(s) extend beyond the raster "
+                      f"({', '.join(part['zone_name'].astype(str)[:5])}); see outside_km2",
+                      PartialOverlapWarning, stacklevel=2)
+    return ZonalResult(areas=areas, summary=summary, unknown_codes=unk_codes, notes=notes)
+
+
+def _pixel_counts(info, index, codes, rows, cols, band) -> dict[int, int]:
+    """Pixels in zones holding each of ``codes`` (a boundary pixel counts once per zone)."""
+    whole = replace(index, b_frac=np.ones_like(index.b_frac))
+    counter = ClassAreaAccumulator(whole, np.ones(info.grid.height), col_offset=cols[0])
+    for row0, block in iter_row_blocks(info.path, rows, cols,
+                                       default_block_rows(info, cols[1] - cols[0]), band=band):
+        counter.add(block, row0)
+    res = counter.result_m2()
+    return {int(c): int(round(res[:, c].sum())) for c in codes}

@@ -1,0 +1,198 @@
+"""Exact fraction of each grid cell covered by a polygon, in sparse form.
+
+For one polygon and a north-up grid, :func:`polygon_coverage` returns
+
+* the *boundary cells* (row, col, covered fraction) that the polygon's rings pass through, and
+* the *interior runs* (row, first col, end col) of cells lying wholly inside the polygon,
+
+which together account for the polygon's whole area in grid space.  The method is the exact
+one exactextract uses (fractions from the ring geometry, not from sampling), organised for
+numpy: every ring edge is split at the grid lines it crosses; by Green's theorem the area
+of the polygon inside a row band and to the right of a piece of boundary is the signed
+integral of (x_right - x) dy along it, so a cell's covered area is the local trapezoid of the
+pieces in it plus the signed heights dy of all pieces to its left in the same row.  Cost is
+proportional to the number of boundary crossings, independent of the number of interior
+cells, so the polygon work for a county at 10 m costs the same as at 1 km per crossing.
+
+References
+----------
+.. [1] Baston, D. (2022). exactextract: fast and accurate raster zonal statistics.
+   https://github.com/isciences/exactextract (cell coverage fraction definition).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from geo_sink.errors import GeometryError
+from geo_sink.grid import Grid
+
+#: Tolerance on the running coverage between boundary cells (must be an integer 0 or 1).
+_RUN_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Sparse coverage of one polygon on a grid (cells outside the grid are omitted).
+
+    Attributes
+    ----------
+    rows, cols : ndarray of int64
+        Boundary cells.
+    frac : ndarray of float64
+        Covered fraction of each boundary cell, in (0, 1].
+    run_rows, run_c0, run_c1 : ndarray of int64
+        Interior runs: cells ``run_c0 <= col < run_c1`` of row ``run_rows`` are fully covered.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    frac: np.ndarray
+    run_rows: np.ndarray
+    run_c0: np.ndarray
+    run_c1: np.ndarray
+
+    def cell_count(self) -> float:
+        """Covered cells (fractional) inside the grid."""
+        return float(self.frac.sum() + (self.run_c1 - self.run_c0).sum())
+
+
+def _rings_pixel_space(geom, grid: Grid) -> list[np.ndarray]:
+    """Rings of ``geom`` (exterior CCW, holes CW in CRS space) in pixel coordinates."""
+    geom = shapely.orient_polygons(geom, exterior_cw=False)
+    t = grid.transform
+    out = []
+    polys = shapely.get_parts(geom)
+    for poly in polys:
+        if shapely.get_type_id(poly) != 3:
+            raise GeometryError(f"expected polygon parts, got {poly.geom_type}")
+        rings = [shapely.get_exterior_ring(poly)] + list(shapely.get_interior_ring(
+            poly, np.arange(shapely.get_num_interior_rings(poly))))
+        for ring in rings:
+            xy = shapely.get_coordinates(ring)
+            if len(xy) < 4:
+                continue
+            col = (xy[:, 0] - t.c) / t.a
+            row = (xy[:, 1] - t.f) / t.e
+            out.append(np.column_stack([col, row]))
+    return out
+
+
+def _split_edges(x0, y0, x1, y1):
+    """Split segments at every integer x and y they cross; return piece endpoints."""
+    n = len(x0)
+    parts_t = [np.zeros(n), np.ones(n)]
+    parts_e = [np.arange(n), np.arange(n)]
+    for a0, a1 in ((x0, x1), (y0, y1)):
+        lo = np.minimum(a0, a1)
+        hi = np.maximum(a0, a1)
+        first = np.floor(lo) + 1.0
+        count = np.maximum(np.ceil(hi) - first, 0).astype(np.int64)
+        total = int(count.sum())
+        if total == 0:
+            continue
+        edge = np.repeat(np.arange(n), count)
+        start = np.cumsum(count) - count
+        k = first[edge] + (np.arange(total) - np.repeat(start, count))
+        denom = (a1 - a0)[edge]
+        parts_t.append((k - a0[edge]) / denom)
+        parts_e.append(edge)
+    t = np.concatenate(parts_t)
+    e = np.concatenate(parts_e)
+    order = np.lexsort((t, e))
+    t, e = t[order], e[order]
+    same = e[1:] == e[:-1]
+    ta, tb, ee = t[:-1][same], t[1:][same], e[:-1][same]
+    dx = x1 - x0
+    dy = y1 - y0
+    xa = x0[ee] + ta * dx[ee]
+    ya = y0[ee] + ta * dy[ee]
+    xb = x0[ee] + tb * dx[ee]
+    yb = y0[ee] + tb * dy[ee]
+    return xa, ya, xb, yb
+
+
+def polygon_coverage(geom, grid: Grid) -> Coverage:
+    """Exact coverage of a (multi)polygon on a grid.
+
+    Parameters
+    ----------
+    geom : shapely Polygon or MultiPolygon
+        Valid polygon in the grid's CRS.
+    grid : Grid
+        North-up grid.
+
+    Returns
+    -------
+    Coverage
+        Boundary cells with fractions in (0, 1] and interior runs, restricted to the grid.
+    """
+    if geom is None or shapely.is_empty(geom):
+        raise GeometryError("empty geometry")
+    rings = _rings_pixel_space(geom, grid)
+    e_ = np.empty(0, dtype=np.int64)
+    f_ = np.empty(0, dtype=float)
+    if not rings:
+        return Coverage(e_, e_, f_, e_, e_, e_)
+    x0 = np.concatenate([r[:-1, 0] for r in rings])
+    y0 = np.concatenate([r[:-1, 1] for r in rings])
+    x1 = np.concatenate([r[1:, 0] for r in rings])
+    y1 = np.concatenate([r[1:, 1] for r in rings])
+    keep = (x0 != x1) | (y0 != y1)
+    xa, ya, xb, yb = _split_edges(x0[keep], y0[keep], x1[keep], y1[keep])
+    col = np.floor(0.5 * (xa + xb)).astype(np.int64)
+    row = np.floor(0.5 * (ya + yb)).astype(np.int64)
+    dy = yb - ya
+    # Sign so that covered area is positive: exterior rings are CCW in CRS space; the pixel
+    # y axis points down when transform.e < 0 (north-up), which together gives +1.
+    sign = 1.0 if grid.transform.a * grid.transform.e < 0 else -1.0
+    local = sign * dy * (col + 1.0 - 0.5 * (xa + xb))
+    height = sign * dy
+    # group pieces by cell, ordered by row then col
+    order = np.lexsort((col, row))
+    row, col, local, height = row[order], col[order], local[order], height[order]
+    new = np.ones(len(row), dtype=bool)
+    new[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+    starts = np.flatnonzero(new)
+    g_row, g_col = row[starts], col[starts]
+    g_local = np.add.reduceat(local, starts)
+    g_height = np.add.reduceat(height, starts)
+    # running sum of heights within each row, exclusive of the cell itself
+    csum = np.cumsum(g_height)
+    row_start = np.ones(len(g_row), dtype=bool)
+    row_start[1:] = g_row[1:] != g_row[:-1]
+    first_idx = np.maximum.accumulate(np.where(row_start, np.arange(len(g_row)), 0))
+    before = csum - g_height - (csum[first_idx] - g_height[first_idx])
+    after = before + g_height
+    frac = np.clip(g_local + before, 0.0, 1.0)
+    # interior runs: cells strictly between two boundary cells of a row hold no boundary,
+    # so the running cover there is exactly 0 or 1 (and 0 after the last cell of a row)
+    nxt_same = np.zeros(len(g_row), dtype=bool)
+    nxt_same[:-1] = g_row[1:] == g_row[:-1]
+    gap_end = np.empty_like(g_col)
+    gap_end[:-1] = g_col[1:]
+    has_gap = ~nxt_same | (gap_end - g_col > 1)
+    level = np.rint(after)
+    bad = has_gap & ((np.abs(after - level) > _RUN_TOL) | (level > 1) | (level < 0)
+                     | (~nxt_same & (level != 0)))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise GeometryError(
+            f"coverage did not close at row {g_row[i]}, col {g_col[i]} (running cover "
+            f"{after[i]:.6f}): the polygon overlaps itself or is invalid; repair it with "
+            "shapely.make_valid first")
+    is_run = nxt_same & has_gap & (level == 1)
+    r_row = g_row[is_run]
+    r_c0 = g_col[is_run] + 1
+    r_c1 = gap_end[is_run]
+    # restrict to the grid
+    in_rows = (g_row >= 0) & (g_row < grid.height) & (g_col >= 0) & (g_col < grid.width)
+    in_rows &= frac > 0
+    r_c0 = np.clip(r_c0, 0, grid.width)
+    r_c1 = np.clip(r_c1, 0, grid.width)
+    rin = (r_row >= 0) & (r_row < grid.height) & (r_c1 > r_c0)
+    return Coverage(g_row[in_rows], g_col[in_rows], frac[in_rows],
+                    r_row[rin], r_c0[rin], r_c1[rin])

@@ -1,0 +1,211 @@
+"""Zones rasterised once per grid: the reusable, disk-cached :class:`ZoneIndex`.
+
+A ZoneIndex holds, for every zone, its interior runs and its boundary cells with exact
+coverage fractions (:mod:`geo_sink.zonal.coverage`).  Building it is the only polygon work;
+every later measurement on the same grid (a new land-cover year, a new scene) streams pixels
+through it.  :func:`zone_index` caches it on disk keyed by the grid and the zone geometries,
+so a later process reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from geo_sink.errors import GeometryError
+from geo_sink.grid import Grid
+from geo_sink.zonal.coverage import polygon_coverage
+
+#: Bump when the on-disk layout or the coverage algorithm changes.
+INDEX_VERSION = 1
+CACHE_ENV = "GEO_SINK_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Cache folder: ``$GEO_SINK_CACHE_DIR`` or the user cache dir of geo-sink."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("geo-sink", appauthor=False))
+
+
+@dataclass(frozen=True)
+class ZoneIndex:
+    """Sparse exact coverage of N zones on one grid.
+
+    Runs are sorted by (layer, row, c0); inside a layer no two runs overlap, so a layer can
+    be expanded into one label array.  Zones that do not overlap each other need one layer.
+    Boundary cells are sorted by row.
+    """
+
+    grid_fingerprint: str
+    n_zones: int
+    run_row: np.ndarray
+    run_c0: np.ndarray
+    run_c1: np.ndarray
+    run_zone: np.ndarray
+    run_layer: np.ndarray
+    b_row: np.ndarray
+    b_col: np.ndarray
+    b_zone: np.ndarray
+    b_frac: np.ndarray
+
+    @property
+    def n_layers(self) -> int:
+        return int(self.run_layer.max()) + 1 if len(self.run_layer) else 0
+
+    def row_range(self) -> tuple[int, int]:
+        """[first, last + 1) rows touched by any zone (0, 0 if none)."""
+        rows = np.concatenate([self.run_row, self.b_row])
+        return (int(rows.min()), int(rows.max()) + 1) if len(rows) else (0, 0)
+
+    def col_range(self) -> tuple[int, int]:
+        lo = np.concatenate([self.run_c0, self.b_col])
+        hi = np.concatenate([self.run_c1, self.b_col + 1])
+        return (int(lo.min()), int(hi.max())) if len(lo) else (0, 0)
+
+    def covered_cells(self, row_area_m2: np.ndarray) -> np.ndarray:
+        """Area (m^2) of each zone that lies inside the grid, from the index alone."""
+        out = np.bincount(self.run_zone, weights=(self.run_c1 - self.run_c0) * row_area_m2[self.run_row],
+                          minlength=self.n_zones)
+        out += np.bincount(self.b_zone, weights=self.b_frac * row_area_m2[self.b_row],
+                           minlength=self.n_zones)
+        return out
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            np.savez(f, version=INDEX_VERSION, grid_fingerprint=self.grid_fingerprint,
+                     n_zones=self.n_zones, **{k: getattr(self, k) for k in _ARRAYS})
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "ZoneIndex":
+        with np.load(path, allow_pickle=False) as z:
+            if int(z["version"]) != INDEX_VERSION:
+                raise ValueError("stale zone index version")
+            return cls(grid_fingerprint=str(z["grid_fingerprint"]), n_zones=int(z["n_zones"]),
+                       **{k: z[k] for k in _ARRAYS})
+
+
+_ARRAYS = ("run_row", "run_c0", "run_c1", "run_zone", "run_layer", "b_row", "b_col", "b_zone", "b_frac")
+
+
+def _assign_layers(row, c0, c1) -> np.ndarray:
+    """Layer per run so that runs of one layer never overlap (input sorted by row, c0)."""
+    layer = np.zeros(len(row), dtype=np.int16)
+    if len(row) < 2:
+        return layer
+    same = np.r_[False, row[1:] == row[:-1]]
+    starts = np.flatnonzero(~same)
+    bounds = list(zip(starts, np.r_[starts[1:], len(row)]))
+    # furthest end reached so far in the row; a run starting before it overlaps
+    reach = np.empty_like(c1)
+    for s, e in bounds:
+        reach[s:e] = np.maximum.accumulate(c1[s:e])
+    if not (same & (c0 < np.r_[0, reach[:-1]])).any():
+        return layer
+    # rare case (user zones that overlap): greedy interval partitioning, row by row
+    for s, e in bounds:
+        ends: list[int] = []
+        for i in range(s, e):
+            for k, end in enumerate(ends):
+                if c0[i] >= end:
+                    layer[i], ends[k] = k, int(c1[i])
+                    break
+            else:
+                layer[i] = len(ends)
+                ends.append(int(c1[i]))
+    return layer
+
+
+def build_zone_index(geoms, grid: Grid) -> ZoneIndex:
+    """Compute the :class:`ZoneIndex` of polygons (already in the grid's CRS).
+
+    Parameters
+    ----------
+    geoms : sequence of shapely (Multi)Polygons
+        Valid zone geometries in ``grid.crs``; zone i is ``geoms[i]``.
+    grid : Grid
+
+    Returns
+    -------
+    ZoneIndex
+    """
+    geoms = list(geoms)
+    parts = {k: [] for k in _ARRAYS if k != "run_layer"}
+    for i, g in enumerate(geoms):
+        try:
+            cov = polygon_coverage(g, grid)
+        except GeometryError as e:
+            raise GeometryError(f"zone {i}: {e}") from None
+        parts["run_row"].append(cov.run_rows)
+        parts["run_c0"].append(cov.run_c0)
+        parts["run_c1"].append(cov.run_c1)
+        parts["run_zone"].append(np.full(len(cov.run_rows), i))
+        parts["b_row"].append(cov.rows)
+        parts["b_col"].append(cov.cols)
+        parts["b_zone"].append(np.full(len(cov.rows), i))
+        parts["b_frac"].append(cov.frac)
+    cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in parts.items()}
+    ro = np.lexsort((cat["run_c0"], cat["run_row"]))
+    run = {k: cat[k][ro].astype(np.int32) for k in ("run_row", "run_c0", "run_c1", "run_zone")}
+    layer = _assign_layers(run["run_row"], run["run_c0"], run["run_c1"])
+    lo = np.lexsort((layer, run["run_row"]))  # keep row order inside a layer
+    lo = lo[np.argsort(layer[lo], kind="stable")]
+    run = {k: v[lo] for k, v in run.items()}
+    bo = np.argsort(cat["b_row"], kind="stable")
+    return ZoneIndex(
+        grid_fingerprint=grid.fingerprint(), n_zones=len(geoms),
+        run_layer=layer[lo], **run,
+        b_row=cat["b_row"][bo].astype(np.int32), b_col=cat["b_col"][bo].astype(np.int32),
+        b_zone=cat["b_zone"][bo].astype(np.int32), b_frac=cat["b_frac"][bo].astype(np.float64))
+
+
+def zones_fingerprint(geoms, grid: Grid) -> str:
+    h = hashlib.sha256()
+    h.update(f"v{INDEX_VERSION}|{grid.fingerprint()}|".encode())
+    for wkb in shapely.to_wkb(np.asarray(list(geoms), dtype=object), output_dimension=2):
+        h.update(hashlib.sha256(wkb).digest())
+    return h.hexdigest()
+
+
+def zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex, bool]:
+    """The ZoneIndex of ``geoms`` on ``grid``, from the disk cache when it is there.
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries in ``grid.crs``
+    grid : Grid
+    cache : bool or path
+        True: the default cache folder; a path: that folder; False: no cache.
+
+    Returns
+    -------
+    (ZoneIndex, bool)
+        The index and whether it came from the cache.
+    """
+    geoms = list(geoms)
+    if cache is False:
+        return build_zone_index(geoms, grid), False
+    folder = (cache_dir() if cache is True else Path(cache)) / "zones"
+    path = folder / f"{zones_fingerprint(geoms, grid)}.npz"
+    if path.is_file():
+        try:
+            return ZoneIndex.load(path), True
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable or stale cache entry: rebuild and overwrite
+    idx = build_zone_index(geoms, grid)
+    try:
+        idx.save(path)
+    except OSError:
+        pass  # a read-only cache must not stop the measurement
+    return idx, False

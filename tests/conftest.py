@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+from geo_sink.catalog import load_catalog
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own zone cache, so no test depends on another's leftovers."""
+    monkeypatch.setenv("GEO_SINK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog()
+
+
+def write_raster(path, array, *, crs="EPSG:4326", origin=(0.0, 0.0), res=(1.0, 1.0),
+                 nodata=None, tiled=False, **extra):
+    """Write a single-band GeoTIFF; origin is the top-left corner (x, y)."""
+    array = np.asarray(array)
+    profile = dict(driver="GTiff", width=array.shape[1], height=array.shape[0], count=1,
+                   dtype=array.dtype, crs=crs, transform=from_origin(origin[0], origin[1], *res),
+                   nodata=nodata)
+    if tiled:
+        profile.update(tiled=True, blockxsize=16, blockysize=16)
+    profile.update(extra)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(array, 1)
+    return Path(path)

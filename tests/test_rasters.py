@@ -1,0 +1,60 @@
+import numpy as np
+import pyproj
+import pytest
+import rasterio
+
+from geo_sink.errors import CRSError
+from geo_sink.io.rasters import (CRSOverrideWarning, catalog_raster, is_modis_cmg_crs,
+                                 raster_info)
+from geo_sink.zonal import class_areas
+from tests.conftest import write_raster
+
+
+def test_modis_file_keeps_its_odd_crs_and_is_read_as_wgs84(catalog):
+    path = catalog.dataset_path("mcd12c1_2019_china")
+    with rasterio.open(path) as src:
+        file_crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
+        assert "Clarke 1866" in file_crs.to_wkt()
+        # the WKT declares latitude first...
+        assert [a.direction for a in file_crs.axis_info] == ["north", "east"]
+        # ...but the geotransform is longitude first: x origin 73 E, y origin 54 N
+        assert (src.transform.c, src.transform.f) == (73.0, 54.0)
+    assert is_modis_cmg_crs(file_crs)
+    info = raster_info(path)
+    assert info.grid.crs.to_epsg() == 4326 and "MODIS CMG" in info.crs_note
+    from geo_sink.io import load_boundaries
+    with pytest.warns(CRSOverrideWarning, match="MODIS CMG"):
+        class_areas(path, load_boundaries("平鲁区"), catalog.legend("modis_igbp"))
+    assert catalog_raster(catalog, "mcd12c1_2019_china")[1] == "EPSG:4326"
+
+
+def test_modis_values_at_known_places(catalog):
+    path = catalog.dataset_path("mcd12c1_2019_china")
+    with rasterio.open(path) as src:
+        sample = lambda lon, lat: next(src.sample([(lon, lat)]))[0]
+        assert sample(114.9, 37.9) in (12, 14)       # North China Plain east of 石家庄: cropland
+        assert sample(87.0, 33.0) in (10, 16, 15)     # Tibetan plateau: grass/barren/snow
+        assert sample(121.6, 31.2) == 13              # Shanghai: urban
+        assert sample(124.0, 51.0) in (1, 3, 4, 5, 8)  # Greater Khingan: forest
+
+
+def test_catalog_raster_rejects_a_different_crs(catalog, tmp_path, monkeypatch):
+    import shutil
+    cat_dir = tmp_path / "cat"
+    shutil.copytree(catalog.root, cat_dir)
+    write_raster(cat_dir / "modis" / "MCD12C1_2019_IGBP_china.tif", np.zeros((4, 4), np.uint8),
+                 crs="EPSG:3857")
+    from geo_sink.catalog.loader import _load
+    other = _load(cat_dir)
+    with pytest.raises(CRSError, match="expects CRS EPSG:4326"):
+        catalog_raster(other, "mcd12c1_2019_china")
+
+
+def test_shijiazhuang_is_mostly_cropland_on_real_modis(catalog):
+    from geo_sink.io import load_boundaries
+    path, crs = catalog_raster(catalog, "mcd12c1_2019_china")
+    res = class_areas(path, load_boundaries("石家庄市"), catalog.legend("modis_igbp"), crs=crs)
+    eco = res.areas.groupby("ecosystem").area_km2.sum()
+    assert eco.idxmax() == "cropland"
+    assert abs(res.summary.closure_pct).max() < 0.05
+    assert res.summary.zone_area_km2.sum() == pytest.approx(14_100, rel=0.03)

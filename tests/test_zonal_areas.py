@@ -1,0 +1,235 @@
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+
+from geo_sink.errors import CRSError, InputDataError
+from geo_sink.geodesy import quadrangle_area
+from geo_sink.grid import NotEqualAreaWarning
+from geo_sink.io import load_boundaries
+from geo_sink.zonal import class_areas, zone_index
+from geo_sink.zonal.areas import PartialOverlapWarning, UnknownCodeWarning, zones_on_grid
+from tests.conftest import write_raster
+
+ALBERS_CN = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+
+
+def zones(geoms, crs, names=None):
+    n = len(geoms)
+    return gpd.GeoDataFrame({"zone_id": [f"z{i}" for i in range(n)],
+                             "zone_name": names or [f"区{i}" for i in range(n)]},
+                            geometry=list(geoms), crs=crs)
+
+
+def area_of(res, zone_id, code):
+    a = res.areas
+    return a.loc[(a.zone_id == zone_id) & (a.class_code == code), "area_km2"].sum()
+
+
+def test_square_zone_partial_pixels_hand_computed(tmp_path, catalog):
+    # 100 m cells on an equal-area (Albers) grid; codes in a 4x4 raster (CLCD legend)
+    codes = np.array([[1, 1, 2, 2],
+                      [1, 1, 2, 2],
+                      [4, 4, 5, 5],
+                      [4, 4, 5, 0]], dtype=np.uint8)
+    path = write_raster(tmp_path / "lc.tif", codes, crs=ALBERS_CN, origin=(0, 400), res=(100, 100),
+                        nodata=0)
+    # zone x 50..350, y 25..375 (raster top y=400): col fractions 0.5,1,1,0.5;
+    # rows span y 300-400, 200-300, 100-200, 0-100 -> row fractions 0.75,1,1,0.75
+    z = zones([shapely.box(50, 25, 350, 375)], ALBERS_CN)
+    res = class_areas(path, z, catalog.legend("clcd"))
+    fx = np.array([0.5, 1, 1, 0.5])
+    fy = np.array([0.75, 1, 1, 0.75])
+    w = np.outer(fy, fx) * 0.01  # km^2 per full cell = 0.01
+    for code in (1, 2, 4, 5):
+        assert area_of(res, "z0", code) == pytest.approx(w[codes == code].sum(), rel=1e-12)
+    s = res.summary.iloc[0]
+    assert s.nodata_km2 == pytest.approx(w[3, 3], rel=1e-12)
+    assert s.outside_km2 == pytest.approx(0.0, abs=1e-12)
+
+
+def test_same_zone_at_equator_and_60N_ratio_from_ellipsoid(tmp_path, catalog):
+    res_deg = 0.01
+    codes = np.full((40, 40), 2, dtype=np.uint8)
+    out = {}
+    for lat0 in (0.0, 60.0):
+        path = write_raster(tmp_path / f"lc{lat0}.tif", codes, origin=(100.0, lat0 + 0.4),
+                            res=(res_deg, res_deg))
+        z = zones([shapely.box(100.105, lat0 + 0.105, 100.295, lat0 + 0.295)], "EPSG:4326")
+        out[lat0] = class_areas(path, z, catalog.legend("clcd")).areas.area_km2.sum()
+    lo = (quadrangle_area(60.105, 60.295, 0.19)) / quadrangle_area(0.105, 0.295, 0.19)
+    geod = pyproj.Geod(ellps="WGS84")
+    ring = lambda y: shapely.segmentize(shapely.box(100.105, y + 0.105, 100.295, y + 0.295), 0.001)
+    geod_ratio = abs(geod.geometry_area_perimeter(ring(60.0))[0] / geod.geometry_area_perimeter(ring(0.0))[0])
+    assert out[60.0] / out[0.0] == pytest.approx(lo, rel=1e-9)
+    assert out[60.0] / out[0.0] == pytest.approx(geod_ratio, rel=1e-5)
+    assert 0.49 < out[60.0] / out[0.0] < 0.51   # ~cos 60 deg, corrected by the ellipsoid
+
+
+@pytest.fixture(scope="module")
+def shuozhou():
+    return load_boundaries("朔州市")
+
+
+@pytest.fixture(scope="module")
+def synthetic_lc(tmp_path_factory, shuozhou):
+    """A random CLCD-coded raster at 0.004 deg over 朔州市, with a nodata stripe."""
+    b = shuozhou.total_bounds
+    res = 0.004
+    x0, y1 = np.floor(b[0] * 10) / 10, np.ceil(b[3] * 10) / 10
+    w = int(np.ceil((b[2] - x0) / res)) + 2
+    h = int(np.ceil((y1 - b[1]) / res)) + 2
+    rng = np.random.default_rng(42)
+    coarse = rng.integers(1, 10, size=(h // 8 + 1, w // 8 + 1)).astype(np.uint8)
+    arr = np.kron(coarse, np.ones((8, 8), dtype=np.uint8))[:h, :w]
+    noise = rng.random((h, w)) < 0.15
+    arr[noise] = rng.integers(1, 10, noise.sum())
+    arr[h // 2: h // 2 + 3, :] = 0
+    path = write_raster(tmp_path_factory.mktemp("lc") / "sz.tif", arr, origin=(x0, y1),
+                        res=(res, res), nodata=0, tiled=True)
+    return path
+
+
+def test_closure_against_geodesic_area(synthetic_lc, shuozhou, catalog):
+    res = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"))
+    s = res.summary
+    total = s.covered_km2 + s.unknown_km2 + s.nodata_km2 + s.outside_km2
+    geod = pyproj.Geod(ellps="WGS84")
+    exp = [abs(geod.geometry_area_perimeter(shapely.segmentize(g, 0.005))[0]) / 1e6
+           for g in shuozhou.geometry]
+    np.testing.assert_allclose(total, exp, rtol=5e-4)
+    assert (s.nodata_km2 > 0).any()
+    # six counties, each with a name in Chinese, all present
+    assert list(s.zone_name) == ["朔城区", "平鲁区", "山阴县", "应县", "右玉县", "怀仁市"]
+
+
+def test_fractions_agree_with_exactextract(synthetic_lc, shuozhou, catalog):
+    exactextract = pytest.importorskip("exactextract")
+    res = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"))
+    a = res.areas.pivot_table(index="zone_id", columns="class_code", values="area_km2",
+                              aggfunc="sum", fill_value=0.0)
+    # exactextract's 'frac' excludes nodata, as our known-class areas do
+    ours = a.div(a.sum(axis=1), axis=0)
+    ee = exactextract.exact_extract(
+        str(synthetic_lc), shuozhou[["zone_id", "geometry"]],
+        ["unique(coverage_weight=area_spherical_km2)", "frac(coverage_weight=area_spherical_km2)"],
+        include_cols=["zone_id"], output="pandas")
+    worst = 0.0
+    for row in ee.itertuples():
+        for code, f in zip(row.unique, row.frac):
+            worst = max(worst, abs(ours.loc[row.zone_id, int(code)] - f))
+    assert worst * 100 < 0.05
+
+
+def test_unknown_codes_reported_not_dropped(tmp_path, catalog):
+    codes = np.array([[2, 2, 77, 77]] * 4, dtype=np.uint8)
+    path = write_raster(tmp_path / "u.tif", codes, crs=ALBERS_CN, origin=(0, 400), res=(100, 100))
+    z = zones([shapely.box(0, 0, 400, 400)], ALBERS_CN)
+    with pytest.warns(UnknownCodeWarning, match="77"):
+        res = class_areas(path, z, catalog.legend("clcd"))
+    assert res.unknown_codes.to_dict("records") == [
+        {"class_code": 77, "pixels": 8, "area_km2": pytest.approx(0.08)}]
+    s = res.summary.iloc[0]
+    assert s.unknown_km2 == pytest.approx(0.08) and s.covered_km2 == pytest.approx(0.08)
+    row = res.areas[res.areas.class_code == 77].iloc[0]
+    assert row.ecosystem == "unknown"
+
+
+def test_zone_partly_outside_raster(tmp_path, catalog):
+    codes = np.full((10, 10), 4, dtype=np.uint8)
+    path = write_raster(tmp_path / "p.tif", codes, origin=(110.0, 40.0), res=(0.01, 0.01))
+    zone = shapely.box(110.05, 39.95, 110.15, 40.05)  # right half and top half stick out
+    with pytest.warns(PartialOverlapWarning):
+        res = class_areas(path, zones([zone], "EPSG:4326"), catalog.legend("clcd"))
+    s = res.summary.iloc[0]
+    inside = quadrangle_area(39.95, 40.0, 0.05) / 1e6
+    assert s.covered_km2 == pytest.approx(inside, rel=1e-9)
+    assert s.outside_km2 == pytest.approx(s.zone_area_km2 - inside, rel=1e-4)
+
+
+def test_disjoint_extents_is_an_error(tmp_path, catalog):
+    path = write_raster(tmp_path / "d.tif", np.ones((5, 5), np.uint8), origin=(0.0, 5.0))
+    with pytest.raises(InputDataError, match="no zone overlaps"):
+        class_areas(path, zones([shapely.box(100, 30, 101, 31)], "EPSG:4326"), catalog.legend("clcd"))
+
+
+def test_raster_without_crs_is_an_error_unless_given(tmp_path, catalog):
+    path = write_raster(tmp_path / "n.tif", np.ones((5, 5), np.uint8), crs=None, origin=(0.0, 5.0))
+    z = zones([shapely.box(1, 1, 2, 2)], "EPSG:4326")
+    with pytest.raises(CRSError, match="no CRS"):
+        class_areas(path, z, catalog.legend("clcd"))
+    res = class_areas(path, z, catalog.legend("clcd"), crs="EPSG:4326")
+    assert res.summary.covered_km2.iloc[0] == pytest.approx(quadrangle_area(1, 2, 1) / 1e6)
+
+
+def test_zones_without_crs_is_an_error(tmp_path, catalog):
+    path = write_raster(tmp_path / "c.tif", np.ones((5, 5), np.uint8), origin=(0.0, 5.0))
+    z = gpd.GeoDataFrame({"zone_id": ["a"], "zone_name": ["a"]}, geometry=[shapely.box(1, 1, 2, 2)])
+    with pytest.raises(CRSError):
+        class_areas(path, z, catalog.legend("clcd"))
+
+
+def test_float_raster_is_rejected(tmp_path, catalog):
+    path = write_raster(tmp_path / "f.tif", np.ones((5, 5), np.float32), origin=(0.0, 5.0))
+    with pytest.raises(InputDataError, match="integer codes"):
+        class_areas(path, zones([shapely.box(1, 1, 2, 2)], "EPSG:4326"), catalog.legend("clcd"))
+
+
+def test_non_equal_area_projection_warns(tmp_path, catalog):
+    path = write_raster(tmp_path / "m.tif", np.ones((5, 5), np.uint8), crs="EPSG:3857",
+                        origin=(0.0, 500.0), res=(100, 100))
+    with pytest.warns(NotEqualAreaWarning):
+        class_areas(path, zones([shapely.box(0, 0, 500, 500)], "EPSG:3857"), catalog.legend("clcd"))
+
+
+def test_zones_reprojected_to_raster_crs(tmp_path, catalog):
+    # raster in Albers, zone given in lon/lat: same area as the zone drawn in Albers
+    codes = np.full((200, 200), 2, dtype=np.uint8)
+    t = pyproj.Transformer.from_crs(4326, ALBERS_CN, always_xy=True)
+    x, y = t.transform(112.4, 39.5)
+    x0, y1 = np.floor(x / 100) * 100 - 10000, np.floor(y / 100) * 100 + 10000
+    path = write_raster(tmp_path / "a.tif", codes, crs=ALBERS_CN, origin=(x0, y1), res=(100, 100))
+    zone_ll = shapely.box(112.35, 39.45, 112.45, 39.55)
+    res = class_areas(path, zones([zone_ll], "EPSG:4326"), catalog.legend("clcd"))
+    s = res.summary.iloc[0]
+    assert s.covered_km2 == pytest.approx(s.zone_area_km2, rel=1e-4)  # equal-area: same km^2
+
+
+def test_overlapping_zones_each_get_their_full_area(tmp_path, catalog):
+    codes = np.full((10, 10), 2, dtype=np.uint8)
+    path = write_raster(tmp_path / "o.tif", codes, crs=ALBERS_CN, origin=(0, 1000), res=(100, 100))
+    z = zones([shapely.box(100, 100, 700, 700), shapely.box(300, 300, 950, 950)], ALBERS_CN)
+    res = class_areas(path, z, catalog.legend("clcd"))
+    np.testing.assert_allclose(res.summary.covered_km2, [0.36, 0.4225], rtol=1e-12)
+
+
+def test_zone_index_is_cached_and_reused(tmp_path, catalog, monkeypatch):
+    monkeypatch.setenv("GEO_SINK_CACHE_DIR", str(tmp_path / "cache"))
+    codes = np.full((10, 10), 2, dtype=np.uint8)
+    path = write_raster(tmp_path / "k.tif", codes, crs=ALBERS_CN, origin=(0, 1000), res=(100, 100))
+    z = zones([shapely.box(100, 100, 700, 650)], ALBERS_CN)
+    r1 = class_areas(path, z, catalog.legend("clcd"))
+    assert "zone index built" in r1.notes
+    assert len(list((tmp_path / "cache" / "zones").glob("*.npz"))) == 1
+    r2 = class_areas(path, z, catalog.legend("clcd"))
+    assert "zone index reused from cache" in r2.notes
+    pd.testing.assert_frame_equal(r1.areas, r2.areas)
+
+
+def test_block_size_does_not_change_results(synthetic_lc, shuozhou, catalog):
+    a = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=7).areas
+    b = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=100000).areas
+    pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+
+
+def test_uint16_codes(tmp_path, catalog):
+    codes = np.array([[10, 10, 20, 20], [30, 30, 40, 40]], dtype=np.uint16)
+    path = write_raster(tmp_path / "w.tif", codes, crs=ALBERS_CN, origin=(0, 200), res=(100, 100))
+    res = class_areas(path, zones([shapely.box(0, 0, 400, 200)], ALBERS_CN),
+                      catalog.legend("worldcover"))
+    got = res.areas.groupby("ecosystem").area_km2.sum().to_dict()
+    assert got == pytest.approx({"forest": 0.02, "shrubland": 0.02, "grassland": 0.02, "cropland": 0.02})
