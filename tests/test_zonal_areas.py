@@ -233,3 +233,13 @@ def test_uint16_codes(tmp_path, catalog):
                       catalog.legend("worldcover"))
     got = res.areas.groupby("ecosystem").area_km2.sum().to_dict()
     assert got == pytest.approx({"forest": 0.02, "shrubland": 0.02, "grassland": 0.02, "cropland": 0.02})
+
+
+def test_numpy_path_agrees_with_compiled_kernels(synthetic_lc, shuozhou, catalog, monkeypatch):
+    """The numba kernels and the numpy fallback (one bincount per run) give the same areas."""
+    import geo_sink.zonal.engine as engine
+    assert engine._kernels is not None, "numba kernels should be importable here"
+    ref = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd")).areas
+    monkeypatch.setattr(engine, "_kernels", None)
+    got = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd")).areas
+    pd.testing.assert_frame_equal(ref, got, rtol=1e-12)

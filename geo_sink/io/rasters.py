@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 import warnings
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,8 +97,8 @@ def raster_info(path, crs: str | None = None, band: int = 1) -> RasterInfo:
 
 
 def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                    band: int = 1, prefetch: bool = True) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(row0, array)`` blocks of full window width, reading the next while you compute.
+                    band: int = 1, readers: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(row0, array)`` blocks of the window, in order, decoding ahead in threads.
 
     Parameters
     ----------
@@ -104,30 +106,54 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
     rows, cols : (start, stop)
         The window of the grid to stream.
     block_rows : int
-        Rows per block (memory is ``block_rows * (cols[1] - cols[0])`` cells).
+        Rows per block (memory is about ``(readers + 1) * block_rows * (cols[1] - cols[0])``
+        cells).
     band : int
-    prefetch : bool
-        Read block i+1 in a background thread while block i is processed (GDAL releases the GIL).
+    readers : int
+        Threads that decode blocks ahead of the consumer, each with its own dataset handle
+        (GDAL releases the GIL while decoding).  0 reads in the calling thread.
     """
     r0, r1 = rows
     c0, c1 = cols
     starts = list(range(r0, r1, block_rows))
-    with rasterio.open(path) as src:
-        def read(s):
-            h = min(block_rows, r1 - s)
-            return s, src.read(band, window=Window(c0, s, c1 - c0, h))
+    # every block is read once, so GDAL's block cache only needs the tiles of a few strips;
+    # its default (5% of RAM) would otherwise grow with the raster
+    strip_mb = block_rows * (c1 - c0) * 8 / 2**20
+    with rasterio.Env(GDAL_CACHEMAX=int(max(64, (readers + 2) * strip_mb))):
+        yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers)
 
-        if not prefetch or len(starts) < 2:
+
+def _blocks(path, starts, r1, c0, c1, block_rows, band, readers):
+    if readers <= 0 or len(starts) < 2:
+        with rasterio.open(path) as src:
             for s in starts:
-                yield read(s)
-            return
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            fut = pool.submit(read, starts[0])
-            for nxt in starts[1:]:
-                cur = fut.result()
-                fut = pool.submit(read, nxt)
-                yield cur
-            yield fut.result()
+                yield s, src.read(band, window=Window(c0, s, c1 - c0, min(block_rows, r1 - s)))
+        return
+    local = threading.local()
+    opened: list = []
+    lock = threading.Lock()
+
+    def read(s):
+        src = getattr(local, "src", None)
+        if src is None:
+            src = local.src = rasterio.open(path)
+            with lock:
+                opened.append(src)
+        return s, src.read(band, window=Window(c0, s, c1 - c0, min(block_rows, r1 - s)))
+
+    try:
+        with ThreadPoolExecutor(max_workers=readers) as pool:
+            pending = deque(pool.submit(read, s) for s in starts[:readers])
+            nxt = readers
+            while pending:
+                item = pending.popleft().result()
+                if nxt < len(starts):
+                    pending.append(pool.submit(read, starts[nxt]))
+                    nxt += 1
+                yield item
+    finally:
+        for src in opened:
+            src.close()
 
 
 def default_block_rows(info: RasterInfo, width: int, target_cells: int = 4_000_000) -> int:

@@ -62,28 +62,14 @@ class ZonalResult:
 
 def zone_geodesic_area_km2(zones: gpd.GeoDataFrame) -> np.ndarray:
     """Geodesic area (km^2) of each zone on the WGS 84 ellipsoid."""
-    geo = zones.geometry
-    if not zones.crs.is_geographic:
-        geo = gpd.GeoSeries(shapely.segmentize(geo.values, _seg_len(zones.crs)), crs=zones.crs)
-    geo = geo.to_crs(4326)
-    return geodesic_area(geo.values, "EPSG:4326") / 1e6
+    from geo_sink.zonal.zones import _to_lonlat
+
+    return geodesic_area(_to_lonlat(zones.geometry.values, zones.crs), "EPSG:4326") / 1e6
 
 
 def _seg_len(crs) -> float:
     unit = pyproj.CRS(crs).axis_info[0].unit_conversion_factor or 1.0
     return 1000.0 / unit  # 1 km in layer units
-
-
-def _outside_km2(zones_grid: gpd.GeoSeries, grid: Grid) -> np.ndarray:
-    """Geodesic area (km^2) of the part of each zone beyond the grid's extent."""
-    foot = shapely.box(*grid.bounds)
-    outside = shapely.difference(zones_grid.values, foot)
-    if shapely.is_empty(outside).all():
-        return np.zeros(len(zones_grid))
-    if not grid.crs.is_geographic:
-        outside = shapely.segmentize(outside, _seg_len(grid.crs))
-    out = gpd.GeoSeries(outside, crs=grid.crs).to_crs(4326)
-    return geodesic_area(out.values, "EPSG:4326") / 1e6
 
 
 def zones_on_grid(zones: gpd.GeoDataFrame, grid: Grid) -> gpd.GeoSeries:
@@ -172,13 +158,12 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
         if col not in zones.columns:
             raise InputDataError(f"zones lack the column {col!r} (use geo_sink.io.read_zones)")
     geo_grid = zones_on_grid(zones, grid)
-    zone_km2 = zone_geodesic_area_km2(zones)
-    outside_km2 = _outside_km2(geo_grid, grid)
+    row_area = grid.row_cell_area_m2()
+    index, cached = zone_index(geo_grid.values, grid, cache=cache)
+    zone_km2, outside_km2 = index.zone_area_km2, index.outside_km2
     if np.all(outside_km2 >= zone_km2 * (1 - 1e-9)):
         raise InputDataError(f"{raster}: no zone overlaps the raster (raster bounds "
                              f"{tuple(round(b, 4) for b in grid.bounds)} in {grid.crs.name})")
-    row_area = grid.row_cell_area_m2()
-    index, cached = zone_index(geo_grid.values, grid, cache=cache)
     notes.append("zone index reused from cache" if cached else "zone index built")
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()

@@ -22,7 +22,7 @@ from geo_sink.grid import Grid
 from geo_sink.zonal.coverage import polygon_coverage
 
 #: Bump when the on-disk layout or the coverage algorithm changes.
-INDEX_VERSION = 1
+INDEX_VERSION = 3
 CACHE_ENV = "GEO_SINK_CACHE_DIR"
 
 
@@ -40,9 +40,8 @@ def cache_dir() -> Path:
 class ZoneIndex:
     """Sparse exact coverage of N zones on one grid.
 
-    Runs are sorted by (layer, row, c0); inside a layer no two runs overlap, so a layer can
-    be expanded into one label array.  Zones that do not overlap each other need one layer.
-    Boundary cells are sorted by row.
+    Runs are sorted by (row, c0) and boundary cells by row.  Zones may overlap (each zone's
+    runs and cells are its own), so a pixel can count for several zones.
     """
 
     grid_fingerprint: str
@@ -51,15 +50,12 @@ class ZoneIndex:
     run_c0: np.ndarray
     run_c1: np.ndarray
     run_zone: np.ndarray
-    run_layer: np.ndarray
     b_row: np.ndarray
     b_col: np.ndarray
     b_zone: np.ndarray
     b_frac: np.ndarray
-
-    @property
-    def n_layers(self) -> int:
-        return int(self.run_layer.max()) + 1 if len(self.run_layer) else 0
+    zone_area_km2: np.ndarray
+    outside_km2: np.ndarray
 
     def row_range(self) -> tuple[int, int]:
         """[first, last + 1) rows touched by any zone (0, 0 if none)."""
@@ -96,35 +92,49 @@ class ZoneIndex:
                        **{k: z[k] for k in _ARRAYS})
 
 
-_ARRAYS = ("run_row", "run_c0", "run_c1", "run_zone", "run_layer", "b_row", "b_col", "b_zone", "b_frac")
+_ARRAYS = ("run_row", "run_c0", "run_c1", "run_zone", "b_row", "b_col", "b_zone", "b_frac",
+           "zone_area_km2", "outside_km2")
 
 
-def _assign_layers(row, c0, c1) -> np.ndarray:
-    """Layer per run so that runs of one layer never overlap (input sorted by row, c0)."""
-    layer = np.zeros(len(row), dtype=np.int16)
-    if len(row) < 2:
-        return layer
-    same = np.r_[False, row[1:] == row[:-1]]
-    starts = np.flatnonzero(~same)
-    bounds = list(zip(starts, np.r_[starts[1:], len(row)]))
-    # furthest end reached so far in the row; a run starting before it overlaps
-    reach = np.empty_like(c1)
-    for s, e in bounds:
-        reach[s:e] = np.maximum.accumulate(c1[s:e])
-    if not (same & (c0 < np.r_[0, reach[:-1]])).any():
-        return layer
-    # rare case (user zones that overlap): greedy interval partitioning, row by row
-    for s, e in bounds:
-        ends: list[int] = []
-        for i in range(s, e):
-            for k, end in enumerate(ends):
-                if c0[i] >= end:
-                    layer[i], ends[k] = k, int(c1[i])
-                    break
-            else:
-                layer[i] = len(ends)
-                ends.append(int(c1[i]))
-    return layer
+def _to_lonlat(geoms, crs) -> np.ndarray:
+    """Geometries in ``crs`` as WGS 84 lon/lat, densified (1 km or 0.01 deg) before the transform."""
+    import geopandas as gpd
+    import pyproj
+
+    crs = pyproj.CRS(crs)
+    if crs.is_geographic:
+        seg = 0.01
+    else:
+        seg = 1000.0 / (crs.axis_info[0].unit_conversion_factor or 1.0)
+    dense = shapely.segmentize(np.asarray(geoms, dtype=object), seg)
+    if crs.equals(pyproj.CRS(4326), ignore_axis_order=True):
+        return dense
+    return gpd.GeoSeries(dense, crs=crs).to_crs(4326).values
+
+
+def accounting_areas(geoms, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Geodesic area (km^2) of each zone and of its part beyond the grid's extent.
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries in ``grid.crs``
+    grid : Grid
+
+    Returns
+    -------
+    (zone_area_km2, outside_km2) : ndarrays
+        On the WGS 84 ellipsoid (pyproj.Geod), after densifying the edges.
+    """
+    from geo_sink.geodesy import geodesic_area
+
+    geoms = np.asarray(list(geoms), dtype=object)
+    zone = geodesic_area(_to_lonlat(geoms, grid.crs), "EPSG:4326") / 1e6
+    outside = shapely.difference(geoms, shapely.box(*grid.bounds))
+    out = np.zeros(len(geoms))
+    some = ~shapely.is_empty(outside)
+    if some.any():
+        out[some] = geodesic_area(_to_lonlat(outside[some], grid.crs), "EPSG:4326") / 1e6
+    return zone, out
 
 
 def build_zone_index(geoms, grid: Grid) -> ZoneIndex:
@@ -141,7 +151,7 @@ def build_zone_index(geoms, grid: Grid) -> ZoneIndex:
     ZoneIndex
     """
     geoms = list(geoms)
-    parts = {k: [] for k in _ARRAYS if k != "run_layer"}
+    parts = {k: [] for k in _ARRAYS[:8]}
     for i, g in enumerate(geoms):
         try:
             cov = polygon_coverage(g, grid)
@@ -158,14 +168,10 @@ def build_zone_index(geoms, grid: Grid) -> ZoneIndex:
     cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in parts.items()}
     ro = np.lexsort((cat["run_c0"], cat["run_row"]))
     run = {k: cat[k][ro].astype(np.int32) for k in ("run_row", "run_c0", "run_c1", "run_zone")}
-    layer = _assign_layers(run["run_row"], run["run_c0"], run["run_c1"])
-    lo = np.lexsort((layer, run["run_row"]))  # keep row order inside a layer
-    lo = lo[np.argsort(layer[lo], kind="stable")]
-    run = {k: v[lo] for k, v in run.items()}
     bo = np.argsort(cat["b_row"], kind="stable")
+    zone_km2, outside_km2 = accounting_areas(geoms, grid)
     return ZoneIndex(
-        grid_fingerprint=grid.fingerprint(), n_zones=len(geoms),
-        run_layer=layer[lo], **run,
+        zone_area_km2=zone_km2, outside_km2=outside_km2, grid_fingerprint=grid.fingerprint(), n_zones=len(geoms), **run,
         b_row=cat["b_row"][bo].astype(np.int32), b_col=cat["b_col"][bo].astype(np.int32),
         b_zone=cat["b_zone"][bo].astype(np.int32), b_frac=cat["b_frac"][bo].astype(np.float64))
 
