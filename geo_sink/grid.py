@@ -95,6 +95,22 @@ class Grid:
                 NotEqualAreaWarning, stacklevel=2)
         return np.full(rows.shape, abs(t.a * t.e) * unit * unit, dtype=float)
 
+    def rowcol(self, x: float, y: float) -> tuple[float, float]:
+        """Fractional (row, col) of a point in the grid's CRS."""
+        t = self.transform
+        return (y - t.f) / t.e, (x - t.c) / t.a
+
+    def window(self, row0: int, col0: int, height: int, width: int) -> "Grid":
+        """The sub-grid starting at (row0, col0)."""
+        t = self.transform
+        return Grid(width, height, Affine(t.a, 0, t.c + col0 * t.a, 0, t.e, t.f + row0 * t.e), self.crs)
+
+    def coarsened(self, factor: int) -> "Grid":
+        """The grid with cells ``factor`` times larger (same origin, extent rounded down)."""
+        t = self.transform
+        return Grid(self.width // factor, self.height // factor,
+                    Affine(t.a * factor, 0, t.c, 0, t.e * factor, t.f), self.crs)
+
     def fingerprint(self) -> str:
         h = hashlib.sha256()
         h.update(f"{self.width}x{self.height}|{tuple(self.transform)[:6]!r}|".encode())

@@ -1,23 +1,68 @@
-"""The main job: every analysis that exists, on the embedded default regions.
+"""Running analyses for a region project, and the main job on the embedded default regions.
 
 I/O and printing live here (and in the CLI), never in the analysis functions.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import geopandas as gpd
 import pandas as pd
 
-from geo_sink.catalog import load_catalog
-from geo_sink.io import load_boundaries, write_table
+from geo_sink import __version__
+from geo_sink.catalog import Catalog, load_catalog
+from geo_sink.io import load_boundaries, read_zones, write_table
+from geo_sink.io.atomic import atomic_path
 from geo_sink.io.rasters import catalog_raster
+from geo_sink.project import Project, load_project
 from geo_sink.zonal import class_areas
 
-#: Embedded default regions and the real land cover they run on.
-DEMO_REGIONS = ("石家庄市", "朔州市")
-DEMO_LANDCOVER = "mcd12c1_2019_china"
+SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
+
+
+@dataclass(frozen=True)
+class LandCoverInput:
+    """One land-cover map of a project, resolved to a file."""
+
+    year: int
+    path: Path
+    legend: str
+    crs: str | None
+    synthetic: bool
+    label: str
+
+
+def embedded_projects() -> list[Path]:
+    """Project files of the embedded default regions (generating the 朔州市 demo data if needed)."""
+    from geo_sink.demo import ensure_demo
+
+    cat = load_catalog()
+    return [cat.root / "regions" / "石家庄市.yaml", ensure_demo()]
+
+
+def project_zones(project: Project) -> gpd.GeoDataFrame:
+    b = project.spec.boundary
+    if b.region is not None:
+        return load_boundaries(b.region, level=b.level)
+    return read_zones(b.file, id_field=b.id_field, name_field=b.name_field, layer=b.layer)
+
+
+def landcover_inputs(project: Project, cat: Catalog) -> list[LandCoverInput]:
+    out = []
+    for lc in project.spec.landcover:
+        if lc.dataset is not None:
+            ds = cat.dataset(lc.dataset)
+            path, crs = catalog_raster(cat, lc.dataset)
+            out.append(LandCoverInput(lc.year, path, lc.legend or ds.legend, crs,
+                                      ds.synthetic or lc.synthetic or project.spec.synthetic, ds.title))
+        else:
+            syn = lc.synthetic or project.spec.synthetic
+            out.append(LandCoverInput(lc.year, lc.path, lc.legend, lc.crs, syn, lc.path.name))
+    return out
 
 
 def ecosystem_table(areas: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
@@ -25,22 +70,38 @@ def ecosystem_table(areas: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     wide = areas.pivot_table(index=["zone_id", "zone_name"], columns="ecosystem",
                              values="area_km2", aggfunc="sum", fill_value=0.0)
     wide.columns = [f"{c}_km2" for c in wide.columns]
-    out = summary.set_index(["zone_id", "zone_name"]).join(wide).reset_index()
-    return out
+    return summary.set_index(["zone_id", "zone_name"]).join(wide).reset_index()
+
+
+def run_areas(project: Project, out_dir: Path) -> Iterator[str]:
+    """Class areas per county for every land-cover year of a project; yields a line per output."""
+    cat = load_catalog()
+    zones = project_zones(project)
+    out_dir = Path(out_dir)
+    provenance = {"project": str(project.path), "region": project.name, "geo_sink": __version__,
+                  "synthetic": project.spec.synthetic, "inputs": []}
+    for lc in landcover_inputs(project, cat):
+        res = class_areas(lc.path, zones, cat.legend(lc.legend), crs=lc.crs)
+        areas = res.areas.assign(year=lc.year, synthetic=lc.synthetic)
+        eco = ecosystem_table(res.areas, res.summary).assign(year=lc.year, synthetic=lc.synthetic)
+        a = write_table(areas, out_dir / f"class_areas_{lc.year}.csv")
+        e = write_table(eco, out_dir / f"ecosystem_areas_{lc.year}.csv")
+        provenance["inputs"].append({"kind": "landcover", "year": lc.year, "path": str(lc.path),
+                                     "legend": lc.legend, "synthetic": lc.synthetic,
+                                     "notes": res.notes})
+        tag = SYNTHETIC_LABEL.lower() if lc.synthetic else "real data"
+        yield (f"{project.name} {lc.year}: {len(zones)} counties, {lc.label} ({tag}) -> {a.name}, "
+               f"{e.name}; area closure within {res.summary['closure_pct'].abs().max():.4f}%")
+    with atomic_path(out_dir / "provenance.json") as tmp:
+        tmp.write_text(json.dumps(provenance, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def run_demo(out_dir: Path) -> Iterator[str]:
-    """Run the main job and yield one line per output written."""
-    cat = load_catalog()
-    ds = cat.dataset(DEMO_LANDCOVER)
-    legend = cat.legend(ds.legend)
-    path, crs = catalog_raster(cat, DEMO_LANDCOVER)
-    for region in DEMO_REGIONS:
-        zones = load_boundaries(region)
-        res = class_areas(path, zones, legend, crs=crs)
-        folder = Path(out_dir) / region
-        tag = "synthetic demo data" if ds.synthetic else "real data"
-        a = write_table(res.areas, folder / "class_areas.csv")
-        s = write_table(ecosystem_table(res.areas, res.summary), folder / "ecosystem_areas.csv")
-        yield (f"{region}: {len(zones)} counties, land cover {ds.id} ({tag}) -> {a}, {s}; "
-               f"area closure within {res.summary['closure_pct'].abs().max():.4f}%")
+    """The main job: every analysis that exists, for both embedded regions."""
+    for path in embedded_projects():
+        project = load_project(path)
+        folder = Path(out_dir) / project.name
+        if project.spec.synthetic:
+            yield f"{project.name}: {SYNTHETIC_LABEL} (generated by geo_sink.demo into {path.parent})"
+        yield from run_areas(project, folder)
+        yield f"{project.name}: results in {folder}"

@@ -12,10 +12,20 @@ from geo_sink.catalog import load_catalog
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Every test gets its own zone cache, so no test depends on another's leftovers."""
-    monkeypatch.setenv("GEO_SINK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+@pytest.fixture(autouse=True, scope="session")
+def _session_cache(tmp_path_factory):
+    """One cache folder for the test session (zone indexes, the generated demo data), never
+    the user's; tests about caching set their own."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GEO_SINK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_project():
+    """The generated 朔州市 demo project (generated once per session)."""
+    from geo_sink.demo import ensure_demo
+    return ensure_demo()
 
 
 @pytest.fixture(scope="session")

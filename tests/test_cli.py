@@ -42,6 +42,18 @@ def test_regions_lists_counties():
 def test_demo_writes_both_regions(tmp_path):
     r = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
-    for region in ("石家庄市", "朔州市"):
-        df = pd.read_csv(tmp_path / region / "ecosystem_areas.csv")
+    for region, year, synthetic in (("石家庄市", 2019, False), ("朔州市", 2015, True), ("朔州市", 2020, True)):
+        df = pd.read_csv(tmp_path / region / f"ecosystem_areas_{year}.csv")
         assert (df.closure_pct.abs() < 0.05).all()
+        assert (df.synthetic == synthetic).all()
+    assert "SYNTHETIC DEMO DATA" in r.output
+
+
+def test_check_project(demo_project, tmp_path):
+    r = CliRunner().invoke(cli, ["check", str(demo_project)])
+    assert r.exit_code == 0 and "SYNTHETIC DEMO DATA" in r.output and "[2015, 2020]" in r.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nboundary: {region: 朔州市}\noutput: o\nlandcover: [{year: 1700, path: a.tif}]\n",
+                   encoding="utf-8")
+    r = CliRunner().invoke(cli, ["check", str(bad)])
+    assert r.exit_code == EXIT_INPUT and "landcover.0.year" in r.output

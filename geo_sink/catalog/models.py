@@ -76,6 +76,7 @@ class Dataset(_Strict):
     path: str | None = None
     package: str | None = None
     resource: str | None = None
+    generated_by: str | None = None
     crs: str
     file_crs_expected: str | None = None
     crs_note: str | None = None
@@ -89,8 +90,11 @@ class Dataset(_Strict):
 
     @model_validator(mode="after")
     def _located(self) -> "Dataset":
-        if (self.path is None) == (self.package is None):
-            raise ValueError("give exactly one of 'path' (in data_catalog/) or 'package' + 'resource'")
+        if sum(x is not None for x in (self.path, self.package, self.generated_by)) != 1:
+            raise ValueError("give exactly one of 'path' (in data_catalog/), 'package' + 'resource' "
+                             "or 'generated_by' (a geo_sink module)")
+        if self.generated_by is not None and not self.synthetic:
+            raise ValueError("generated data must say 'synthetic: true'")
         if self.package is not None and not self.resource:
             raise ValueError("'package' needs 'resource'")
         return self

@@ -12,7 +12,12 @@ from geo_sink.pipeline import run_demo
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("maps"), show_default=True, help="Output folder.")
-def demo(out_dir: Path):
-    """Run every analysis on the embedded default regions (石家庄市, 朔州市)."""
+@click.option("--regenerate", is_flag=True, help="Regenerate the 朔州市 synthetic demo data.")
+def demo(out_dir: Path, regenerate: bool):
+    """Run every analysis on the embedded default regions: 石家庄市 (real MODIS 2019 land
+    cover) and 朔州市 (SYNTHETIC DEMO DATA generated on first use into the user cache)."""
+    if regenerate:
+        from geo_sink.demo import ensure_demo
+        ensure_demo(force=True)
     for line in run_demo(out_dir):
         click.echo(line)

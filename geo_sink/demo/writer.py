@@ -1,0 +1,184 @@
+"""Write the 朔州市 demo files (the I/O edge of :mod:`geo_sink.demo`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.features
+import yaml
+
+from geo_sink.catalog import load_catalog
+from geo_sink.demo import GENERATOR_VERSION, REGION, SYNTHETIC_NOTE
+from geo_sink.demo import landcover as lcmod
+from geo_sink.demo import scenes as sc
+from geo_sink.demo import sites
+from geo_sink.demo.terrain import elevation
+from geo_sink.grid import Grid
+from geo_sink.io.boundaries import load_boundaries
+from geo_sink.io.rasters import catalog_raster
+
+YEARS = (2015, 2020)
+TAGS = {"SYNTHETIC": "true", "DESCRIPTION": SYNTHETIC_NOTE, "GENERATOR": f"geo_sink.demo v{GENERATOR_VERSION}"}
+
+
+def write_geotiff(path: Path, array: np.ndarray, grid: Grid, nodata=None, **tags) -> Path:
+    profile = dict(driver="GTiff", width=grid.width, height=grid.height, count=1, dtype=array.dtype,
+                   crs=grid.crs.to_wkt(), transform=grid.transform, nodata=nodata, tiled=True,
+                   blockxsize=256, blockysize=256, compress="deflate",
+                   predictor=3 if array.dtype.kind == "f" else 2)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(array, 1)
+        dst.update_tags(**TAGS, **tags)
+    return path
+
+
+def write_geojson(path: Path, gdf) -> Path:
+    gdf = gdf.to_crs(4326)
+    data = json.loads(gdf.to_json(drop_id=True))
+    data["description"] = SYNTHETIC_NOTE
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return path
+
+
+def _cropland_polygons(lc: np.ndarray, grid: Grid, window_geom):
+    """Cropland (CLCD 1) of the PV study window as polygons (EPSG:4326)."""
+    import geopandas as gpd
+    import shapely
+
+    win = gpd.GeoSeries([window_geom], crs=4326).to_crs(grid.crs).iloc[0]
+    r1, c0 = grid.rowcol(win.bounds[0], win.bounds[1])
+    r0, c1 = grid.rowcol(win.bounds[2], win.bounds[3])
+    r0, c0 = max(0, int(r0)), max(0, int(c0))
+    r1, c1 = min(grid.height, int(r1) + 1), min(grid.width, int(c1) + 1)
+    sub = lc[r0:r1, c0:c1]
+    t = grid.window(r0, c0, r1 - r0, c1 - c0).transform
+    mask = sub == lcmod.CROPLAND
+    geoms = [shapely.geometry.shape(g) for g, v in rasterio.features.shapes(
+        mask.astype(np.uint8), mask=mask, transform=t, connectivity=4) if v == 1]
+    gdf = gpd.GeoDataFrame({"class": ["耕地"] * len(geoms)}, geometry=geoms, crs=grid.crs)
+    gdf = gdf[gdf.area >= 3600].to_crs(4326)  # >= 4 pixels
+    gdf["synthetic"] = True
+    return gdf.reset_index(drop=True)
+
+
+def write_scenes(folder: Path, lc2015, lc2020, lc_grid: Grid, reclaimed, seed: int) -> list[dict]:
+    out = []
+    for k, sd in enumerate(sc.SCENES):
+        res = 10.0 if sd.product == "sentinel2_l2a" else 30.0
+        g = sc.scene_grid(sites.CENTER, 8000.0, res)
+        codes = sc.sample_landcover(lc2015 if sd.date.year < 2018 else lc2020, lc_grid, g)
+        fvc = sc.fvc_field(codes, g, sd.date.year, reclaimed, (seed, 30, k))
+        water = codes == lcmod.WATER
+        red, nir = sc.reflectance(fvc, water)
+        cloud, shadow = sc.cloud_masks(g, (seed, 31, k))
+        red[cloud], nir[cloud] = 0.45, 0.48
+        red[shadow] *= 0.35
+        nir[shadow] *= 0.35
+        d = folder / sd.name
+        d.mkdir()
+        if sd.product == "sentinel2_l2a":
+            offset = 1000 if sd.baseline >= "04.00" else 0
+            dn = lambda r: np.clip(np.round(r * 10000) + offset, 1, 65535).astype(np.uint16)
+            write_geotiff(d / "B04.tif", dn(red), g, nodata=0, BAND="B04 red 665 nm",
+                          PROCESSING_BASELINE=sd.baseline, BOA_ADD_OFFSET=str(-offset))
+            write_geotiff(d / "B08.tif", dn(nir), g, nodata=0, BAND="B08 NIR 842 nm",
+                          PROCESSING_BASELINE=sd.baseline, BOA_ADD_OFFSET=str(-offset))
+            scl = np.where(water, sc.SCL_WATER, np.where(fvc > 0.3, sc.SCL_VEG, sc.SCL_BARE)).astype(np.uint8)
+            scl[shadow], scl[cloud] = sc.SCL_SHADOW, sc.SCL_CLOUD_HIGH
+            g20 = g.coarsened(2)
+            write_geotiff(d / "SCL.tif", scl[::2, ::2].copy(), g20, nodata=0, BAND="SCL scene classification")
+            item = {"type": "Feature", "stac_version": "1.0.0", "id": sd.name,
+                    "properties": {"datetime": f"{sd.date.isoformat()}T03:15:49Z", "platform": sd.name[:3].lower().replace("s2", "sentinel-2"),
+                                   "s2:processing_baseline": sd.baseline, "proj:epsg": 32649,
+                                   "geo_sink:synthetic": True, "description": SYNTHETIC_NOTE},
+                    "assets": {"red": {"href": "./B04.tif"}, "nir": {"href": "./B08.tif"}, "scl": {"href": "./SCL.tif"}}}
+            (d / f"{sd.name}.json").write_text(json.dumps(item, ensure_ascii=False, indent=1), encoding="utf-8")
+        else:
+            dn = lambda r: np.clip(np.round((r + 0.2) / 2.75e-5), 1, 65535).astype(np.uint16)
+            write_geotiff(d / f"{sd.name}_SR_B4.TIF", dn(red), g, nodata=0, BAND="SR_B4 red")
+            write_geotiff(d / f"{sd.name}_SR_B5.TIF", dn(nir), g, nodata=0, BAND="SR_B5 NIR")
+            qa = np.where(water, sc.QA_WATER, sc.QA_CLEAR).astype(np.uint16)
+            qa[shadow], qa[cloud] = sc.QA_SHADOW, sc.QA_CLOUD
+            write_geotiff(d / f"{sd.name}_QA_PIXEL.TIF", qa, g, nodata=1, BAND="QA_PIXEL")
+            mtl = {"LANDSAT_METADATA_FILE": {
+                "PRODUCT_CONTENTS": {"LANDSAT_PRODUCT_ID": sd.name, "PROCESSING_LEVEL": "L2SP",
+                                     "COLLECTION_NUMBER": "02"},
+                "IMAGE_ATTRIBUTES": {"SPACECRAFT_ID": "LANDSAT_9", "DATE_ACQUIRED": sd.date.isoformat()},
+                "LEVEL2_SURFACE_REFLECTANCE_PARAMETERS": {
+                    "REFLECTANCE_MULT_BAND_4": "2.75E-05", "REFLECTANCE_ADD_BAND_4": "-0.200000",
+                    "REFLECTANCE_MULT_BAND_5": "2.75E-05", "REFLECTANCE_ADD_BAND_5": "-0.200000"},
+                "GEO_SINK_SYNTHETIC": SYNTHETIC_NOTE}}
+            (d / f"{sd.name}_MTL.json").write_text(json.dumps(mtl, indent=1), encoding="utf-8")
+        out.append({"path": f"scenes/{sd.name}", "product": sd.product, "date": sd.date.isoformat()})
+    return out
+
+
+def write_demo(folder: Path, seed: int) -> None:
+    """Generate every demo file into ``folder`` (see :mod:`geo_sink.demo`)."""
+    import shapely
+
+    cat = load_catalog()
+    zones = load_boundaries(REGION)
+    grid = lcmod.demo_grid(zones.total_bounds)
+    mpath, mcrs = catalog_raster(cat, "mcd12c1_2019_china")
+    with rasterio.open(mpath) as src:
+        modis, mt = src.read(1), src.transform
+    rng = np.random.default_rng(seed)
+    disturbed, reclaimed = sites.mine_sites(rng)
+    panels = sites.longwall_panels(rng)
+    layers = sites.constraint_layers(rng)
+    afforested = sites.afforestation_blocks(rng)
+
+    base = lcmod.base_landcover(grid, modis, mt, seed)
+    lcs = {}
+    for year in YEARS:
+        lcs[year] = lcmod.landcover_for_year(base, grid, year, disturbed, reclaimed, afforested,
+                                              layers["rivers"])
+        write_geotiff(folder / f"landcover_clcd_{year}.tif", lcs[year], grid, nodata=0,
+                      LEGEND="clcd", YEAR=str(year))
+    dem_grid = grid.coarsened(3)
+    write_geotiff(folder / "dem.tif", elevation(dem_grid, seed), dem_grid, nodata=-9999.0, UNITS="m")
+
+    vec = folder / "vectors"
+    vec.mkdir()
+    write_geojson(vec / "mines_disturbed.geojson", disturbed)
+    write_geojson(vec / "mines_reclaimed.geojson", reclaimed)
+    write_geojson(vec / "longwall_panels.geojson", panels)
+    write_geojson(vec / "afforestation.geojson", afforested)
+    for name, gdf in layers.items():
+        write_geojson(vec / f"{name}.geojson", gdf)
+    window = shapely.box(sites.CENTER[0] - 0.19, sites.CENTER[1] - 0.15,
+                         sites.CENTER[0] + 0.19, sites.CENTER[1] + 0.15)
+    write_geojson(vec / "cropland.geojson", _cropland_polygons(lcs[2020], grid, window))
+
+    (folder / "scenes").mkdir()
+    scenes = write_scenes(folder / "scenes", lcs[2015], lcs[2020], grid, reclaimed, seed)
+    (folder / "inbox").mkdir()
+    (folder / "inbox" / "README.txt").write_text(
+        "Drop new Sentinel-2 L2A / Landsat C2 L2 scene folders here; `geo-sink update` picks them up.\n",
+        encoding="utf-8")
+
+    project = {
+        "name": REGION,
+        "synthetic": True,
+        "boundary": {"region": "山西省/朔州市", "level": "county"},
+        "landcover": [{"year": y, "path": f"landcover_clcd_{y}.tif", "legend": "clcd",
+                       "synthetic": True} for y in YEARS],
+        "imagery": {"scenes": scenes, "inbox": "inbox"},
+        "mines": {"disturbed": "vectors/mines_disturbed.geojson",
+                  "reclaimed": "vectors/mines_reclaimed.geojson"},
+        "subsidence": {"panels": "vectors/longwall_panels.geojson", "threshold_mm": 10.0},
+        "pv_constraints": {"cropland": "vectors/cropland.geojson", "redline": "vectors/redline.geojson",
+                           "roads": "vectors/roads.geojson", "settlements": "vectors/settlements.geojson",
+                           "rivers": "vectors/rivers.geojson", "dem": "dem.tif"},
+        "targets": ["sz_mine_reclamation_rate", "sz_mine_vegetation_cover",
+                    "sz_new_energy_share_2025", "sz_new_energy_share_2030"],
+        "output": "output",
+    }
+    header = (f"# 朔州市 region project: SYNTHETIC DEMO DATA generated by geo_sink.demo "
+              f"v{GENERATOR_VERSION} (seed {seed}),\n# on the real county boundaries. Not observations.\n")
+    (folder / "project.yaml").write_text(header + yaml.safe_dump(project, allow_unicode=True, sort_keys=False),
+                                         encoding="utf-8")

@@ -1,0 +1,338 @@
+"""Region project files: one YAML file describes a study area, re-run for years.
+
+:func:`load_project` validates the whole file and checks every path before any computation
+starts; all problems are reported together in one :class:`ProjectError`, each naming the key
+and the expected form.  Relative paths resolve against the project file's folder.
+
+Example (the embedded 石家庄市 project, ``data_catalog/regions/石家庄市.yaml``)::
+
+    name: 石家庄市
+    boundary: {region: 河北省/石家庄市, level: county}
+    landcover:
+      - {year: 2019, dataset: mcd12c1_2019_china}
+    targets: [sjz_forest_coverage_2025, sjz_forest_coverage_2030]
+    output: ../../maps/石家庄市
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geo_sink.catalog import Catalog, load_catalog
+from geo_sink.errors import InputDataError
+
+YEARS = (1985, 2100)
+
+
+class ProjectError(InputDataError):
+    """A region project file is invalid; the message lists every problem found."""
+
+    def __init__(self, path, problems: list[str]):
+        self.path = Path(path)
+        self.problems = list(problems)
+        super().__init__(f"{path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BoundarySpec(_Spec):
+    """Either a Chinese region (name, path or adcode) or a polygon file with id/name fields."""
+
+    region: str | None = None
+    level: Literal["county", "city", "province", "self"] = "county"
+    file: Path | None = None
+    id_field: str | None = None
+    name_field: str | None = None
+    layer: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.region is None) == (self.file is None):
+            raise ValueError("give exactly one of 'region' (Chinese name/adcode) or 'file'")
+        if self.file is not None and not self.id_field:
+            raise ValueError("a boundary 'file' needs 'id_field' (and usually 'name_field')")
+        return self
+
+
+class LandCoverSpec(_Spec):
+    """One land-cover map: a file with its legend, or a catalog dataset id."""
+
+    year: int = Field(ge=YEARS[0], le=YEARS[1])
+    path: Path | None = None
+    dataset: str | None = None
+    legend: str | None = None
+    crs: str | None = None
+    synthetic: bool = False
+
+    @model_validator(mode="after")
+    def _source(self):
+        if (self.path is None) == (self.dataset is None):
+            raise ValueError("give exactly one of 'path' or 'dataset' (catalog id)")
+        if self.path is not None and self.legend is None:
+            raise ValueError("a land-cover 'path' needs 'legend' (worldcover, clcd, modis_igbp, globeland30)")
+        return self
+
+
+class GrowingStockSpec(_Spec):
+    """Forest growing stock (蓄积量): a raster in m3/ha, or an inventory table by county and type."""
+
+    raster: Path | None = None
+    table: Path | None = None
+    year: int = Field(ge=YEARS[0], le=YEARS[1])
+
+    @model_validator(mode="after")
+    def _source(self):
+        if (self.raster is None) == (self.table is None):
+            raise ValueError("give exactly one of 'raster' (m3/ha) or 'table' (CSV: zone_id, forest_type, volume_m3)")
+        return self
+
+
+class SceneSpec(_Spec):
+    """A red/NIR scene: a folder with the product's band files as distributed."""
+
+    path: Path
+    product: Literal["sentinel2_l2a", "landsat_c2_l2"]
+    date: dt.date
+
+
+class ImagerySpec(_Spec):
+    scenes: list[SceneSpec] = Field(default_factory=list)
+    inbox: Path | None = None
+    stac: Path | None = None
+
+
+class MinesSpec(_Spec):
+    """Disturbed land (open pit, waste dump, subsidence) and reclaimed land polygons."""
+
+    disturbed: Path
+    reclaimed: Path | None = None
+    mine_field: str = "mine"
+    type_field: str = "type"
+    year_field: str = "year"
+    vegetation_field: str = "vegetation"
+
+
+class SubsidenceSpec(_Spec):
+    """An InSAR deformation raster or longwall panels with mining parameters."""
+
+    insar: Path | None = None
+    unit: Literal["mm", "mm/yr"] | None = None
+    line_of_sight: bool = False
+    incidence_deg: float | None = Field(default=None, gt=0, lt=90)
+    panels: Path | None = None
+    threshold_mm: float = Field(default=10.0, gt=0)
+    active_rate_mm_yr: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _source(self):
+        if (self.insar is None) == (self.panels is None):
+            raise ValueError("give exactly one of 'insar' (raster) or 'panels' (polygons)")
+        if self.insar is not None and self.unit is None:
+            raise ValueError("an 'insar' raster needs 'unit': mm (cumulative) or mm/yr (rate)")
+        if self.line_of_sight and self.incidence_deg is None:
+            raise ValueError("line-of-sight InSAR needs 'incidence_deg' to project to the vertical")
+        return self
+
+
+class PVConstraintsSpec(_Spec):
+    cropland: Path | None = None
+    redline: Path | None = None
+    roads: Path | None = None
+    settlements: Path | None = None
+    rivers: Path | None = None
+    dem: Path | None = None
+
+
+class ProjectSpec(_Spec):
+    name: str = Field(min_length=1)
+    boundary: BoundarySpec
+    landcover: list[LandCoverSpec] = Field(default_factory=list)
+    growing_stock: GrowingStockSpec | None = None
+    imagery: ImagerySpec | None = None
+    mines: MinesSpec | None = None
+    subsidence: SubsidenceSpec | None = None
+    pv_constraints: PVConstraintsSpec | None = None
+    parameters: dict[str, str] = Field(default_factory=dict)
+    targets: list[str] = Field(default_factory=list)
+    output: Path
+    synthetic: bool = False
+
+    @field_validator("landcover")
+    @classmethod
+    def _unique_years(cls, v):
+        years = [lc.year for lc in v]
+        dup = sorted({y for y in years if years.count(y) > 1})
+        if dup:
+            raise ValueError(f"land-cover years must be unique, {dup} repeat")
+        return sorted(v, key=lambda lc: lc.year)
+
+
+def _describe(err) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    return f"{loc}: {msg}"
+
+
+class Project:
+    """A validated region project with absolute paths.
+
+    Attributes
+    ----------
+    path : Path
+        The project file.
+    spec : ProjectSpec
+        Its content, every path made absolute.
+    """
+
+    def __init__(self, path: Path, spec: ProjectSpec):
+        self.path = path
+        self.spec = spec
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def output(self) -> Path:
+        return self.spec.output
+
+    def __repr__(self) -> str:
+        return f"Project({self.name!r}, {self.path})"
+
+
+def _absolute(spec: ProjectSpec, base: Path) -> ProjectSpec:
+    """The same spec with every Path field resolved against ``base``."""
+
+    def fix(obj):
+        if isinstance(obj, BaseModel):
+            upd = {k: fix(getattr(obj, k)) for k in type(obj).model_fields}
+            return obj.model_copy(update=upd)
+        if isinstance(obj, Path):
+            return obj if obj.is_absolute() else (base / obj)
+        if isinstance(obj, list):
+            return [fix(x) for x in obj]
+        return obj
+
+    return fix(spec)
+
+
+def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
+    """Every referenced file, catalog id and CRS checked; one message per problem."""
+    import rasterio
+
+    probs: list[str] = []
+
+    def need(p: Path | None, key: str, kind: str = "file"):
+        if p is None:
+            return
+        if kind == "dir" and not p.is_dir():
+            probs.append(f"{key}: folder {p} does not exist")
+        elif kind == "file" and not p.exists():
+            probs.append(f"{key}: file {p} does not exist")
+
+    b = spec.boundary
+    need(b.file, "boundary.file")
+    if b.region is not None:
+        from geo_sink.io.boundaries import resolve_region
+        try:
+            resolve_region(b.region)
+        except LookupError as e:
+            probs.append(f"boundary.region: {e}")
+    for i, lc in enumerate(spec.landcover):
+        key = f"landcover[{i}] (year {lc.year})"
+        if lc.dataset is not None and lc.dataset not in cat.datasets:
+            probs.append(f"{key}.dataset: unknown catalog dataset {lc.dataset!r}; expected one of {sorted(cat.datasets)}")
+        if lc.legend is not None and lc.legend not in cat.legends:
+            probs.append(f"{key}.legend: unknown legend {lc.legend!r}; expected one of {sorted(cat.legends)}")
+        if lc.path is not None:
+            if not lc.path.exists():
+                probs.append(f"{key}.path: file {lc.path} does not exist")
+                continue
+            try:
+                with rasterio.open(lc.path) as src:
+                    crs = src.crs
+            except rasterio.errors.RasterioIOError as e:
+                probs.append(f"{key}.path: {lc.path} is not a readable raster ({e})")
+                continue
+            if crs is None and lc.crs is None:
+                probs.append(f"{key}.path: {lc.path} has no CRS; add 'crs' (e.g. EPSG:4326)")
+            elif crs is not None and lc.crs is not None:
+                import pyproj
+                if not pyproj.CRS(crs.to_wkt()).equals(pyproj.CRS(lc.crs), ignore_axis_order=True):
+                    probs.append(f"{key}.crs: the project says {lc.crs} but {lc.path.name} is in "
+                                 f"{pyproj.CRS(crs.to_wkt()).name}")
+    if spec.growing_stock is not None:
+        need(spec.growing_stock.raster, "growing_stock.raster")
+        need(spec.growing_stock.table, "growing_stock.table")
+    if spec.imagery is not None:
+        for i, sc in enumerate(spec.imagery.scenes):
+            need(sc.path, f"imagery.scenes[{i}].path", "dir")
+        need(spec.imagery.inbox, "imagery.inbox", "dir")
+        need(spec.imagery.stac, "imagery.stac")
+    if spec.mines is not None:
+        need(spec.mines.disturbed, "mines.disturbed")
+        need(spec.mines.reclaimed, "mines.reclaimed")
+    if spec.subsidence is not None:
+        need(spec.subsidence.insar, "subsidence.insar")
+        need(spec.subsidence.panels, "subsidence.panels")
+    if spec.pv_constraints is not None:
+        for k in PVConstraintsSpec.model_fields:
+            need(getattr(spec.pv_constraints, k), f"pv_constraints.{k}")
+    for k, v in spec.parameters.items():
+        if v not in cat.datasets:
+            probs.append(f"parameters.{k}: unknown catalog id {v!r}")
+    for t in spec.targets:
+        if t not in cat.targets:
+            probs.append(f"targets: unknown target id {t!r}; expected ids from data_catalog/targets.yaml")
+    return probs
+
+
+def load_project(path, catalog: Catalog | None = None) -> Project:
+    """Read, validate and check a region project file.
+
+    Parameters
+    ----------
+    path : path-like
+        The YAML file.
+    catalog : Catalog, optional
+        Catalog to check ids against (default: :func:`load_catalog`).
+
+    Returns
+    -------
+    Project
+
+    Raises
+    ------
+    ProjectError
+        Listing every problem: unknown or missing keys, wrong forms, bad years, missing files,
+        unknown legends/datasets/targets, CRS mismatches.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectError(path, ["the project file does not exist"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ProjectError(path, [f"not valid YAML: {e}"]) from None
+    if not isinstance(raw, dict):
+        raise ProjectError(path, ["expected a mapping of keys at the top level"])
+    try:
+        spec = ProjectSpec.model_validate(raw)
+    except ValidationError as e:
+        raise ProjectError(path, [_describe(err) for err in e.errors()]) from None
+    spec = _absolute(spec, path.resolve().parent)
+    probs = _check_paths(spec, catalog or load_catalog())
+    if probs:
+        raise ProjectError(path, probs)
+    return Project(path.resolve(), spec)
