@@ -19,9 +19,18 @@ from geo_sink.io import load_boundaries, read_zones, write_table
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.rasters import catalog_raster
 from geo_sink.project import Project, load_project
+from geo_sink.errors import InputDataError
+from geo_sink.sinks.carbon import carbon_stock_series, constants, density_lut
+from geo_sink.sinks.forest import DEFINITION_NOTE, coverage_gap, forest_coverage
+from geo_sink.sinks.pools import read_pools
+from geo_sink.sinks.wetland import wetland_areas, wetland_fluxes, wetland_polygon_areas
+from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.zonal import class_areas
+from geo_sink.zonal.transitions import transition_areas
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
+#: Land-cover products with classes this coarse (m) under-count fragmented forest.
+COARSE_M = 250
 
 
 @dataclass(frozen=True)
@@ -73,35 +82,149 @@ def ecosystem_table(areas: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     return summary.set_index(["zone_id", "zone_name"]).join(wide).reset_index()
 
 
-def run_areas(project: Project, out_dir: Path) -> Iterator[str]:
-    """Class areas per county for every land-cover year of a project; yields a line per output."""
+def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS) -> Iterator[str]:
+    """Every analysis that exists for a project; yields one line per step, writes under out_dir."""
     cat = load_catalog()
     zones = project_zones(project)
     out_dir = Path(out_dir)
+    syn = project.spec.synthetic
     provenance = {"project": str(project.path), "region": project.name, "geo_sink": __version__,
-                  "synthetic": project.spec.synthetic, "inputs": []}
-    for lc in landcover_inputs(project, cat):
+                  "synthetic": syn, "inputs": [], "outputs": []}
+    lcs = landcover_inputs(project, cat)
+
+    def put(df, name):
+        path = write_table(df, out_dir / name)
+        provenance["outputs"].append(name)
+        return path
+
+    # 1. class areas per land-cover year
+    areas, summaries = {}, {}
+    for lc in lcs:
         res = class_areas(lc.path, zones, cat.legend(lc.legend), crs=lc.crs)
-        areas = res.areas.assign(year=lc.year, synthetic=lc.synthetic)
-        eco = ecosystem_table(res.areas, res.summary).assign(year=lc.year, synthetic=lc.synthetic)
-        a = write_table(areas, out_dir / f"class_areas_{lc.year}.csv")
-        e = write_table(eco, out_dir / f"ecosystem_areas_{lc.year}.csv")
+        areas[lc.year], summaries[lc.year] = res.areas, res.summary
+        put(res.areas.assign(year=lc.year, synthetic=lc.synthetic), f"class_areas_{lc.year}.csv")
+        put(ecosystem_table(res.areas, res.summary).assign(year=lc.year, synthetic=lc.synthetic),
+            f"ecosystem_areas_{lc.year}.csv")
         provenance["inputs"].append({"kind": "landcover", "year": lc.year, "path": str(lc.path),
-                                     "legend": lc.legend, "synthetic": lc.synthetic,
-                                     "notes": res.notes})
+                                     "legend": lc.legend, "synthetic": lc.synthetic, "notes": res.notes})
         tag = SYNTHETIC_LABEL.lower() if lc.synthetic else "real data"
-        yield (f"{project.name} {lc.year}: {len(zones)} counties, {lc.label} ({tag}) -> {a.name}, "
-               f"{e.name}; area closure within {res.summary['closure_pct'].abs().max():.4f}%")
+        yield (f"{project.name} {lc.year}: class areas of {len(zones)} counties from {lc.label} "
+               f"({tag}); area closure within {res.summary['closure_pct'].abs().max():.4f}%")
+    if not lcs:
+        return
+    # 2. carbon stocks and sinks
+    co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
+    legends = {lc.legend for lc in lcs}
+    if len(legends) != 1:
+        yield f"{project.name}: land-cover years use different legends {sorted(legends)}; carbon skipped"
+    else:
+        leg = legends.pop()
+        pools = read_pools(cat.dataset_path(f"carbon_pools_{leg}"), cat.legend(leg))
+        known = {y: a[a["ecosystem"] != "unknown"] for y, a in areas.items()}
+        stocks, sinks = carbon_stock_series(known, pools, co2, draws=draws)
+        put(stocks.assign(synthetic=syn), "carbon_stock.csv")
+        tot = stocks[stocks["pool"] == "total"]
+        last = max(areas)
+        city = tot[tot["year"] == last]
+        yield (f"{project.name}: carbon stock {city['stock_t_co2e'].sum() / 1e6:.1f} Mt CO2e in {last} "
+               f"(pools table carbon_pools_{leg}, {draws} Monte Carlo draws)")
+        if len(sinks):
+            put(sinks.assign(synthetic=syn), "carbon_sink.csv")
+            s = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == min(areas)) & (sinks["year_to"] == last)]
+            yield (f"{project.name}: land-cover-change sink {min(areas)}-{last}: "
+                   f"{s['sink_t_co2e_yr'].sum():,.0f} t CO2e/yr over all counties")
+        last_lc = [lc for lc in lcs if lc.year == last][0]
+        from geo_sink.io.rasters import write_cog_from
+        cog = write_cog_from(last_lc.path, out_dir / f"carbon_density_{last}.tif", density_lut(pools),
+                             nodata=-1.0, UNITS="Mg C/ha", SYNTHETIC=str(last_lc.synthetic).lower(),
+                             DESCRIPTION="total carbon density (above+below+soil+dead)")
+        provenance["outputs"].append(cog.name)
+    # 3. forest coverage against the project's targets
+    cov_frames = []
+    for y in sorted(areas):
+        cov = forest_coverage(areas[y], summaries[y]).assign(year=y, note=DEFINITION_NOTE)
+        for t in cat.targets_for(indicator="forest_coverage"):
+            if t.id in project.spec.targets:
+                cov_frames.append(coverage_gap(cov, t.value).assign(target_id=t.id, target_year=t.year,
+                                                                      document=cat.documents[t.document].title))
+        cov_frames.append(cov) if not any(t in project.spec.targets for t in
+                                          [x.id for x in cat.targets_for(indicator="forest_coverage")]) else None
+    if cov_frames:
+        cov_all = pd.concat(cov_frames, ignore_index=True).assign(synthetic=syn)
+        put(cov_all, "forest_coverage.csv")
+        allrow = cov_all[(cov_all["zone_id"] == "ALL") & (cov_all["year"] == max(areas))].iloc[0]
+        line = f"{project.name}: map-derived forest coverage {allrow['coverage_pct']:.2f}% ({max(areas)})"
+        if "target_pct" in cov_all:
+            line += (f" vs target {allrow['target_pct']:g}%: gap {allrow['gap_pp']:.2f} pp, "
+                     f"{allrow['forest_to_add_km2']:,.0f} km² of forest to add")
+        coarse = [lc.year for lc in lcs if cat.legend(lc.legend).product_resolution_m >= COARSE_M]
+        if coarse:
+            line += (f"; caution: the {coarse} map is coarse (>= {COARSE_M} m classes), so fragmented "
+                     "mountain forest falls into other majority classes; use a 30 m map (CLCD) for the target")
+        yield line
+    if project.spec.growing_stock is None:
+        gs = [t.id for t in cat.targets_for(indicator="forest_growing_stock") if t.id in project.spec.targets]
+        if gs:
+            yield (f"{project.name}: growing-stock targets {gs} not compared: the project has no "
+                   "growing_stock raster or inventory table")
+    # 4. wetlands
+    last = max(areas)
+    wet = wetland_areas(areas[last])
+    rates = pd.read_csv(cat.dataset_path("accumulation_rates"))
+    gwp = pd.read_csv(cat.dataset_path("gwp")).set_index("gas")["gwp"]
+    if len(wet):
+        flux = wetland_fluxes(wet, rates[rates["ecosystem"] == "wetland"], float(gwp["CH4"]), co2,
+                              draws=draws, seed=DEFAULT_SEED).assign(year=last, synthetic=syn)
+        put(flux, "wetlands.csv")
+        yield (f"{project.name}: wetlands {wet['area_km2'].sum():.1f} km² ({last}): uptake "
+               f"{flux['co2_uptake_t_co2e_yr'].sum():,.0f} t CO2e/yr, CH4 {flux['ch4_t_co2e_yr'].sum():,.0f} "
+               "t CO2e/yr (reported separately)")
+    else:
+        yield f"{project.name}: no wetland classes in the {last} land cover"
+    if project.spec.wetlands is not None:
+        w = project.spec.wetlands
+        parks = read_zones(w.file, id_field=w.name_field, name_field=w.name_field)
+        pw = wetland_polygon_areas(parks.rename(columns={"zone_name": "name"}), zones, name_field="name")
+        pf = wetland_fluxes(pw, rates[rates["ecosystem"] == "wetland"], float(gwp["CH4"]), co2,
+                            draws=draws, seed=DEFAULT_SEED).assign(synthetic=syn)
+        put(pf, "wetland_parks.csv")
+        yield (f"{project.name}: {pw['wetland_type'].nunique()} named wetland(s), {pw['area_km2'].sum():.1f} km²: "
+               f"net {pf['net_t_co2e_yr'].sum():,.0f} t CO2e/yr after CH4")
+    # 5. transitions between consecutive years
+    for a, b in zip(lcs[:-1], lcs[1:]):
+        try:
+            tr = transition_areas(a.path, b.path, zones, cat.legend(a.legend), cat.legend(b.legend), crs=a.crs)
+        except InputDataError as e:
+            yield f"{project.name}: no transition matrix {a.year}-{b.year}: {e}"
+            continue
+        put(tr.assign(year_from=a.year, year_to=b.year, synthetic=syn), f"transitions_{a.year}_{b.year}.csv")
+        changed = tr[tr["from_code"] != tr["to_code"]]["area_km2"].sum()
+        yield f"{project.name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
+    # 6. county layer
+    layer = zones[["zone_id", "zone_name", "geometry"]].merge(
+        summaries[last][["zone_id", "zone_area_km2"]], on="zone_id")
+    if cov_frames:
+        c = cov_all[(cov_all["year"] == last)].drop_duplicates("zone_id")[["zone_id", "forest_km2", "coverage_pct"]]
+        layer = layer.merge(c, on="zone_id", how="left")
+    if "stocks" in locals():
+        st = stocks[(stocks["pool"] == "total") & (stocks["year"] == last)][
+            ["zone_id"] + [c for c in stocks.columns if c.startswith("stock_t_co2e")]]
+        layer = layer.merge(st, on="zone_id", how="left")
+        if len(sinks):
+            sk = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == min(areas)) & (sinks["year_to"] == last)][
+                ["zone_id"] + [c for c in sinks.columns if c.startswith("sink_")]]
+            layer = layer.merge(sk, on="zone_id", how="left")
+    put(layer.assign(synthetic=syn), "counties.parquet")
     with atomic_path(out_dir / "provenance.json") as tmp:
         tmp.write_text(json.dumps(provenance, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def run_demo(out_dir: Path) -> Iterator[str]:
+def run_demo(out_dir: Path, draws: int = DEFAULT_DRAWS) -> Iterator[str]:
     """The main job: every analysis that exists, for both embedded regions."""
     for path in embedded_projects():
         project = load_project(path)
         folder = Path(out_dir) / project.name
         if project.spec.synthetic:
             yield f"{project.name}: {SYNTHETIC_LABEL} (generated by geo_sink.demo into {path.parent})"
-        yield from run_areas(project, folder)
+        yield from run_project(project, folder, draws=draws)
         yield f"{project.name}: results in {folder}"

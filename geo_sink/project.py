@@ -102,6 +102,13 @@ class SceneSpec(_Spec):
     date: dt.date
 
 
+class WetlandSpec(_Spec):
+    """Named wetland polygons (e.g. wetland parks) measured besides the legend's wetland classes."""
+
+    file: Path
+    name_field: str = "name"
+
+
 class ImagerySpec(_Spec):
     scenes: list[SceneSpec] = Field(default_factory=list)
     inbox: Path | None = None
@@ -155,6 +162,7 @@ class ProjectSpec(_Spec):
     boundary: BoundarySpec
     landcover: list[LandCoverSpec] = Field(default_factory=list)
     growing_stock: GrowingStockSpec | None = None
+    wetlands: WetlandSpec | None = None
     imagery: ImagerySpec | None = None
     mines: MinesSpec | None = None
     subsidence: SubsidenceSpec | None = None
@@ -275,6 +283,8 @@ def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
     if spec.growing_stock is not None:
         need(spec.growing_stock.raster, "growing_stock.raster")
         need(spec.growing_stock.table, "growing_stock.table")
+    if spec.wetlands is not None:
+        need(spec.wetlands.file, "wetlands.file")
     if spec.imagery is not None:
         for i, sc in enumerate(spec.imagery.scenes):
             need(sc.path, f"imagery.scenes[{i}].path", "dir")

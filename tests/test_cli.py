@@ -47,6 +47,15 @@ def test_demo_writes_both_regions(tmp_path):
         assert (df.closure_pct.abs() < 0.05).all()
         assert (df.synthetic == synthetic).all()
     assert "SYNTHETIC DEMO DATA" in r.output
+    for region in ("石家庄市", "朔州市"):
+        for name in ("carbon_stock.csv", "forest_coverage.csv"):
+            df = pd.read_csv(tmp_path / region / name)
+            assert (df.synthetic == (region == "朔州市")).all()
+    cov = pd.read_csv(tmp_path / "石家庄市" / "forest_coverage.csv")
+    assert set(cov.target_pct) == {43.0, 43.25} and (cov.note.str.contains("official")).all()
+    for name in ("carbon_sink.csv", "transitions_2015_2020.csv", "wetlands.csv", "wetland_parks.csv",
+                 "carbon_density_2020.tif", "counties.parquet"):
+        assert (tmp_path / "朔州市" / name).exists(), name
 
 
 def test_check_project(demo_project, tmp_path):
@@ -57,3 +66,30 @@ def test_check_project(demo_project, tmp_path):
                    encoding="utf-8")
     r = CliRunner().invoke(cli, ["check", str(bad)])
     assert r.exit_code == EXIT_INPUT and "landcover.0.year" in r.output
+
+
+def test_carbon_two_years_with_outputs(demo_project, tmp_path):
+    import geopandas as gpd
+    import rasterio
+    d = demo_project.parent
+    out = tmp_path / "c.csv"
+    r = CliRunner().invoke(cli, ["carbon", str(d / "landcover_clcd_2015.tif"), "朔州市", "--legend", "clcd",
+                                 "--lulc-later", str(d / "landcover_clcd_2020.tif"), "--years", "2015", "2020",
+                                 "--draws", "2000", "-o", str(out), "--geoparquet", str(tmp_path / "c.parquet"),
+                                 "--density-cog", str(tmp_path / "d.tif")])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out, dtype={"zone_id": str})
+    assert list(df.columns[:5]) == ["zone_id", "zone_name", "pool", "stock_mg_c", "stock_t_co2e"]
+    assert {"sink_t_co2e_yr", "sink_t_co2e_yr_p05", "sink_t_co2e_yr_p95"} <= set(df.columns)
+    assert set(df.pool) == {"above", "below", "soil", "dead", "total"} and df.zone_id.nunique() == 6
+    g = gpd.read_parquet(tmp_path / "c.parquet")
+    assert len(g) == 6 and g.crs is not None and "sink_t_co2e_yr" in g.columns
+    with rasterio.open(tmp_path / "d.tif") as src:
+        assert src.profile["tiled"] and src.overviews(1) and src.tags()["UNITS"] == "Mg C/ha"
+        assert src.read(1).max() == pytest_approx(100.4)  # forest: 28.2 + 8.2 + 50 + 14
+
+
+def test_carbon_years_need_later_map(tmp_path):
+    r = CliRunner().invoke(cli, ["carbon", "mcd12c1_2019_china", "朔州市", "--years", "2015", "2020",
+                                 "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == EXIT_INPUT and "--lulc-later" in r.output

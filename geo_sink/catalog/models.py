@@ -77,10 +77,10 @@ class Dataset(_Strict):
     package: str | None = None
     resource: str | None = None
     generated_by: str | None = None
-    crs: str
+    crs: str | None = None
     file_crs_expected: str | None = None
     crs_note: str | None = None
-    resolution: str
+    resolution: str | None = None
     legend: str | None = None
     year: int | None = None
     licence: str = Field(min_length=3)
@@ -95,6 +95,8 @@ class Dataset(_Strict):
                              "or 'generated_by' (a geo_sink module)")
         if self.generated_by is not None and not self.synthetic:
             raise ValueError("generated data must say 'synthetic: true'")
+        if self.kind != "table" and (self.crs is None or self.resolution is None):
+            raise ValueError("raster and vector datasets need 'crs' and 'resolution'")
         if self.package is not None and not self.resource:
             raise ValueError("'package' needs 'resource'")
         return self

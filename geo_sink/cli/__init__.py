@@ -12,6 +12,7 @@ import click
 
 from geo_sink import __version__
 from geo_sink.cli.areas import areas
+from geo_sink.cli.carbon import carbon
 from geo_sink.cli.check import check
 from geo_sink.cli.demo import demo
 from geo_sink.cli.regions import regions
@@ -43,6 +44,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 cli.add_command(areas)
+cli.add_command(carbon)
 cli.add_command(check)
 cli.add_command(demo)
 cli.add_command(regions)

@@ -24,7 +24,7 @@ ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +datum
 #: 6 snow/ice, 7 barren, 8 impervious, 9 wetland); same ecosystem class on both sides.
 MODIS_TO_CLCD = np.array([5, 2, 2, 2, 2, 2, 3, 3, 2, 4, 4, 9, 1, 8, 1, 6, 7, 5] + [0] * 238, dtype=np.uint8)
 
-CROPLAND, FOREST, SHRUB, GRASS, WATER, BARREN, IMPERVIOUS = 1, 2, 3, 4, 5, 7, 8
+CROPLAND, FOREST, SHRUB, GRASS, WATER, BARREN, IMPERVIOUS, WETLAND = 1, 2, 3, 4, 5, 7, 8, 9
 
 #: Texture inside each class: (lattice step deg, share, CLCD code -> secondary code).  Blobs of
 #: a smooth Gaussian field above its (1 - share) quantile take the secondary class.
@@ -131,7 +131,7 @@ def burn(grid: Grid, geoms, crs="EPSG:4326") -> np.ndarray:
 
 
 def landcover_for_year(base: np.ndarray, grid: Grid, year: int, disturbed, reclaimed,
-                       afforested, rivers) -> np.ndarray:
+                       afforested, rivers, wetlands=None) -> np.ndarray:
     """Base texture plus the state of mines, afforestation and rivers in ``year``.
 
     Parameters
@@ -143,6 +143,10 @@ def landcover_for_year(base: np.ndarray, grid: Grid, year: int, disturbed, recla
     """
     lc = base.copy()
     lc[burn(grid, rivers.to_crs(grid.crs).buffer(45).values, grid.crs)] = WATER
+    if wetlands is not None and len(wetlands):
+        import shapely
+        geoms = wetlands.geometry if year >= 2020 else shapely.from_wkt(wetlands["core_wkt"].to_numpy())
+        lc[burn(grid, geoms)] = WETLAND
     aff = afforested[afforested["year"] <= year]
     if len(aff):
         m = burn(grid, aff.geometry) & np.isin(lc, [GRASS, BARREN, SHRUB])

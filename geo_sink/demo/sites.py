@@ -145,3 +145,24 @@ def afforestation_blocks(rng: np.random.Generator) -> gpd.GeoDataFrame:
 
 def pyproj_local(lon: float, lat: float) -> str:
     return f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m"
+
+
+#: Approximate centres of the wetland parks the 朔州市 plan names (碳汇能力巩固提升行动).
+WETLAND_PARKS = (("山阴桑干河国家湿地公园", 112.88, 39.53), ("怀仁口泉河湿地公园", 113.06, 39.80),
+                 ("右玉苍头河湿地公园", 112.47, 40.08))
+
+
+def wetland_parks(rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """Wetland-park polygons along the named rivers (shapes synthetic; ``year`` = designated).
+
+    The 2020 extent is the polygon; in 2015 only its core (~60%) was wetland (restoration).
+    """
+    geoms, core = [], []
+    for name, lon, lat in WETLAND_PARKS:
+        t = pyproj_local(lon, lat)
+        g = affinity.rotate(_blob(rng, 0, 0, 3500, 700, n=30, rough=0.1), float(rng.uniform(0, 180)),
+                            origin=(0, 0))
+        geoms.append(gpd.GeoSeries([g], crs=t).to_crs(4326).iloc[0])
+        core.append(gpd.GeoSeries([affinity.scale(g, 0.78, 0.78, origin=(0, 0))], crs=t).to_crs(4326).iloc[0])
+    return gpd.GeoDataFrame({"name": [w[0] for w in WETLAND_PARKS], "synthetic": True,
+                             "core_wkt": [c.wkt for c in core]}, geometry=geoms, crs=4326)

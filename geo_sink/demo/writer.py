@@ -131,12 +131,13 @@ def write_demo(folder: Path, seed: int) -> None:
     panels = sites.longwall_panels(rng)
     layers = sites.constraint_layers(rng)
     afforested = sites.afforestation_blocks(rng)
+    parks = sites.wetland_parks(rng)
 
     base = lcmod.base_landcover(grid, modis, mt, seed)
     lcs = {}
     for year in YEARS:
         lcs[year] = lcmod.landcover_for_year(base, grid, year, disturbed, reclaimed, afforested,
-                                              layers["rivers"])
+                                              layers["rivers"], parks)
         write_geotiff(folder / f"landcover_clcd_{year}.tif", lcs[year], grid, nodata=0,
                       LEGEND="clcd", YEAR=str(year))
     dem_grid = grid.coarsened(3)
@@ -148,6 +149,7 @@ def write_demo(folder: Path, seed: int) -> None:
     write_geojson(vec / "mines_reclaimed.geojson", reclaimed)
     write_geojson(vec / "longwall_panels.geojson", panels)
     write_geojson(vec / "afforestation.geojson", afforested)
+    write_geojson(vec / "wetland_parks.geojson", parks.drop(columns="core_wkt"))
     for name, gdf in layers.items():
         write_geojson(vec / f"{name}.geojson", gdf)
     window = shapely.box(sites.CENTER[0] - 0.19, sites.CENTER[1] - 0.15,
@@ -168,6 +170,7 @@ def write_demo(folder: Path, seed: int) -> None:
         "landcover": [{"year": y, "path": f"landcover_clcd_{y}.tif", "legend": "clcd",
                        "synthetic": True} for y in YEARS],
         "imagery": {"scenes": scenes, "inbox": "inbox"},
+        "wetlands": {"file": "vectors/wetland_parks.geojson", "name_field": "name"},
         "mines": {"disturbed": "vectors/mines_disturbed.geojson",
                   "reclaimed": "vectors/mines_reclaimed.geojson"},
         "subsidence": {"panels": "vectors/longwall_panels.geojson", "threshold_mm": 10.0},

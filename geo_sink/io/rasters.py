@@ -14,6 +14,7 @@ from typing import Iterator
 import numpy as np
 import pyproj
 import rasterio
+import rasterio.env
 from rasterio.windows import Window
 
 from geo_sink.errors import CRSError, InputDataError, MissingInputError
@@ -116,11 +117,19 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
     r0, r1 = rows
     c0, c1 = cols
     starts = list(range(r0, r1, block_rows))
-    # every block is read once, so GDAL's block cache only needs the tiles of a few strips;
-    # its default (5% of RAM) would otherwise grow with the raster
-    strip_mb = block_rows * (c1 - c0) * 8 / 2**20
-    with rasterio.Env(GDAL_CACHEMAX=int(max(64, (readers + 2) * strip_mb))):
-        yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers)
+    _limit_gdal_cache()
+    yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers)
+
+
+#: GDAL block cache (MB) geo-sink asks for unless GDAL_CACHEMAX is set: every block is read
+#: once, so the cache only needs a few strips of tiles; GDAL's default (5% of RAM) would
+#: otherwise grow with the raster.
+GDAL_CACHE_MB = 256
+
+
+def _limit_gdal_cache() -> None:
+    if "GDAL_CACHEMAX" not in os.environ:
+        rasterio.env.set_gdal_config("GDAL_CACHEMAX", GDAL_CACHE_MB)
 
 
 def _blocks(path, starts, r1, c0, c1, block_rows, band, readers):
@@ -194,3 +203,36 @@ def catalog_raster(cat, dataset_id: str) -> tuple[Path, str]:
     raise CRSError(f"{path}: catalog dataset {dataset_id!r} expects CRS {ds.crs}"
                    f"{' (file: ' + ds.file_crs_expected + ')' if ds.file_crs_expected else ''}, "
                    f"the file says {file_crs.name if file_crs else 'nothing'}")
+
+
+def write_cog_from(src_path, target, lut: np.ndarray, nodata: float, band: int = 1, **tags) -> Path:
+    """Map a categorical raster through ``lut`` (code -> value, float32) and write a COG.
+
+    Streams row blocks into a tiled temporary GeoTIFF, converts it with GDAL's COG driver
+    (DEFLATE, overviews) to a temporary name beside ``target`` and renames it into place.
+    """
+    import rasterio.shutil
+
+    from geo_sink.io.atomic import atomic_path
+
+    target = Path(target)
+    info = raster_info(src_path, band=band)
+    lut = np.asarray(lut, dtype=np.float32)
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".stage-") as stage_dir, \
+            atomic_path(target) as tmp:
+        stage = Path(stage_dir) / "stage.tif"
+        profile = dict(driver="GTiff", width=info.grid.width, height=info.grid.height, count=1,
+                       dtype="float32", crs=info.grid.crs.to_wkt(), transform=info.grid.transform,
+                       nodata=nodata, tiled=True, blockxsize=512, blockysize=512, compress="deflate")
+        rows = default_block_rows(info, info.grid.width)
+        with rasterio.open(stage, "w", **profile) as dst:
+            for r0, block in iter_row_blocks(info.path, (0, info.grid.height), (0, info.grid.width), rows, band=band):
+                if block.size and int(block.max()) >= len(lut):
+                    raise InputDataError(f"{src_path}: code {int(block.max())} is beyond the lookup table")
+                dst.write(lut[block], 1, window=Window(0, r0, block.shape[1], block.shape[0]))
+            dst.update_tags(**tags)
+        rasterio.shutil.copy(stage, tmp, driver="COG", compress="DEFLATE", predictor="3")
+    return target

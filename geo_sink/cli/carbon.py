@@ -1,0 +1,89 @@
+"""``geo-sink carbon``: carbon stock by county and pool, and the sink between two years."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geo_sink.catalog import load_catalog
+from geo_sink.cli.options import (cache_option, crs_option, legend_option, level_option,
+                                  name_field_option, output_option, zone_field_option)
+from geo_sink.cli.resolve import resolve_raster
+from geo_sink.errors import InputDataError
+from geo_sink.io import load_zones, write_table
+from geo_sink.sinks.carbon import (carbon_stock_series, constants, density_lut,
+                                   stock_and_sink_table)
+from geo_sink.sinks.pools import read_pools
+from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
+from geo_sink.zonal import class_areas
+
+
+@click.command()
+@click.argument("lulc")
+@click.argument("zones")
+@legend_option
+@click.option("--pools", "pools_arg", metavar="POOLS.csv",
+              help="Carbon pools table (InVEST CSV: lucode, c_above, c_below, c_soil, c_dead in "
+                   "Mg C/ha) or a catalog id; default: the catalog's table for the legend.")
+@click.option("--lulc-later", metavar="LULC2", help="A later land-cover map on the same grid.")
+@click.option("--years", nargs=2, type=int, metavar="Y1 Y2", help="Years of LULC and LULC2.")
+@zone_field_option
+@name_field_option
+@level_option
+@crs_option
+@click.option("--draws", type=int, default=DEFAULT_DRAWS, show_default=True,
+              help="Monte Carlo draws for the 5-95% intervals (0: none).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+@cache_option
+@output_option(help="Tidy table: zone_id, zone_name, pool, stock_mg_c, stock_t_co2e, … (+ sink columns).")
+@click.option("--geoparquet", type=click.Path(dir_okay=False, path_type=Path),
+              help="Totals per county with geometry (GeoParquet).")
+@click.option("--density-cog", type=click.Path(dir_okay=False, path_type=Path),
+              help="Total carbon density of LULC (Mg C/ha) as a Cloud-Optimized GeoTIFF.")
+def carbon(lulc, zones, legend_id, pools_arg, lulc_later, years, zone_field, name_field, level, crs,
+           draws, seed, cache, output, geoparquet, density_cog):
+    """Carbon stock (Mg C, t CO2e) of each county by pool; with --lulc-later and --years, the
+    annual sink (t CO2e/yr) by stock difference, with Monte Carlo 5-95% intervals."""
+    cat = load_catalog()
+    path, leg_id, crs1, label = resolve_raster(cat, lulc, legend_id, crs)
+    legend = cat.legend(leg_id)
+    if pools_arg is None:
+        pools_path = cat.dataset_path(f"carbon_pools_{leg_id}")
+    elif pools_arg in cat.datasets:
+        pools_path = cat.dataset_path(pools_arg)
+    else:
+        pools_path = Path(pools_arg)
+    pools = read_pools(pools_path)
+    co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
+    z = load_zones(zones, id_field=zone_field, name_field=name_field, level=level)
+    if (lulc_later is None) != (not years):
+        raise InputDataError("--lulc-later and --years Y1 Y2 go together")
+    y1, y2 = years if years else (0, None)
+    if years and y2 <= y1:
+        raise InputDataError(f"--years: the later year must be after the first, got {y1} {y2}")
+    maps = {y1: (path, crs1)}
+    if lulc_later:
+        p2, _, crs2, _ = resolve_raster(cat, lulc_later, leg_id, crs)
+        maps[y2] = (p2, crs2)
+    areas = {}
+    for y, (p, c) in maps.items():
+        res = class_areas(p, z, legend, crs=c, cache=cache)
+        areas[y] = res.areas[res.areas["ecosystem"] != "unknown"]
+        if len(res.unknown_codes):
+            click.echo(f"{p}: codes not in legend {leg_id} left out of the stock: "
+                       f"{res.unknown_codes['class_code'].tolist()}", err=True)
+    stocks, sinks = carbon_stock_series(areas, pools, co2, draws=draws, seed=seed)
+    table = stock_and_sink_table(stocks, sinks, y1, y2)
+    write_table(table, output)
+    click.echo(f"{label}: carbon stock of {len(z)} zones by pool -> {output}")
+    if geoparquet:
+        tot = table[table["pool"] == "total"].drop(columns=["pool"])
+        g = z[["zone_id", "geometry"]].merge(tot, on="zone_id")
+        write_table(g, geoparquet)
+        click.echo(f"county totals -> {geoparquet}")
+    if density_cog:
+        from geo_sink.io.rasters import write_cog_from
+        write_cog_from(path, density_cog, density_lut(pools), nodata=-1.0,
+                       UNITS="Mg C/ha", DESCRIPTION="total carbon density (above+below+soil+dead)")
+        click.echo(f"carbon density (Mg C/ha) -> {density_cog}")

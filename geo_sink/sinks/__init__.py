@@ -1,0 +1,1 @@
+"""Carbon sinks: pools tables, stocks and stock-change sinks, forests, wetlands."""
