@@ -21,7 +21,9 @@ from geo_sink.io.rasters import catalog_raster
 from geo_sink.project import Project, load_project
 from geo_sink.errors import InputDataError
 from geo_sink.sinks.carbon import carbon_stock_series, constants, density_lut
-from geo_sink.sinks.forest import DEFINITION_NOTE, coverage_gap, forest_coverage
+from geo_sink.sinks.forest import (DEFINITION_NOTE, coverage_gap, forest_coverage, growing_stock_carbon,
+                                   growing_stock_gap, growing_stock_totals, read_inventory)
+from geo_sink.zonal.continuous import zonal_density_sum
 from geo_sink.sinks.pools import read_pools
 from geo_sink.sinks.wetland import wetland_areas, wetland_fluxes, wetland_polygon_areas
 from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
@@ -162,11 +164,13 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS) -> 
             line += (f"; caution: the {coarse} map is coarse (>= {COARSE_M} m classes), so fragmented "
                      "mountain forest falls into other majority classes; use a 30 m map (CLCD) for the target")
         yield line
+    gs_targets = [t for t in cat.targets_for(indicator="forest_growing_stock") if t.id in project.spec.targets]
     if project.spec.growing_stock is None:
-        gs = [t.id for t in cat.targets_for(indicator="forest_growing_stock") if t.id in project.spec.targets]
-        if gs:
-            yield (f"{project.name}: growing-stock targets {gs} not compared: the project has no "
-                   "growing_stock raster or inventory table")
+        if gs_targets:
+            yield (f"{project.name}: growing-stock targets {[t.id for t in gs_targets]} not compared: "
+                   "the project has no growing_stock raster or inventory table")
+    else:
+        yield from _growing_stock(project, zones, cat, gs_targets, put, syn)
     # 4. wetlands
     last = max(areas)
     wet = wetland_areas(areas[last])
@@ -217,6 +221,30 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS) -> 
     put(layer.assign(synthetic=syn), "counties.parquet")
     with atomic_path(out_dir / "provenance.json") as tmp:
         tmp.write_text(json.dumps(provenance, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _growing_stock(project, zones, cat, targets, put, syn) -> Iterator[str]:
+    """Growing stock totals (and BEF biomass carbon from an inventory) against the targets."""
+    gs = project.spec.growing_stock
+    if gs.table is not None:
+        inv = read_inventory(gs.table)
+        bef = pd.read_csv(cat.dataset_path("bef_fang2001"))
+        cf = constants(cat.dataset_path("carbon_constants"))["carbon_fraction_bef"]
+        put(growing_stock_carbon(inv, bef, cf).assign(year=gs.year, synthetic=syn), "growing_stock_carbon.csv")
+        totals = growing_stock_totals(inv)
+        source = f"inventory {gs.table.name}"
+    else:
+        vol = zonal_density_sum(gs.raster, zones)
+        totals = growing_stock_totals(vol.rename(columns={"total": "volume_m3"})[["zone_id", "volume_m3"]])
+        source = f"raster {gs.raster.name} (m³/ha)"
+    frames = [growing_stock_gap(totals, t.value).assign(target_id=t.id, target_year=t.year)
+              for t in targets] or [totals]
+    put(pd.concat(frames, ignore_index=True).assign(year=gs.year, synthetic=syn), "growing_stock.csv")
+    allv = totals.set_index("zone_id").loc["ALL", "volume_1e4_m3"]
+    line = f"{project.name}: growing stock {allv:,.1f} 万m³ ({gs.year}, {source})"
+    for t in targets:
+        line += f"; target {t.value:g} 万m³ ({t.year}): gap {t.value - allv:,.1f}"
+    yield line
 
 
 def run_demo(out_dir: Path, draws: int = DEFAULT_DRAWS) -> Iterator[str]:

@@ -80,3 +80,17 @@ def test_wetland_polygon_areas_are_geodesic():
     half = abs(geod.geometry_area_perimeter(shapely.segmentize(shapely.box(112.4, 39.1, 112.5, 39.2), 0.001))[0]) / 1e6
     assert out.loc["a", "area_km2"] == pytest.approx(half, rel=1e-5)
     assert out.loc["b", "area_km2"] == pytest.approx(half, rel=1e-3)
+
+
+def test_inventory_checks_and_target_gap(tmp_path):
+    from geo_sink.sinks.forest import growing_stock_gap, read_inventory
+    f = tmp_path / "inv.csv"
+    f.write_text("zone_id,forest_type,area_ha,volume_m3\n130126,quercus,100,5000\n130126,larix,0,10\n",
+                 encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"inv\.csv: column 'area_ha' needs positive numbers; bad row\(s\) \[3\]"):
+        read_inventory(f)
+    f.write_text("zone_id,forest_type,area_ha,volume_m3\n130126,quercus,100,5000\n130131,larix,10,70000\n",
+                 encoding="utf-8")
+    tot = growing_stock_totals(read_inventory(f))
+    gap = growing_stock_gap(tot, 1467).set_index("zone_id").loc["ALL"]
+    assert gap.volume_1e4_m3 == pytest.approx(7.5) and gap.gap_1e4_m3 == pytest.approx(1459.5) and not gap.met

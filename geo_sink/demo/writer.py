@@ -116,6 +116,20 @@ def write_scenes(folder: Path, lc2015, lc2020, lc_grid: Grid, reclaimed, seed: i
     return out
 
 
+def inventory(rng, zones):
+    """Synthetic forest inventory: area and growing stock per county and forest type."""
+    import pandas as pd
+
+    rows = []
+    for zid in zones["zone_id"]:
+        for ftype, v_ha in (("pinus_tabuliformis", 45.0), ("populus", 38.0), ("larix", 60.0)):
+            area = float(rng.uniform(800, 9000))
+            rows.append({"zone_id": zid, "forest_type": ftype, "area_ha": round(area, 1),
+                         "volume_m3": round(area * v_ha * float(rng.uniform(0.7, 1.3)), 1),
+                         "synthetic": True})
+    return pd.DataFrame(rows)
+
+
 def write_demo(folder: Path, seed: int) -> None:
     """Generate every demo file into ``folder`` (see :mod:`geo_sink.demo`)."""
     import shapely
@@ -156,6 +170,9 @@ def write_demo(folder: Path, seed: int) -> None:
                          sites.CENTER[0] + 0.19, sites.CENTER[1] + 0.15)
     write_geojson(vec / "cropland.geojson", _cropland_polygons(lcs[2020], grid, window))
 
+    (folder / "tables").mkdir()
+    inventory(rng, zones).to_csv(folder / "tables" / "growing_stock_inventory.csv", index=False,
+                                 float_format="%.1f")
     (folder / "scenes").mkdir()
     scenes = write_scenes(folder / "scenes", lcs[2015], lcs[2020], grid, reclaimed, seed)
     (folder / "inbox").mkdir()
@@ -170,6 +187,7 @@ def write_demo(folder: Path, seed: int) -> None:
         "landcover": [{"year": y, "path": f"landcover_clcd_{y}.tif", "legend": "clcd",
                        "synthetic": True} for y in YEARS],
         "imagery": {"scenes": scenes, "inbox": "inbox"},
+        "growing_stock": {"table": "tables/growing_stock_inventory.csv", "year": 2020},
         "wetlands": {"file": "vectors/wetland_parks.geojson", "name_field": "name"},
         "mines": {"disturbed": "vectors/mines_disturbed.geojson",
                   "reclaimed": "vectors/mines_reclaimed.geojson"},

@@ -137,3 +137,29 @@ def growing_stock_totals(inventory: pd.DataFrame) -> pd.DataFrame:
                     ignore_index=True)
     per["volume_1e4_m3"] = per["volume_m3"] / 1e4
     return per
+
+
+def growing_stock_gap(totals: pd.DataFrame, target_1e4_m3: float) -> pd.DataFrame:
+    """All-zones growing stock against a target in 10^4 m^3: ``gap_1e4_m3 = target - total``."""
+    out = totals.copy()
+    out["target_1e4_m3"] = target_1e4_m3
+    out["gap_1e4_m3"] = target_1e4_m3 - out["volume_1e4_m3"]
+    out["met"] = out["volume_1e4_m3"] >= target_1e4_m3
+    return out
+
+
+def read_inventory(path) -> pd.DataFrame:
+    """A growing-stock inventory CSV: ``zone_id, forest_type, area_ha, volume_m3`` (checked)."""
+    from geo_sink.sinks.pools import read_table
+    from geo_sink.errors import InputDataError
+
+    df = read_table(path, ["zone_id", "forest_type", "area_ha", "volume_m3"])
+    df["zone_id"] = df["zone_id"].astype(str)
+    for col in ("area_ha", "volume_m3"):
+        num = pd.to_numeric(df[col], errors="coerce")
+        if num.isna().any() or (num < 0).any() or (col == "area_ha" and (num == 0).any()):
+            rows = df.index[num.isna() | (num < 0) | ((num == 0) & (col == "area_ha"))].tolist()
+            raise InputDataError(f"{path}: column {col!r} needs positive numbers; bad row(s) "
+                                 f"{[i + 2 for i in rows[:5]]}")
+        df[col] = num
+    return df
