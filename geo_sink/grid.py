@@ -87,13 +87,27 @@ class Grid:
             lat_top = t.f + t.e * rows
             return quadrangle_area(lat_top, lat_top + t.e, t.a, a=a, f=f)
         unit = self.crs.axis_info[0].unit_conversion_factor if self.crs.axis_info else 1.0
-        if not self.is_equal_area():
+        nominal = abs(t.a * t.e) * unit * unit
+        if self.is_equal_area():
+            return np.full(rows.shape, nominal, dtype=float)
+        # conformal and other projections: divide by the areal scale factor of each row's centre;
+        # warn when it varies across a row by more than 0.1% (then a row value is an approximation)
+        proj = pyproj.Proj(self.crs)
+        to_ll = pyproj.Transformer.from_crs(self.crs, self.crs.geodetic_crs, always_xy=True)
+        xc = t.c + t.a * self.width / 2
+        y = t.f + t.e * (rows + 0.5)
+        lon, lat = to_ll.transform(np.full(rows.shape, xc), y)
+        scale = np.asarray(proj.get_factors(lon, lat).areal_scale, dtype=float)
+        edge_lon, edge_lat = to_ll.transform(np.array([t.c, t.c + t.a * self.width]), np.array([y[0], y[0]]))
+        edge = np.asarray(proj.get_factors(edge_lon, edge_lat).areal_scale, dtype=float)
+        spread = np.max(np.abs(edge / scale[0] - 1.0))
+        if spread > 1e-3:
             warnings.warn(
-                f"grid CRS {self.crs.name!r} is not an equal-area projection: cell areas are "
-                "nominal and distorted; reproject the raster to an equal-area CRS (e.g. "
-                "Albers for China, ESRI:102025 / a custom +proj=aea) or a geographic CRS",
+                f"grid CRS {self.crs.name!r} is not equal-area and its areal scale varies by "
+                f"{spread:.2%} across a row: cell areas use each row's central scale factor; "
+                "reproject to an equal-area CRS (e.g. Albers for China) for exact areas",
                 NotEqualAreaWarning, stacklevel=2)
-        return np.full(rows.shape, abs(t.a * t.e) * unit * unit, dtype=float)
+        return nominal / scale
 
     def rowcol(self, x: float, y: float) -> tuple[float, float]:
         """Fractional (row, col) of a point in the grid's CRS."""

@@ -204,7 +204,14 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS) -> 
         put(tr.assign(year_from=a.year, year_to=b.year, synthetic=syn), f"transitions_{a.year}_{b.year}.csv")
         changed = tr[tr["from_code"] != tr["to_code"]]["area_km2"].sum()
         yield f"{project.name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
-    # 6. county layer
+    # 6. mine reclamation
+    if project.spec.mines is not None:
+        from geo_sink.reclamation_run import run_reclamation, write_reclamation
+        rec = run_reclamation(project, zones, out_dir, draws=min(draws, 20_000), seed=DEFAULT_SEED)
+        tg = [cat.targets[t] for t in project.spec.targets if t in cat.targets]
+        for line in write_reclamation(rec, out_dir, syn, tg):
+            yield f"{project.name}: {line}"
+    # 7. county layer
     layer = zones[["zone_id", "zone_name", "geometry"]].merge(
         summaries[last][["zone_id", "zone_area_km2"]], on="zone_id")
     if cov_frames:

@@ -179,11 +179,26 @@ def test_float_raster_is_rejected(tmp_path, catalog):
         class_areas(path, zones([shapely.box(1, 1, 2, 2)], "EPSG:4326"), catalog.legend("clcd"))
 
 
-def test_non_equal_area_projection_warns(tmp_path, catalog):
-    path = write_raster(tmp_path / "m.tif", np.ones((5, 5), np.uint8), crs="EPSG:3857",
-                        origin=(0.0, 500.0), res=(100, 100))
-    with pytest.warns(NotEqualAreaWarning):
-        class_areas(path, zones([shapely.box(0, 0, 500, 500)], "EPSG:3857"), catalog.legend("clcd"))
+def test_conformal_projection_uses_areal_scale(tmp_path, catalog):
+    """World Mercator (ellipsoidal) at 40 N: nominal cell areas are ~1.7x too large; the areal scale
+    factor fixes it."""
+    t = pyproj.Transformer.from_crs(4326, 3395, always_xy=True)
+    x0, y0 = t.transform(112.0, 40.0)
+    path = write_raster(tmp_path / "m.tif", np.ones((50, 50), np.uint8), crs="EPSG:3395",
+                        origin=(x0, y0), res=(1000, 1000))
+    zone = shapely.box(x0 + 5000, y0 - 45000, x0 + 45000, y0 - 5000)
+    res = class_areas(path, zones([zone], "EPSG:3395"), catalog.legend("clcd"))
+    s = res.summary.iloc[0]
+    assert s.covered_km2 == pytest.approx(s.zone_area_km2, rel=1e-3)
+    assert s.covered_km2 < 0.65 * 1600  # nominal would be 1600 km^2
+
+
+def test_wide_utm_grid_warns(tmp_path, catalog):
+    path = write_raster(tmp_path / "u.tif", np.ones((10, 100), np.uint8), crs="EPSG:32649",
+                        origin=(0.0, 4_400_000.0), res=(10000, 10000))
+    with pytest.warns(NotEqualAreaWarning, match="varies"):
+        class_areas(path, zones([shapely.box(400000, 4_350_000, 600000, 4_390_000)], "EPSG:32649"),
+                    catalog.legend("clcd"))
 
 
 def test_zones_reprojected_to_raster_crs(tmp_path, catalog):

@@ -18,7 +18,7 @@ class GeometryRepairWarning(UserWarning):
     """An invalid geometry was repaired with shapely.make_valid."""
 
 
-def _polygonal(geom):
+def polygonal(geom):
     """Keep only the polygon parts of a geometry (make_valid may return collections)."""
     if geom is None or geom.is_empty:
         return None
@@ -49,7 +49,7 @@ def repair_zones(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
                                 "Polygon or MultiPolygon")
         if not g.is_valid:
             reason = shapely.is_valid_reason(g)
-            fixed = _polygonal(shapely.make_valid(g))
+            fixed = polygonal(shapely.make_valid(g))
             if fixed is None:
                 raise GeometryError(f"{source}: zone {zid} ({name}) is invalid ({reason}) and "
                                     "nothing polygonal is left after repair")

@@ -18,8 +18,8 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
 
     Parameters
     ----------
-    raster : path-like
-        Values per area (e.g. m^3/ha); nodata pixels are skipped and reported.
+    raster : path-like, or (array, Grid)
+        Values per area (e.g. m^3/ha); nodata (and NaN) pixels are skipped and reported.
     zones : GeoDataFrame with ``zone_id, zone_name``
     per_area_unit_m2 : float
         Area unit of the values in m^2 (1e4 for "per hectare").
@@ -30,8 +30,14 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
         ``zone_id, zone_name, total`` (value x area, e.g. m^3), ``valid_km2`` (area with data),
         ``nodata_km2``, ``mean`` (area-weighted mean over valid pixels).
     """
-    info = raster_info(raster, crs=crs)
-    grid = info.grid
+    if isinstance(raster, tuple):
+        array, grid = raster
+        nd, dtype = None, array.dtype
+    else:
+        info = raster_info(raster, crs=crs)
+        grid, nd, dtype = info.grid, info.nodata, info.dtype
+    if not np.issubdtype(np.dtype(dtype), np.number):
+        raise InputDataError(f"{raster}: values must be numeric")
     geo = zones_on_grid(zones, grid)
     index, _ = zone_index(geo.values, grid, cache=cache)
     area = grid.row_cell_area_m2()
@@ -41,9 +47,14 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
     c0, c1 = index.col_range()
     order = np.argsort(index.run_row, kind="stable")
     rr, a0, a1, zz = (x[order] for x in (index.run_row, index.run_c0, index.run_c1, index.run_zone))
-    nd = info.nodata
-    for row0, block in iter_row_blocks(info.path, (r0, r1), (c0, c1),
-                                       default_block_rows(info, c1 - c0)) if r1 > r0 else []:
+    if r1 <= r0:
+        blocks = []
+    elif isinstance(raster, tuple):
+        step = max(1, 4_000_000 // max(1, c1 - c0))
+        blocks = ((s, array[s:min(r1, s + step), c0:c1]) for s in range(r0, r1, step))
+    else:
+        blocks = iter_row_blocks(info.path, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0))
+    for row0, block in blocks:
         block = block.astype(np.float64)
         ok = np.isfinite(block) if nd is None or np.isnan(nd) else (block != nd) & np.isfinite(block)
         vals = np.where(ok, block, 0.0)
@@ -65,8 +76,6 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
         np.add.at(total, index.b_zone[blo:bhi], bv * bw)
         np.add.at(valid, index.b_zone[blo:bhi], bok * bw)
         np.add.at(nod, index.b_zone[blo:bhi], (~bok) * bw)
-    if not np.issubdtype(np.dtype(info.dtype), np.number):
-        raise InputDataError(f"{raster}: values must be numeric")
     out = pd.DataFrame({"zone_id": zones["zone_id"].to_numpy(), "zone_name": zones["zone_name"].to_numpy(),
                         "total": total / per_area_unit_m2, "valid_km2": valid / 1e6, "nodata_km2": nod / 1e6})
     out["mean"] = np.where(valid > 0, total / np.where(valid > 0, valid, 1.0), np.nan)

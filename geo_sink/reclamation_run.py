@@ -1,0 +1,176 @@
+"""Reclamation analysis of a project: the I/O edge around :mod:`geo_sink.sinks.reclamation`.
+
+Reads the mine polygons and scenes of a project, keeps the FVC time series (one row per
+reclaimed polygon and scene, in date order; a new scene adds rows, old rows are not
+recomputed), and writes every table atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_sink.catalog import load_catalog
+from geo_sink.io import write_table
+from geo_sink.io.scenes import SceneError, read_scene
+from geo_sink.io.vectors import polygonal
+from geo_sink.sinks.carbon import constants
+from geo_sink.sinks.reclamation import (NDVI_SATURATION_NOTE, SERIES_COLUMNS, disjoint_reclaimed,
+                                        fvc_by_polygon, reclaimed_carbon, reclamation_rate)
+
+
+@dataclass
+class ReclamationResult:
+    per_mine: pd.DataFrame
+    per_zone: pd.DataFrame
+    series: pd.DataFrame
+    latest: pd.DataFrame
+    carbon: pd.DataFrame
+    problems: list[str] = field(default_factory=list)
+
+
+def load_sites(project) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    from geo_sink.errors import InputDataError
+    ms = project.spec.mines
+    d = gpd.read_file(ms.disturbed)
+    r = gpd.read_file(ms.reclaimed) if ms.reclaimed else d.iloc[0:0]
+    for gdf, name, need in ((d, ms.disturbed, [ms.mine_field, ms.type_field]),
+                            (r, ms.reclaimed, [ms.mine_field, ms.year_field, ms.vegetation_field])):
+        miss = [c for c in need if c not in gdf.columns]
+        if miss and len(gdf):
+            raise InputDataError(f"{name}: missing field(s) {miss}")
+    r = r.rename(columns={ms.mine_field: "mine", ms.year_field: "year", ms.vegetation_field: "vegetation"})
+    d = d.rename(columns={ms.mine_field: "mine", ms.type_field: "type"})
+    return d, r
+
+
+def reclaimed_pieces(reclaimed: gpd.GeoDataFrame, disturbed: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Disjoint reclaimed land inside disturbed land, split by county, with ids."""
+    r = disjoint_reclaimed(reclaimed.to_crs(zones.crs))
+    dist = shapely.union_all(disturbed.to_crs(zones.crs).geometry.values)
+    rows = []
+    for i, row in r.iterrows():
+        g = shapely.intersection(row.geometry, dist)
+        for _, z in zones.iterrows():
+            part = polygonal(shapely.intersection(g, z.geometry))
+            if part is None or part.area == 0:
+                continue
+            rows.append({"polygon_id": f"R{i + 1:03d}-{z['zone_id']}", "mine": row["mine"],
+                         "year": int(row["year"]), "vegetation": row["vegetation"],
+                         "zone_id": z["zone_id"], "zone_name": z["zone_name"], "geometry": part})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=zones.crs)
+    from geo_sink.zonal.areas import zone_geodesic_area_km2
+    out["area_km2"] = zone_geodesic_area_km2(out) if len(out) else []
+    return out
+
+
+def update_series(old: pd.DataFrame | None, scenes, pieces: gpd.GeoDataFrame, params: dict,
+                  on_error: str = "raise") -> tuple[pd.DataFrame, list[str]]:
+    """FVC series with rows for the scenes not in ``old``; scenes already there are skipped.
+
+    ``on_error='raise'`` raises the first :class:`SceneError` (nothing is written by the caller);
+    ``'skip'`` leaves the scene out and reports it.
+    """
+    old = old if old is not None else pd.DataFrame(columns=SERIES_COLUMNS)
+    have = set(old["scene"].astype(str)) if len(old) else set()
+    polys = pieces.rename(columns={"polygon_id": "zone_id", "zone_id": "county_id", "zone_name": "county_name"})
+    polys = polys.assign(zone_name=polys["mine"])
+    frames, problems = [old], []
+    for sc in scenes:
+        name = Path(sc.path).name
+        if name in have:
+            continue
+        try:
+            s = read_scene(sc.path, sc.product, sc.date)
+            stats = fvc_by_polygon(s.red, s.nir, s.grid, polys[["zone_id", "zone_name", "geometry"]],
+                                   soil_pct=params["ndvi_soil_percentile"], veg_pct=params["ndvi_veg_percentile"],
+                                   threshold=params["fvc_vegetated_threshold"])
+        except (SceneError, ValueError) as e:
+            if on_error == "raise":
+                raise
+            problems.append(f"{name}: skipped ({e})")
+            continue
+        stats = stats.rename(columns={"zone_id": "polygon_id", "zone_name": "mine"})
+        meta = polys.set_index("zone_id")[["county_id", "county_name"]]
+        stats["zone_id"] = stats["polygon_id"].map(meta["county_id"]).to_numpy()
+        stats["zone_name"] = stats["polygon_id"].map(meta["county_name"]).to_numpy()
+        stats["scene"], stats["product"], stats["date"] = name, sc.product, str(sc.date)
+        frames.append(stats[SERIES_COLUMNS])
+    series = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else old
+    return series.sort_values(["date", "polygon_id"], kind="stable").reset_index(drop=True), problems
+
+
+def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int, seed: int,
+                    on_error: str = "skip") -> ReclamationResult:
+    cat = load_catalog()
+    params = dict(pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name")["value"].astype(float))
+    disturbed, reclaimed = load_sites(project)
+    per_mine, per_zone = reclamation_rate(disturbed, reclaimed, zones)
+    pieces = reclaimed_pieces(reclaimed, disturbed, zones)
+    series_path = Path(out_dir) / "fvc_series.csv"
+    old = pd.read_csv(series_path, dtype={"zone_id": str}) if series_path.exists() else None
+    scenes = project.spec.imagery.scenes if project.spec.imagery else []
+    series, problems = update_series(old, scenes, pieces, params, on_error=on_error)
+    latest = pd.DataFrame()
+    if len(series):
+        last = series[series["date"] == series["date"].max()]
+        # per county: area-weighted over the reclaimed polygons of the latest scene
+        w = last.merge(pieces[["polygon_id", "area_km2"]], on="polygon_id")
+        g = w.assign(fw=w["mean_fvc"] * w["valid_km2"], sw=w["share_vegetated_pct"] * w["valid_km2"])
+        latest = g.groupby(["zone_id", "zone_name"]).agg(reclaimed_km2=("area_km2", "sum"),
+                                                         valid_km2=("valid_km2", "sum"),
+                                                         masked_km2=("masked_km2", "sum"),
+                                                         fw=("fw", "sum"), sw=("sw", "sum")).reset_index()
+        latest["mean_fvc"] = latest["fw"] / latest["valid_km2"]
+        latest["share_vegetated_pct"] = latest["sw"] / latest["valid_km2"]
+        latest["date"] = series["date"].max()
+        latest["note"] = NDVI_SATURATION_NOTE
+        latest = latest.drop(columns=["fw", "sw"])
+    co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
+    now = max([int(str(s.date)[:4]) for s in scenes] + [int(pieces["year"].max()) if len(pieces) else 2020])
+    carbon = reclaimed_carbon(pd.DataFrame(pieces.drop(columns="geometry")),
+                              pd.read_csv(cat.dataset_path("reclaimed_carbon")), now, co2, draws=draws, seed=seed)
+    return ReclamationResult(per_mine, per_zone, series, latest, carbon, problems)
+
+
+def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, targets) -> list[str]:
+    """Write the reclamation tables (series last, atomically); return one line per finding."""
+    out_dir = Path(out_dir)
+    bars = {t.indicator: t for t in targets}
+    rate_bar = bars.get("mine_land_reclamation_rate")
+    cover_bar = bars.get("reclaimed_land_vegetation_cover")
+    pm = res.per_mine.assign(synthetic=synthetic)
+    pz = res.per_zone.assign(synthetic=synthetic)
+    if rate_bar is not None:
+        for df in (pm, pz):
+            df["bar_pct"] = rate_bar.value
+            df["meets_bar"] = df["rate_pct"] >= rate_bar.value
+    write_table(pm, out_dir / "reclamation_by_mine.csv")
+    write_table(pz, out_dir / "reclamation_by_county.csv")
+    lines = []
+    for r in pm.itertuples():
+        lines.append(f"{r.mine}: reclaimed {r.reclaimed_km2:.2f} of {r.disturbed_km2:.2f} km² disturbed "
+                     f"({r.rate_pct:.1f}%{'' if rate_bar is None else (' >= ' if r.rate_pct >= rate_bar.value else ' < ') + f'{rate_bar.value:g}% bar'})")
+    if len(res.latest):
+        lt = res.latest.assign(synthetic=synthetic)
+        if cover_bar is not None:
+            lt["bar_pct"] = cover_bar.value
+            lt["meets_bar"] = lt["share_vegetated_pct"] >= cover_bar.value
+        write_table(lt, out_dir / "vegetation_cover_by_county.csv")
+        for r in lt.itertuples():
+            lines.append(f"{r.zone_name}: reclaimed land {r.share_vegetated_pct:.1f}% vegetated, mean FVC "
+                         f"{r.mean_fvc:.2f} ({r.date}; {r.masked_km2:.2f} km² masked by cloud/shadow, not counted)")
+    write_table(res.carbon.drop(columns=[c for c in ("geometry",) if c in res.carbon]).assign(synthetic=synthetic),
+                out_dir / "reclaimed_carbon.csv")
+    c = res.carbon
+    if len(c):
+        lines.append(f"reclaimed land sink {c['sink_t_co2e_yr'].sum():,.0f} t CO2e/yr now, "
+                     f"{c['cumulative_t_co2e'].sum():,.0f} t CO2e since reclamation")
+    write_table(res.series.assign(synthetic=synthetic), out_dir / "fvc_series.csv")
+    lines.extend(res.problems)
+    return lines

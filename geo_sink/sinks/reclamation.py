@@ -1,0 +1,211 @@
+"""Mine reclamation: reclamation rate, vegetation cover (NDVI, FVC), and the carbon sink of
+reclaimed land.  Pure functions; reading scenes is :mod:`geo_sink.io.scenes`.
+
+NDVI saturates at high cover (dense canopy keeps NDVI near its maximum while leaf area still
+grows), so FVC near 1 separates poorly; outputs say so (:data:`NDVI_SATURATION_NOTE`).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_sink.uncertainty import lognormal_draws, percentile_interval
+
+NDVI_SATURATION_NOTE = ("FVC from the dimidiate pixel model; NDVI saturates at high cover, so values "
+                        "near 1 separate dense stands poorly")
+
+
+def ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
+    """Normalised difference vegetation index (NIR - red) / (NIR + red); NaN where undefined."""
+    red = np.asarray(red, dtype=np.float32)
+    nir = np.asarray(nir, dtype=np.float32)
+    den = nir + red
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (nir - red) / den
+    return np.where(np.isfinite(out) & (den > 0), out, np.nan).astype(np.float32)
+
+
+def ndvi_endmembers(values: np.ndarray, soil_pct: float, veg_pct: float) -> tuple[float, float]:
+    """NDVI of bare soil and full vegetation as percentiles of the valid values."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        raise ValueError("no valid NDVI value to take end-members from")
+    lo, hi = np.percentile(v, [soil_pct, veg_pct])
+    if hi <= lo:
+        raise ValueError(f"NDVI end-members collapse (soil {lo:.3f} >= vegetation {hi:.3f})")
+    return float(lo), float(hi)
+
+
+def fvc(ndvi_values: np.ndarray, ndvi_soil: float, ndvi_veg: float) -> np.ndarray:
+    """Fractional vegetation cover, dimidiate pixel model.
+
+    ``FVC = (NDVI - NDVI_soil) / (NDVI_veg - NDVI_soil)``, clipped to [0, 1]; NaN stays NaN.
+
+    References
+    ----------
+    .. [1] Gutman, G. & Ignatov, A. (1998). The derivation of the green vegetation fraction from
+       NOAA/AVHRR data for use in numerical weather prediction models. Int. J. Remote Sensing
+       19, 1533-1543.
+    """
+    out = (np.asarray(ndvi_values, dtype=np.float32) - ndvi_soil) / (ndvi_veg - ndvi_soil)
+    return np.where(np.isnan(out), np.nan, np.clip(out, 0.0, 1.0)).astype(np.float32)
+
+
+def _geodesic_km2(geoms, crs) -> np.ndarray:
+    from geo_sink.zonal.areas import zone_geodesic_area_km2
+    g = gpd.GeoDataFrame(geometry=list(geoms), crs=crs)
+    return zone_geodesic_area_km2(g) if len(g) else np.zeros(0)
+
+
+def disjoint_reclaimed(reclaimed: gpd.GeoDataFrame, year_field="year") -> gpd.GeoDataFrame:
+    """Reclaimed polygons made disjoint: where polygons overlap, the earliest reclamation keeps
+    the area (re-surveys of the same land are not counted twice)."""
+    r = reclaimed.sort_values(year_field, kind="stable").reset_index(drop=True)
+    done = None
+    geoms = []
+    from geo_sink.io.vectors import polygonal
+
+    for g in r.geometry:
+        piece = g if done is None else polygonal(shapely.difference(g, done))
+        piece = shapely.Polygon() if piece is None else piece
+        geoms.append(piece)
+        done = g if done is None else shapely.union(done, g)
+    out = r.copy()
+    out["geometry"] = geoms
+    out = out.set_geometry("geometry", crs=reclaimed.crs)
+    return out[~out.geometry.is_empty].reset_index(drop=True)
+
+
+def reclamation_rate(disturbed: gpd.GeoDataFrame, reclaimed: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                     mine_field="mine") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reclamation rate = reclaimed area / disturbed area, per mine and per county.
+
+    Reclaimed land counts once (overlaps dissolved) and only inside the disturbed land.  Areas
+    are geodesic (km^2).
+
+    Returns
+    -------
+    per_mine : DataFrame ``mine, disturbed_km2, reclaimed_km2, rate_pct``
+    per_zone : DataFrame ``zone_id, zone_name, disturbed_km2, reclaimed_km2, rate_pct``
+    """
+    crs = zones.crs
+    d = disturbed.to_crs(crs)
+    r = reclaimed.to_crs(crs)
+    mines = sorted(set(d[mine_field]))
+    dist_u = {m: shapely.union_all(d[d[mine_field] == m].geometry.values) for m in mines}
+    rec_u = {m: shapely.intersection(shapely.union_all(r[r[mine_field] == m].geometry.values), dist_u[m])
+             for m in mines}
+    dk = _geodesic_km2([dist_u[m] for m in mines], crs)
+    rk = _geodesic_km2([rec_u[m] for m in mines], crs)
+    per_mine = pd.DataFrame({"mine": mines, "disturbed_km2": dk, "reclaimed_km2": rk})
+    per_mine["rate_pct"] = 100.0 * per_mine["reclaimed_km2"] / per_mine["disturbed_km2"]
+    all_d = shapely.union_all(list(dist_u.values()))
+    all_r = shapely.union_all(list(rec_u.values()))
+    zd = _geodesic_km2([shapely.intersection(g, all_d) for g in zones.geometry], crs)
+    zr = _geodesic_km2([shapely.intersection(g, all_r) for g in zones.geometry], crs)
+    per_zone = pd.DataFrame({"zone_id": zones["zone_id"].to_numpy(), "zone_name": zones["zone_name"].to_numpy(),
+                             "disturbed_km2": zd, "reclaimed_km2": zr})
+    per_zone["rate_pct"] = np.where(zd > 0, 100.0 * zr / np.where(zd > 0, zd, 1.0), np.nan)
+    return per_mine, per_zone[per_zone["disturbed_km2"] > 0].reset_index(drop=True)
+
+
+def reclaimed_carbon(pieces: pd.DataFrame, rates: pd.DataFrame, year: int, co2_per_c: float,
+                     draws: int = 0, seed: int = 0) -> pd.DataFrame:
+    """Annual and cumulative carbon uptake of reclaimed land.
+
+    Each pool (biomass, soil) of each vegetation type accumulates at a constant rate (Mg C/ha/yr)
+    from the reclamation year until ``saturation_years`` after it, then stops.
+
+    Parameters
+    ----------
+    pieces : DataFrame
+        ``zone_id, zone_name, vegetation, year`` (reclamation year), ``area_km2`` (disjoint).
+    rates : DataFrame
+        Catalog ``reclaimed_carbon``: ``vegetation, pool, rate_mg_c_ha_yr, sd_mg_c_ha_yr,
+        saturation_years``.
+    year : int
+        The year "now".
+    co2_per_c : float
+    draws, seed : Monte Carlo (0: none).
+
+    Returns
+    -------
+    DataFrame
+        ``pieces`` + ``age_yr, sink_t_co2e_yr`` (now) and ``cumulative_t_co2e`` (since
+        reclamation), with ``_p05/_p95`` when ``draws``.
+    """
+    out = pieces.copy()
+    age = np.maximum(0, year - out["year"].to_numpy())
+    out["age_yr"] = age
+    ha = out["area_km2"].to_numpy() * 100.0
+    unknown = sorted(set(out["vegetation"]) - set(rates["vegetation"]))
+    if unknown:
+        from geo_sink.errors import InputDataError
+        raise InputDataError(f"reclaimed land: no carbon rates for vegetation {unknown}; known "
+                             f"{sorted(set(rates['vegetation']))}")
+    sink = np.zeros(len(out))
+    cum = np.zeros(len(out))
+    mc_sink = np.zeros((draws, len(out))) if draws else None
+    mc_cum = np.zeros((draws, len(out))) if draws else None
+    rng = np.random.default_rng(seed)
+    for _, rr in rates.iterrows():
+        m = (out["vegetation"] == rr["vegetation"]).to_numpy()
+        if not m.any():
+            continue
+        active = (age < rr["saturation_years"]) & m
+        years_acc = np.minimum(age, rr["saturation_years"]) * m
+        sink += active * ha * rr["rate_mg_c_ha_yr"]
+        cum += years_acc * ha * rr["rate_mg_c_ha_yr"]
+        if draws:
+            d = lognormal_draws(rr["rate_mg_c_ha_yr"], rr["sd_mg_c_ha_yr"], draws, rng)[:, None]
+            mc_sink += d * (active * ha)[None, :]
+            mc_cum += d * (years_acc * ha)[None, :]
+    out["sink_t_co2e_yr"] = sink * co2_per_c
+    out["cumulative_t_co2e"] = cum * co2_per_c
+    if draws:
+        for name, mc in (("sink_t_co2e_yr", mc_sink), ("cumulative_t_co2e", mc_cum)):
+            lo, hi = percentile_interval(mc * co2_per_c)
+            out[f"{name}_p05"], out[f"{name}_p95"] = lo, hi
+    return out
+
+
+SERIES_COLUMNS = ["polygon_id", "mine", "zone_id", "zone_name", "scene", "product", "date", "mean_fvc",
+                  "share_vegetated_pct", "valid_km2", "masked_km2", "ndvi_soil", "ndvi_veg"]
+
+
+def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: float, veg_pct: float,
+                   threshold: float, endmembers: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Mean FVC and the share of area with FVC >= ``threshold`` for each polygon of one scene.
+
+    Parameters
+    ----------
+    red, nir : float arrays on ``grid`` (NaN where masked)
+    polygons : GeoDataFrame with ``zone_id, zone_name``
+    soil_pct, veg_pct : float
+        Percentiles of the scene's valid NDVI taken as bare soil and full vegetation.
+    threshold : float
+        FVC from which a pixel counts as vegetated.
+    endmembers : (ndvi_soil, ndvi_veg), optional
+        Given values instead of percentiles.
+
+    Returns
+    -------
+    DataFrame
+        ``zone_id, zone_name, mean_fvc, share_vegetated_pct, valid_km2, masked_km2, ndvi_soil,
+        ndvi_veg``; masked (cloud, shadow, nodata) area is reported, not treated as bare soil.
+    """
+    from geo_sink.zonal.continuous import zonal_density_sum
+
+    nd = ndvi(red, nir)
+    lo, hi = endmembers or ndvi_endmembers(nd, soil_pct, veg_pct)
+    f = fvc(nd, lo, hi)
+    veg = np.where(np.isnan(f), np.nan, (f >= threshold).astype(np.float32))
+    m = zonal_density_sum((f, grid), polygons, per_area_unit_m2=1.0, cache=False)
+    s = zonal_density_sum((veg, grid), polygons, per_area_unit_m2=1.0, cache=False)
+    return pd.DataFrame({"zone_id": m["zone_id"], "zone_name": m["zone_name"], "mean_fvc": m["mean"],
+                         "share_vegetated_pct": 100.0 * s["mean"], "valid_km2": m["valid_km2"],
+                         "masked_km2": m["nodata_km2"], "ndvi_soil": lo, "ndvi_veg": hi})

@@ -1,0 +1,148 @@
+import datetime as dt
+import json
+import shutil
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo_sink.io.scenes import SceneError, read_landsat_c2_l2, read_sentinel2_l2a
+from geo_sink.sinks.reclamation import fvc, ndvi, ndvi_endmembers, reclaimed_carbon, reclamation_rate
+from tests.conftest import write_raster
+
+UTM = "EPSG:32649"
+ORIGIN = (640000.0, 4370000.0)
+
+
+def s2_folder(tmp_path, name, red_dn, nir_dn, scl, offset_tag=None, stac_baseline=None):
+    d = tmp_path / name
+    d.mkdir()
+    extra = {} if offset_tag is None else {"BOA_ADD_OFFSET": str(offset_tag)}
+    for band, arr in (("B04", red_dn), ("B08", nir_dn)):
+        write_raster(d / f"{band}.tif", np.asarray(arr, np.uint16), crs=UTM, origin=ORIGIN, res=(10, 10), nodata=0)
+        if extra:
+            import rasterio
+            with rasterio.open(d / f"{band}.tif", "r+") as dst:
+                dst.update_tags(**extra)
+    write_raster(d / "SCL.tif", np.asarray(scl, np.uint8), crs=UTM, origin=ORIGIN, res=(20, 20))
+    if stac_baseline:
+        (d / f"{name}.json").write_text(json.dumps({"properties": {"s2:processing_baseline": stac_baseline}}))
+    return d
+
+
+def test_sentinel2_offset_scl_mask_and_ndvi(tmp_path):
+    red = [[1500, 1500, 0, 1500], [1500, 1500, 1500, 1500]]
+    nir = [[4000, 4000, 4000, 4000], [4000, 4000, 4000, 4000]]
+    scl = [[4, 9]]  # 20 m: left 2x2 vegetation, right 2x2 high cloud
+    d = s2_folder(tmp_path, "S2A_49SFJ_20220820_0_L2A", red, nir, scl, offset_tag=-1000)
+    s = read_sentinel2_l2a(d, dt.date(2022, 8, 20))
+    # reflectance (DN - 1000) / 10000: red 0.05, NIR 0.30 -> NDVI 0.25 / 0.35
+    assert s.red[0, 0] == pytest.approx(0.05) and s.nir[0, 0] == pytest.approx(0.30)
+    nd = ndvi(s.red, s.nir)
+    assert nd[0, 0] == pytest.approx(0.25 / 0.35)
+    assert np.isnan(nd[:, 2:]).all()
+    assert s.masked == {"nodata": 1, "cloud_or_shadow": 3, "valid": 4}
+
+
+def test_sentinel2_old_baseline_has_no_offset(tmp_path):
+    d = s2_folder(tmp_path, "S2B_49SFJ_20190815_0_L2A", [[500, 500]], [[3000, 3000]], [[4]], stac_baseline="02.13")
+    s = read_sentinel2_l2a(d)
+    assert s.red[0, 0] == pytest.approx(0.05) and "02.13" in s.offset_note
+
+
+def test_sentinel2_without_baseline_is_an_error(tmp_path):
+    d = s2_folder(tmp_path, "S2X_scene", [[500, 500]], [[3000, 3000]], [[4]])
+    with pytest.raises(SceneError, match="processing baseline"):
+        read_sentinel2_l2a(d)
+
+
+def test_landsat_scaling_and_qa_mask(tmp_path):
+    d = tmp_path / "LC09_L2SP_126032_20230810_20230812_02_T1"
+    d.mkdir()
+    n = d.name
+    # reflectance 0.05 -> DN (0.05 + 0.2) / 2.75e-5 = 9090.9; 0.30 -> 18181.8
+    write_raster(d / f"{n}_SR_B4.TIF", np.array([[9091, 9091, 9091]], np.uint16), crs=UTM, origin=ORIGIN, res=(30, 30), nodata=0)
+    write_raster(d / f"{n}_SR_B5.TIF", np.array([[18182, 18182, 18182]], np.uint16), crs=UTM, origin=ORIGIN, res=(30, 30), nodata=0)
+    write_raster(d / f"{n}_QA_PIXEL.TIF", np.array([[21824, 22280, 23888]], np.uint16), crs=UTM, origin=ORIGIN, res=(30, 30))
+    s = read_landsat_c2_l2(d, dt.date(2023, 8, 10))
+    assert s.red[0, 0] == pytest.approx(9091 * 2.75e-5 - 0.2, abs=1e-6)
+    assert np.isnan(s.red[0, 1:]).all() and s.masked["cloud_or_shadow"] == 2
+
+
+def test_mis_dated_scene_is_an_error(tmp_path):
+    d = s2_folder(tmp_path, "S2A_49SFJ_20220820_0_L2A", [[1500]], [[4000]], [[4]], offset_tag=-1000)
+    with pytest.raises(SceneError, match="dates this scene 2022-09-01, its name says 2022-08-20"):
+        read_sentinel2_l2a(d, dt.date(2022, 9, 1))
+
+
+def test_fvc_dimidiate_by_hand():
+    nd = np.array([0.1, 0.2, 0.5, 0.8, 0.9, np.nan], dtype=np.float32)
+    f = fvc(nd, 0.2, 0.8)
+    np.testing.assert_allclose(f[:5], [0.0, 0.0, 0.5, 1.0, 1.0], atol=1e-6)
+    assert np.isnan(f[5])
+    lo, hi = ndvi_endmembers(np.linspace(0, 1, 101), 5, 95)
+    assert (lo, hi) == pytest.approx((0.05, 0.95))
+
+
+def test_reclamation_rate_with_overlapping_reclaimed_polygons():
+    zones = gpd.GeoDataFrame({"zone_id": ["a", "b"], "zone_name": ["甲", "乙"]},
+                             geometry=[shapely.box(640000, 4370000, 640500, 4372000),
+                                       shapely.box(640500, 4370000, 642000, 4372000)], crs=UTM).to_crs(4326)
+    disturbed = gpd.GeoDataFrame({"mine": ["M"], "type": ["waste_dump"]},
+                                 geometry=[shapely.box(640000, 4370000, 641000, 4371000)], crs=UTM)
+    reclaimed = gpd.GeoDataFrame({"mine": ["M", "M"], "year": [2010, 2015], "vegetation": ["forest", "grassland"]},
+                                 geometry=[shapely.box(640000, 4370000, 640600, 4371000),
+                                           shapely.box(640400, 4370000, 640800, 4371500)], crs=UTM)
+    per_mine, per_zone = reclamation_rate(disturbed, reclaimed, zones)
+    assert per_mine.rate_pct.iloc[0] == pytest.approx(80.0, rel=1e-4)  # union 800 m x 1000 m, inside disturbed
+    z = per_zone.set_index("zone_id")
+    assert z.loc["a", "rate_pct"] == pytest.approx(100.0, rel=1e-4)
+    assert z.loc["b", "rate_pct"] == pytest.approx(60.0, rel=1e-4)   # 300 of 500 m
+
+
+def test_reclaimed_sink_on_known_ages(catalog):
+    rates = pd.DataFrame({"vegetation": ["forest", "forest"], "pool": ["biomass", "soil"],
+                          "rate_mg_c_ha_yr": [1.5, 0.8], "sd_mg_c_ha_yr": [0.0, 0.0], "saturation_years": [30, 20]})
+    pieces = pd.DataFrame({"zone_id": ["a"] * 3, "zone_name": ["甲"] * 3, "vegetation": ["forest"] * 3,
+                           "year": [2018, 2011, 1983], "area_km2": [1.0, 2.0, 1.0]})
+    out = reclaimed_carbon(pieces, rates, 2023, 44 / 12)
+    k = 44 / 12
+    # ages 5, 12, 40: biomass stops at 30 y, soil at 20 y
+    np.testing.assert_allclose(out.sink_t_co2e_yr, [100 * 2.3 * k, 200 * 2.3 * k, 0.0])
+    np.testing.assert_allclose(out.cumulative_t_co2e, [100 * 5 * 2.3 * k, 200 * 12 * 2.3 * k,
+                                                       100 * (30 * 1.5 + 20 * 0.8) * k])
+
+
+def test_series_grows_and_survives_a_corrupt_scene(demo_project, tmp_path):
+    from geo_sink.pipeline import project_zones
+    from geo_sink.project import load_project
+    from geo_sink.reclamation_run import load_sites, reclaimed_pieces, update_series
+    p = load_project(demo_project)
+    zones = project_zones(p)
+    d, r = load_sites(p)
+    pieces = reclaimed_pieces(r, d, zones)
+    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3}
+    scenes = sorted(p.spec.imagery.scenes, key=lambda s: s.date)
+    first, _ = update_series(None, scenes[:2], pieces, params)
+    assert set(first.date) == {str(s.date) for s in scenes[:2]}
+    both, _ = update_series(first, scenes, pieces, params)
+    pd.testing.assert_frame_equal(both[both.date.isin(first.date)].reset_index(drop=True), first)
+    assert both.date.is_monotonic_increasing and len(both) == len(first) * 3 // 2
+    again, _ = update_series(both, scenes, pieces, params)
+    pd.testing.assert_frame_equal(again, both)
+    # FVC of reclaimed land rises over the years on the demo (reclaimed vegetation matures)
+    by = both.groupby("date").mean_fvc.mean()
+    assert by.iloc[-1] > by.iloc[0]
+    # a corrupt new scene: clear error with 'raise', reported and skipped with 'skip'
+    bad = tmp_path / "S2A_49SFJ_20240815_0_L2A"
+    shutil.copytree(scenes[1].path, bad)
+    (bad / "B08.tif").write_bytes(b"not a tiff")
+    spec = SimpleNamespace(path=bad, product="sentinel2_l2a", date=dt.date(2024, 8, 15))
+    with pytest.raises(SceneError, match="B08"):
+        update_series(both, scenes + [spec], pieces, params, on_error="raise")
+    kept, problems = update_series(both, scenes + [spec], pieces, params, on_error="skip")
+    pd.testing.assert_frame_equal(kept, both)
+    assert "S2A_49SFJ_20240815_0_L2A: skipped" in problems[0]
