@@ -17,6 +17,7 @@ from geo_sink.cli.check import check
 from geo_sink.cli.demo import demo
 from geo_sink.cli.reclamation import reclamation
 from geo_sink.cli.regions import regions
+from geo_sink.cli.report import report
 from geo_sink.errors import GeoSinkError
 
 #: Exit status for errors geo-sink raised on purpose (bad input, missing file, unknown region).
@@ -50,6 +51,7 @@ cli.add_command(check)
 cli.add_command(demo)
 cli.add_command(reclamation)
 cli.add_command(regions)
+cli.add_command(report)
 
 
 def main() -> None:  # console-script entry point

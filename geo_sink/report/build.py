@@ -1,0 +1,303 @@
+"""Build the HTML map report of a region from the tables :func:`geo_sink.pipeline.run_project`
+wrote: a view of the results, never a second computation of them."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_sink import __version__
+from geo_sink.catalog import load_catalog
+from geo_sink.io.atomic import atomic_path
+from geo_sink.report import charts
+from geo_sink.report.assets import inline_assets, use_offline_assets
+from geo_sink.report.i18n import labels
+
+#: Display simplification of boundaries (degrees, ~100 m) so a city report stays small.
+SIMPLIFY_DEG = 0.001
+MAX_OVERLAY_PX = 1400
+
+
+def esc(v) -> str:
+    return html.escape(str(v), quote=True)
+
+
+def diverging(value: float, centre: float, span: float) -> str:
+    """Red below ``centre``, green above, white at it (hex)."""
+    if value is None or not np.isfinite(value):
+        return "#bdbdbd"
+    t = float(np.clip((value - centre) / span, -1, 1)) if span > 0 else 0.0
+    lo, mid, hi = np.array([178, 24, 43]), np.array([247, 247, 247]), np.array([26, 152, 80])
+    rgb = mid + (hi - mid) * t if t >= 0 else mid + (mid - lo) * t
+    return "#%02x%02x%02x" % tuple(int(round(c)) for c in rgb)
+
+
+def sequential(value: float, vmax: float) -> str:
+    if value is None or not np.isfinite(value) or vmax <= 0:
+        return "#bdbdbd"
+    t = float(np.clip(value / vmax, 0, 1))
+    a, b = np.array([255, 247, 188]), np.array([102, 37, 6])
+    return "#%02x%02x%02x" % tuple(int(round(c)) for c in a + (b - a) * t)
+
+
+def _fmt(v, nd=1):
+    return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:,.{nd}f}"
+
+
+def _landcover_overlay(path, legend, crs, bounds_ll):
+    """RGBA array (uint8) of the land cover in Web Mercator and its lat/lon bounds."""
+    import rasterio
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+    from rasterio.windows import from_bounds
+
+    with rasterio.open(path) as src:
+        src_crs = crs or src.crs
+        import pyproj
+        t = pyproj.Transformer.from_crs(4326, pyproj.CRS(src_crs) if not hasattr(src_crs, "to_wkt") else pyproj.CRS(src_crs.to_wkt()), always_xy=True)
+        xb = t.transform_bounds(*bounds_ll, densify_pts=21)
+        win = from_bounds(*xb, transform=src.transform).round_offsets().round_lengths().intersection(
+            rasterio.windows.Window(0, 0, src.width, src.height))
+        data = src.read(1, window=win)
+        wt = src.window_transform(win)
+        dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", data.shape[1], data.shape[0],
+                                                  *rasterio.windows.bounds(win, src.transform))
+        scale = max(1.0, max(w, h) / MAX_OVERLAY_PX)
+        w2, h2 = int(w / scale), int(h / scale)
+        from affine import Affine
+        dst_t = Affine(dst_t.a * w / w2, 0, dst_t.c, 0, dst_t.e * h / h2, dst_t.f)
+        out = np.zeros((h2, w2), dtype=data.dtype)
+        reproject(data, out, src_transform=wt, src_crs=src_crs, dst_transform=dst_t, dst_crs="EPSG:3857",
+                  resampling=Resampling.mode, src_nodata=src.nodata, dst_nodata=0 if src.nodata is None else src.nodata)
+    rgba = np.zeros(out.shape + (4,), dtype=np.uint8)
+    for c in legend.classes:
+        hexc = c.color.lstrip("#")
+        rgba[out == c.code] = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)] + [190]
+    to_ll = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
+    x0, y0 = dst_t.c, dst_t.f
+    x1, y1 = x0 + dst_t.a * w2, y0 + dst_t.e * h2
+    lon0, lat0 = to_ll.transform(x0, y1)
+    lon1, lat1 = to_ll.transform(x1, y0)
+    return rgba, [[lat0, lon0], [lat1, lon1]]
+
+
+def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True):
+    import folium
+    props = [c for c in gdf.columns if c != "geometry"]
+    layer = folium.GeoJson(
+        json.loads(gdf[props + ["geometry"]].to_json(drop_id=True)), name=name, show=show,
+        style_function=style,
+        popup=folium.GeoJsonPopup(fields=popup_fields, aliases=lab_aliases, localize=False, labels=True),
+        tooltip=folium.GeoJsonTooltip(fields=[popup_fields[0]], aliases=[lab_aliases[0]], labels=False),
+    )
+    return layer
+
+
+def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
+    """Write one self-contained, offline HTML report for a project's results.
+
+    Parameters
+    ----------
+    project : Project
+    results_dir : path
+        Folder with the pipeline's tables (``counties.parquet``, ``forest_coverage.csv``, ...).
+    out_html : path
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    Path of the report.
+    """
+    import folium
+
+    L = labels(lang)
+    cat = load_catalog()
+    rd = Path(results_dir)
+    counties = gpd.read_parquet(rd / "counties.parquet")
+    prov = json.loads((rd / "provenance.json").read_text(encoding="utf-8"))
+    synthetic = bool(prov.get("synthetic")) or any(i.get("synthetic") for i in prov.get("inputs", []))
+    counties["geometry"] = shapely.simplify(counties.geometry.values, SIMPLIFY_DEG, preserve_topology=True)
+    b = counties.total_bounds
+    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], tiles=None, zoom_start=9,
+                   control_scale=True, height="620px", prefer_canvas=False)
+    use_offline_assets(m)
+    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+
+    cov = pd.read_csv(rd / "forest_coverage.csv", dtype={"zone_id": str}) if (rd / "forest_coverage.csv").exists() else None
+    target = None
+    if cov is not None and "target_pct" in cov:
+        target = float(cov["target_pct"].dropna().min())
+    # --- county table in every popup (values escaped: rendered as text)
+    c = counties.copy()
+    c["name"] = [esc(v) for v in c["zone_name"]]
+    c["cov"] = [_fmt(v, 2) + " %" if pd.notna(v) else "—" for v in c.get("coverage_pct", pd.Series([np.nan] * len(c)))]
+    c["tgt"] = f"{target:g} %" if target is not None else "—"
+    c["gap"] = [_fmt(target - v, 2) if target is not None and pd.notna(v) else "—" for v in c.get("coverage_pct", pd.Series([np.nan] * len(c)))]
+    has_stock = "stock_t_co2e" in c
+    c["stock"] = [f"{_fmt(v / 1e6, 2)} Mt CO2e ({_fmt(lo / 1e6, 2)}–{_fmt(hi / 1e6, 2)})" for v, lo, hi in
+                  zip(c["stock_t_co2e"], c.get("stock_t_co2e_p05", c["stock_t_co2e"]), c.get("stock_t_co2e_p95", c["stock_t_co2e"]))] if has_stock else "—"
+    if "sink_t_co2e_yr" in c:
+        c["sink"] = [f"{_fmt(v, 0)} t CO2e/yr ({_fmt(lo, 0)}–{_fmt(hi, 0)})" for v, lo, hi in
+                     zip(c["sink_t_co2e_yr"], c.get("sink_t_co2e_yr_p05", c["sink_t_co2e_yr"]), c.get("sink_t_co2e_yr_p95", c["sink_t_co2e_yr"]))]
+    else:
+        c["sink"] = "—"
+    c["pv"] = L["not_measured"]
+    fields = ["name", "cov", "tgt", "gap", "stock", "sink", "pv"]
+    aliases = [esc(x) for x in (L["counties"], L["coverage"], L["target"], L["gap"], L["stock"] + " (" + L["interval"] + ")",
+                                L["sink"] + " (" + L["interval"] + ")", L["pv"])]
+    keep = fields + ["geometry", "coverage_pct"] + (["stock_t_co2e", "zone_area_km2"] if has_stock else []) + \
+        (["sink_t_co2e_yr"] if "sink_t_co2e_yr" in c else [])
+    c = c[[k for k in keep if k in c.columns]]
+    legends = []
+    if "coverage_pct" in c:
+        centre = target if target is not None else float(c["coverage_pct"].median())
+        span = max(5.0, float(np.nanmax(np.abs(c["coverage_pct"] - centre))))
+        _geojson_layer(c, L["coverage"], lambda f, ce=centre, sp=span: {
+            "fillColor": diverging(f["properties"].get("coverage_pct"), ce, sp), "color": "#333",
+            "weight": 1, "fillOpacity": 0.75}, fields, aliases).add_to(m)
+        legends.append((L["coverage"], [(diverging(centre - span, centre, span), f"{centre - span:.1f}%"),
+                                        (diverging(centre, centre, span), f"{centre:.2f}% ({L['target'] if target is not None else 'median'})"),
+                                        (diverging(centre + span, centre, span), f"{centre + span:.1f}%")]))
+    if has_stock:
+        dens = c["stock_t_co2e"] / (c["zone_area_km2"] * 100)
+        c2 = c.assign(dens=dens)
+        vmax = float(np.nanmax(dens))
+        _geojson_layer(c2, L["stock"], lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
+                                                          "color": "#333", "weight": 1, "fillOpacity": 0.75},
+                       fields, aliases, show=False).add_to(m)
+        legends.append((L["stock"] + " (t CO2e/ha)", [(sequential(0, vmax), "0"), (sequential(vmax / 2, vmax), f"{vmax / 2:.0f}"),
+                                                      (sequential(vmax, vmax), f"{vmax:.0f}")]))
+    if "sink_t_co2e_yr" in c:
+        span = max(1.0, float(np.nanmax(np.abs(c["sink_t_co2e_yr"]))))
+        _geojson_layer(c, L["sink"], lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
+                                                        "color": "#333", "weight": 1, "fillOpacity": 0.75},
+                       fields, aliases, show=False).add_to(m)
+        legends.append((L["sink"] + " (t CO2e/yr)", [(diverging(-span, 0, span), f"{-span:,.0f}"), (diverging(0, 0, span), "0"),
+                                                     (diverging(span, 0, span), f"{span:,.0f}")]))
+    # --- land cover overlay of the latest year
+    if project.spec.landcover:
+        from geo_sink.pipeline import landcover_inputs
+        lc = landcover_inputs(project, cat)[-1]
+        legend = cat.legend(lc.legend)
+        rgba, bounds = _landcover_overlay(lc.path, legend, lc.crs, tuple(b))
+        folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{L['landcover']} {lc.year}",
+                                          show=False, mercator_project=False).add_to(m)
+        legends.append((f"{L['landcover']} {lc.year} ({esc(legend.id)})",
+                        [(cl.color, esc(cl.name_zh if lang == 'zh' else cl.name)) for cl in legend.classes]))
+    # --- wetlands and mines
+    if project.spec.wetlands is not None:
+        w = gpd.read_file(project.spec.wetlands.file)
+        w = w.assign(name=[esc(v) for v in w[project.spec.wetlands.name_field]])[["name", "geometry"]]
+        _geojson_layer(w, L["wetlands"], lambda f: {"fillColor": "#289be8", "color": "#0b5394", "weight": 1,
+                                                    "fillOpacity": 0.6}, ["name"], [esc(L["wetlands"])]).add_to(m)
+        legends.append((L["wetlands"], [("#289be8", esc(L["wetlands"]))]))
+    if project.spec.mines is not None:
+        d = gpd.read_file(project.spec.mines.disturbed)
+        d = d.assign(name=[esc(f"{a} · {t}") for a, t in zip(d[project.spec.mines.mine_field], d[project.spec.mines.type_field])])
+        status = {}
+        if (rd / "reclamation_by_mine.csv").exists():
+            rm = pd.read_csv(rd / "reclamation_by_mine.csv")
+            status = {r.mine: r.rate_pct for r in rm.itertuples()}
+        d["rate"] = [f"{_fmt(status.get(mn, np.nan), 1)} %" for mn in d[project.spec.mines.mine_field]]
+        d["rate_v"] = [status.get(mn, np.nan) for mn in d[project.spec.mines.mine_field]]
+        _geojson_layer(d[["name", "rate", "rate_v", "geometry"]], L["mines"],
+                       lambda f: {"fillColor": diverging(f["properties"].get("rate_v"), 60, 60), "color": "#7f3b08",
+                                  "weight": 1, "fillOpacity": 0.6}, ["name", "rate"], [esc(L["mines"]), "reclamation rate"]).add_to(m)
+        legends.append((L["mines"] + " (reclamation rate vs 60%)", [(diverging(0, 60, 60), "0%"), (diverging(60, 60, 60), "60%"),
+                                                                    (diverging(120, 60, 60), "≥100%")]))
+        if (rd / "fvc_series.csv").exists():
+            s = pd.read_csv(rd / "fvc_series.csv")
+            last = s[s["date"] == s["date"].max()].set_index("polygon_id")
+            from geo_sink.reclamation_run import load_sites, reclaimed_pieces
+            from geo_sink.pipeline import project_zones
+            dd, rr = load_sites(project)
+            pieces = reclaimed_pieces(rr, dd, project_zones(project))
+            pieces["fvc_v"] = pieces["polygon_id"].map(last["mean_fvc"])
+            pieces["fvc"] = [_fmt(v, 2) for v in pieces["fvc_v"]]
+            pieces["name"] = [esc(f"{a} · {v} · {y}") for a, v, y in zip(pieces["mine"], pieces["vegetation"], pieces["year"])]
+            _geojson_layer(pieces[["name", "fvc", "fvc_v", "geometry"]], L["reclaimed"],
+                           lambda f: {"fillColor": sequential(f["properties"].get("fvc_v"), 1.0), "color": "#1b7837",
+                                      "weight": 1, "fillOpacity": 0.8}, ["name", "fvc"], [esc(L["reclaimed"]), "FVC"]).add_to(m)
+            legends.append((L["reclaimed"], [(sequential(0, 1), "FVC 0"), (sequential(0.5, 1), "0.5"), (sequential(1, 1), "1")]))
+    folium.LayerControl(collapsed=False).add_to(m)
+    root = m.get_root()
+    # --- legend, dashboard, charts, footer, banner
+    leg_html = "".join(
+        f"<div class='gs-leg'><b>{esc(t)}</b>" + "".join(
+            f"<div><span style='background:{col}'></span>{lab}</div>" for col, lab in items) + "</div>"
+        for t, items in legends)
+    rows = []
+    for tid in project.spec.targets:
+        t = cat.targets[tid]
+        st = _target_status(t, rd)
+        rows.append(f"<tr><td>{esc(t.region)}</td><td>{esc(t.indicator)}</td><td>{esc(t.comparison)} {t.value:g} {esc(t.unit)}</td>"
+                    f"<td>{t.year}</td><td>{esc(L.get(st[0], st[0]))}{esc(st[1])}</td>"
+                    f"<td>{esc(cat.documents[t.document].title)} · {esc(t.article)}</td></tr>")
+    dash = (f"<h2>{esc(L['dashboard'])}</h2><table class='gs-t'><tr><th>{esc(L['counties'])}</th><th>indicator</th>"
+            f"<th>{esc(L['target'])}</th><th>year</th><th>{esc(L['status'])}</th><th>{esc(L['document'])}</th></tr>"
+            + "".join(rows) + "</table>")
+    figs = []
+    if cov is not None:
+        figs.append(charts.coverage_chart(cov[cov["year"] == cov["year"].max()], target, L["coverage"]))
+    if (rd / "carbon_stock.csv").exists():
+        st = pd.read_csv(rd / "carbon_stock.csv")
+        figs.append(charts.pools_chart(st[st["year"] == st["year"].max()], L["stock"]))
+    if (rd / "fvc_series.csv").exists():
+        figs.append(charts.fvc_chart(pd.read_csv(rd / "fvc_series.csv"), L["fvc"]))
+    inputs = "".join(f"<li>{esc(i.get('kind'))} {esc(i.get('year', ''))}: {esc(Path(i['path']).name)}"
+                     f"{' [SYNTHETIC]' if i.get('synthetic') else ''}</li>" for i in prov.get("inputs", []))
+    banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
+    root.header.add_child(folium.Element(STYLE))
+    top = (f"<div id='gs-top'><h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}"
+           f"<div id='gs-legend' class='gs-legend'><h3>{esc(L['legend'])}</h3>{leg_html}</div></div>")
+    body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
+            f"<section id='gs-charts'><h2>{esc(L['charts'])}</h2>{''.join(figs)}</section>"
+            f"<footer id='gs-provenance'><h3>{esc(L['provenance'])}</h3><ul>{inputs}</ul>"
+            f"<p>geo-sink {esc(__version__)} · {esc(L['simplified'])} {SIMPLIFY_DEG}° · {esc(prov.get('project', ''))}</p></footer></div>")
+    root.html.add_child(folium.Element(top + body))
+    page = inline_assets(root.render())
+    out_html = Path(out_html)
+    with atomic_path(out_html) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return out_html
+
+
+def _target_status(t, rd: Path) -> tuple[str, str]:
+    """('met' | 'not_met' | 'not_measured', detail) from the result tables."""
+    try:
+        if t.indicator == "forest_coverage" and (rd / "forest_coverage.csv").exists():
+            c = pd.read_csv(rd / "forest_coverage.csv")
+            r = c[(c["zone_id"] == "ALL") & (c.get("target_id") == t.id)].iloc[-1]
+            return ("met" if r["met"] else "not_met", f" ({r['coverage_pct']:.2f}%)")
+        if t.indicator == "mine_land_reclamation_rate" and (rd / "reclamation_by_mine.csv").exists():
+            m = pd.read_csv(rd / "reclamation_by_mine.csv")
+            rate = 100 * m["reclaimed_km2"].sum() / m["disturbed_km2"].sum()
+            return ("met" if rate >= t.value else "not_met", f" ({rate:.1f}%)")
+        if t.indicator == "reclaimed_land_vegetation_cover" and (rd / "vegetation_cover_by_county.csv").exists():
+            v = pd.read_csv(rd / "vegetation_cover_by_county.csv")
+            share = (v["share_vegetated_pct"] * v["valid_km2"]).sum() / v["valid_km2"].sum()
+            return ("met" if share >= t.value else "not_met", f" ({share:.1f}%)")
+        if t.indicator == "forest_growing_stock" and (rd / "growing_stock.csv").exists():
+            g = pd.read_csv(rd / "growing_stock.csv")
+            r = g[(g["zone_id"] == "ALL")].iloc[-1]
+            return ("met" if r["volume_1e4_m3"] >= t.value else "not_met", f" ({r['volume_1e4_m3']:.1f})")
+    except (KeyError, IndexError):
+        pass
+    return ("not_measured", "")
+
+
+STYLE = """<style>
+body{font-family:sans-serif;margin:0 1em;display:flex;flex-direction:column}
+#gs-top{order:0}.folium-map{order:1;flex:none}#gs-bottom{order:2}
+.gs-banner{background:#b2182b;color:#fff;padding:.5em 1em;font-weight:bold;margin:.5em 0}
+.gs-legend{display:flex;flex-wrap:wrap;gap:1em;font-size:12px;margin:.5em 0}
+.gs-leg span{display:inline-block;width:14px;height:10px;margin-right:4px;border:1px solid #666}
+.gs-t{border-collapse:collapse;font-size:13px}.gs-t td,.gs-t th{border:1px solid #ccc;padding:2px 6px}
+.gs-note{font-size:12px;color:#555}#gs-charts svg{max-width:48%;height:auto}
+footer{font-size:12px;color:#444;border-top:1px solid #ccc;margin-top:1em}
+</style>"""

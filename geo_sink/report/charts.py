@@ -1,0 +1,68 @@
+"""Report charts (matplotlib) as inline SVG: text stays text, so Chinese names render with the
+viewer's fonts even where the build machine has no CJK font."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import pandas as pd
+
+
+def _svg(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing CJK glyphs: the browser draws the text
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def _setup():
+    import matplotlib
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def coverage_chart(cov: pd.DataFrame, target: float | None, title: str) -> str:
+    plt = _setup()
+    c = cov[cov["zone_id"] != "ALL"].drop_duplicates("zone_id")
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.bar(c["zone_name"], c["coverage_pct"], color="#1a9850")
+    if target is not None:
+        ax.axhline(target, color="#b2182b", linestyle="--", label=f"{target:g}%")
+        ax.legend()
+    ax.set_ylabel("%")
+    ax.set_title(title)
+    ax.tick_params(axis="x", rotation=60)
+    return _svg(fig)
+
+
+def pools_chart(stock: pd.DataFrame, title: str) -> str:
+    plt = _setup()
+    s = stock[stock["pool"] != "total"].pivot_table(index="zone_name", columns="pool",
+                                                     values="stock_t_co2e", aggfunc="sum") / 1e6
+    fig, ax = plt.subplots(figsize=(7, 3))
+    s.plot(kind="bar", stacked=True, ax=ax)
+    ax.set_ylabel("Mt CO2e")
+    ax.set_title(title)
+    ax.tick_params(axis="x", rotation=60)
+    return _svg(fig)
+
+
+def fvc_chart(series: pd.DataFrame, title: str) -> str:
+    plt = _setup()
+    g = series.groupby(["mine", "date"])["mean_fvc"].mean().reset_index()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    for mine, d in g.groupby("mine"):
+        ax.plot(pd.to_datetime(d["date"]), d["mean_fvc"], marker="o", label=mine)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("FVC")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return _svg(fig)

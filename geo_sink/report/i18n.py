@@ -1,0 +1,32 @@
+"""Report labels in Chinese (default) and English."""
+
+LABELS = {
+    "zh": {
+        "title": "碳汇与目标评估报告", "coverage": "森林覆盖率（地图推算）", "target": "目标",
+        "gap": "差距（百分点）", "stock": "碳储量", "sink": "年碳汇", "interval": "5–95% 区间",
+        "counties": "县（区）", "landcover": "土地覆被", "wetlands": "湿地", "mines": "矿区",
+        "reclaimed": "复垦地（植被覆盖度）", "dashboard": "目标一览", "status": "状态", "met": "已达到",
+        "not_met": "未达到", "not_measured": "未测算", "document": "出处", "provenance": "数据来源与版本",
+        "synthetic": "注意：本报告含合成演示数据（SYNTHETIC DEMO DATA），不是观测结果。",
+        "charts": "图表", "fvc": "植被覆盖度", "pv": "光伏装机", "none": "—", "legend": "图例",
+        "coverage_note": "地图推算的森林覆盖率与官方森林覆盖率（郁闭度≥0.2、特灌林）口径不同。",
+        "simplified": "边界为显示而简化，容差",
+    },
+    "en": {
+        "title": "Carbon sinks and targets report", "coverage": "Forest coverage (map-derived)", "target": "Target",
+        "gap": "Gap (pp)", "stock": "Carbon stock", "sink": "Annual sink", "interval": "5–95% interval",
+        "counties": "Counties", "landcover": "Land cover", "wetlands": "Wetlands", "mines": "Mine sites",
+        "reclaimed": "Reclaimed land (FVC)", "dashboard": "Targets", "status": "Status", "met": "met",
+        "not_met": "not met", "not_measured": "not measured", "document": "Source", "provenance": "Provenance",
+        "synthetic": "Warning: this report uses SYNTHETIC DEMO DATA, not observations.",
+        "charts": "Charts", "fvc": "Vegetation cover (FVC)", "pv": "PV capacity", "none": "—", "legend": "Legend",
+        "coverage_note": "Map-derived forest coverage differs from the official definition (canopy ≥ 0.2, special shrubland).",
+        "simplified": "Boundaries simplified for display, tolerance",
+    },
+}
+
+
+def labels(lang: str) -> dict:
+    if lang not in LABELS:
+        raise ValueError(f"unknown report language {lang!r}; expected {sorted(LABELS)}")
+    return LABELS[lang]

@@ -1,0 +1,137 @@
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+import yaml
+
+from geo_sink.errors import MissingInputError
+from geo_sink.pipeline import run_project
+from geo_sink.project import load_project
+from geo_sink.report import build_report
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+XSS = '<img src=x onerror="document.title=\'pwned\'">'
+CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
+HAVE_BROWSER = Path(CHROMIUM).exists() and Path(DRIVER).exists()
+if os.environ.get("GEO_SINK_REQUIRE_BROWSER") == "1" and not HAVE_BROWSER:
+    raise RuntimeError("GEO_SINK_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
+browser = pytest.mark.skipif(not HAVE_BROWSER, reason="chromium and chromedriver not installed")
+
+
+@pytest.fixture(scope="module")
+def xss_report(tmp_path_factory):
+    d = tmp_path_factory.mktemp("xss")
+    zones = gpd.GeoDataFrame({"code": ["A", "B"], "名称": [XSS, "正常县"]},
+                             geometry=[shapely.box(114.0, 37.8, 114.4, 38.2), shapely.box(114.4, 37.8, 114.8, 38.2)], crs=4326)
+    zones.to_file(d / "zones.gpkg")
+    (d / "p.yaml").write_text(yaml.safe_dump({
+        "name": "测试市", "boundary": {"file": "zones.gpkg", "id_field": "code", "name_field": "名称"},
+        "landcover": [{"year": 2019, "dataset": "mcd12c1_2019_china"}],
+        "targets": ["sjz_forest_coverage_2025"], "output": "out"}, allow_unicode=True), encoding="utf-8")
+    p = load_project(d / "p.yaml")
+    list(run_project(p, p.output, draws=500))
+    return build_report(p, p.output, d / "report.html")
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_project, tmp_path_factory):
+    p = load_project(demo_project)
+    out = tmp_path_factory.mktemp("demo")
+    list(run_project(p, out / "朔州市", draws=500))
+    return build_report(p, out / "朔州市", out / "朔州市.html")
+
+
+def test_self_contained_and_small(xss_report, demo_report):
+    for f in (xss_report, demo_report):
+        text = f.read_text(encoding="utf-8")
+        assert not re.findall(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="https?://', text)
+        assert "L.map(" in text and ".leaflet-container" in text  # Leaflet JS and CSS inlined
+        assert f.stat().st_size < 10e6
+
+
+def test_synthetic_banner_only_for_synthetic(xss_report, demo_report):
+    assert "SYNTHETIC DEMO DATA" in demo_report.read_text(encoding="utf-8")
+    assert "gs-synthetic" not in xss_report.read_text(encoding="utf-8")
+
+
+def test_names_are_escaped(xss_report):
+    text = xss_report.read_text(encoding="utf-8")
+    assert XSS not in text and "&lt;img src=x onerror=" in text
+
+
+def test_english_labels(xss_report, tmp_path):
+    p = load_project(xss_report.parent / "p.yaml")
+    en = build_report(p, p.output, tmp_path / "en.html", lang="en").read_text(encoding="utf-8")
+    assert "Forest coverage (map-derived)" in en and "森林覆盖率" not in en
+
+
+def test_missing_asset_fails_with_its_name(xss_report, tmp_path, monkeypatch):
+    import geo_sink.report.assets as assets
+    monkeypatch.setattr(assets, "leaflet_dir", lambda: tmp_path)
+    p = load_project(xss_report.parent / "p.yaml")
+    with pytest.raises(MissingInputError, match="leaflet"):
+        build_report(p, p.output, tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    o = webdriver.ChromeOptions()
+    o.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--window-size=1400,1600"):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service(DRIVER), options=o)
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*"]})
+    yield d
+    d.quit()
+
+
+def open_page(driver, path):
+    driver.get(path.resolve().as_uri())
+    time.sleep(1.0)
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+@browser
+def test_browser_xss_report(driver, xss_report):
+    errors = open_page(driver, xss_report)
+    assert errors == []
+    assert driver.title != "pwned"
+    # two county shapes (the other layers start hidden)
+    assert driver.execute_script("return document.querySelectorAll('path.leaflet-interactive').length") == 2
+    layers = driver.execute_script(
+        "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
+    assert layers == ["森林覆盖率（地图推算）", "碳储量", "土地覆被 2019"]
+    assert driver.execute_script("return document.getElementById('gs-legend').offsetHeight") > 0
+    driver.execute_script("document.querySelector('path.leaflet-interactive').dispatchEvent("
+                          "new MouseEvent('click', {bubbles: true, clientX: 500, clientY: 500}))")
+    time.sleep(0.5)
+    text = driver.execute_script("var p = document.querySelector('.leaflet-popup-content'); return p ? p.innerText : null")
+    assert text is not None and "<img src=x onerror=" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "report_xss.png"))
+
+
+@browser
+def test_browser_demo_report(driver, demo_report):
+    assert open_page(driver, demo_report) == []
+    layers = driver.execute_script(
+        "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
+    assert layers[:3] == ["森林覆盖率（地图推算）", "碳储量", "年碳汇"]
+    assert {"湿地", "矿区", "复垦地（植被覆盖度）", "土地覆被 2020"} <= set(layers)
+    assert driver.execute_script("return document.getElementById('gs-synthetic').offsetHeight") > 0
+    assert driver.execute_script("return document.querySelectorAll('#gs-charts svg').length") == 3
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "report_demo.png"))
