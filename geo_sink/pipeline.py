@@ -202,6 +202,15 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS) -> 
             yield f"{project.name}: no transition matrix {a.year}-{b.year}: {e}"
             continue
         put(tr.assign(year_from=a.year, year_to=b.year, synthetic=syn), f"transitions_{a.year}_{b.year}.csv")
+        if project.spec.mines is None:
+            from geo_sink.sinks.reclamation import reclamation_from_transitions
+            rc = reclamation_from_transitions(tr)
+            if len(rc):
+                put(rc.assign(year_from=a.year, year_to=b.year, synthetic=syn,
+                              note="map-derived: barren land that became vegetated (no mine polygons given)"),
+                    f"reclamation_from_landcover_{a.year}_{b.year}.csv")
+                yield (f"{project.name}: no mine polygons; land-cover proxy {a.year}-{b.year}: "
+                       f"{rc['reclaimed_km2'].sum():.1f} of {rc['disturbed_km2'].sum():.1f} km² barren land revegetated")
         changed = tr[tr["from_code"] != tr["to_code"]]["area_km2"].sum()
         yield f"{project.name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
     # 6. mine reclamation

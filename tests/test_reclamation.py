@@ -146,3 +146,14 @@ def test_series_grows_and_survives_a_corrupt_scene(demo_project, tmp_path):
     kept, problems = update_series(both, scenes + [spec], pieces, params, on_error="skip")
     pd.testing.assert_frame_equal(kept, both)
     assert "S2A_49SFJ_20240815_0_L2A: skipped" in problems[0]
+
+
+def test_reclamation_from_transitions_by_hand():
+    from geo_sink.sinks.reclamation import reclamation_from_transitions
+    tr = pd.DataFrame({
+        "zone_id": ["a"] * 4, "zone_name": ["甲"] * 4,
+        "from_ecosystem": ["barren", "barren", "barren", "grassland"],
+        "to_ecosystem": ["barren", "grassland", "forest", "barren"],
+        "area_km2": [2.0, 1.0, 1.0, 5.0]})
+    out = reclamation_from_transitions(tr).iloc[0]
+    assert (out.disturbed_km2, out.reclaimed_km2, out.rate_pct) == (4.0, 2.0, 50.0)

@@ -209,3 +209,32 @@ def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: floa
     return pd.DataFrame({"zone_id": m["zone_id"], "zone_name": m["zone_name"], "mean_fvc": m["mean"],
                          "share_vegetated_pct": 100.0 * s["mean"], "valid_km2": m["valid_km2"],
                          "masked_km2": m["nodata_km2"], "ndvi_soil": lo, "ndvi_veg": hi})
+
+
+VEGETATED = ("forest", "shrubland", "grassland", "cropland", "wetland")
+
+
+def reclamation_from_transitions(transitions: pd.DataFrame, disturbed_ecosystem: str = "barren") -> pd.DataFrame:
+    """Reclamation rate per county from land-cover change, when no mine polygons exist.
+
+    Disturbed land is the land in ``disturbed_ecosystem`` (barren, including open pits and dumps
+    in most legends) in the first year; reclaimed land is the part of it vegetated in the second.
+
+    Parameters
+    ----------
+    transitions : DataFrame
+        :func:`geo_sink.zonal.transitions.transition_areas` output.
+
+    Returns
+    -------
+    DataFrame ``zone_id, zone_name, disturbed_km2, reclaimed_km2, rate_pct``; a map-derived
+    proxy that also counts natural revegetation of bare land.
+    """
+    t = transitions[transitions["from_ecosystem"] == disturbed_ecosystem]
+    g = t.groupby(["zone_id", "zone_name"], sort=False)
+    out = pd.DataFrame({
+        "disturbed_km2": g["area_km2"].sum(),
+        "reclaimed_km2": t[t["to_ecosystem"].isin(VEGETATED)].groupby(["zone_id", "zone_name"], sort=False)["area_km2"].sum(),
+    }).fillna(0.0).reset_index()
+    out["rate_pct"] = 100.0 * out["reclaimed_km2"] / out["disturbed_km2"]
+    return out
