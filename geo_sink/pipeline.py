@@ -220,7 +220,12 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS) -> 
         tg = [cat.targets[t] for t in project.spec.targets if t in cat.targets]
         for line in write_reclamation(rec, out_dir, syn, tg):
             yield f"{project.name}: {line}"
-    # 7. county layer
+    # 7. subsidence land (first step of PV siting)
+    if project.spec.subsidence is not None:
+        from geo_sink.pv.subsidence_run import run_subsidence
+        for line in run_subsidence(project, zones, out_dir, syn):
+            yield f"{project.name}: {line}"
+    # 8. county layer
     layer = zones[["zone_id", "zone_name", "geometry"]].merge(
         summaries[last][["zone_id", "zone_area_km2"]], on="zone_id")
     if cov_frames:

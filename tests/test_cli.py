@@ -54,7 +54,8 @@ def test_demo_writes_both_regions(tmp_path):
     cov = pd.read_csv(tmp_path / "石家庄市" / "forest_coverage.csv")
     assert set(cov.target_pct) == {43.0, 43.25} and (cov.note.str.contains("official")).all()
     for name in ("carbon_sink.csv", "transitions_2015_2020.csv", "wetlands.csv", "wetland_parks.csv",
-                 "carbon_density_2020.tif", "counties.parquet", "growing_stock.csv", "growing_stock_carbon.csv"):
+                 "carbon_density_2020.tif", "counties.parquet", "growing_stock.csv", "growing_stock_carbon.csv",
+                 "subsidence_mm.tif", "subsidence_boundary.geojson", "subsidence_by_county.csv"):
         assert (tmp_path / "朔州市" / name).exists(), name
 
 

@@ -224,6 +224,12 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
                            lambda f: {"fillColor": sequential(f["properties"].get("fvc_v"), 1.0), "color": "#1b7837",
                                       "weight": 1, "fillOpacity": 0.8}, ["name", "fvc"], [esc(L["reclaimed"]), "FVC"]).add_to(m)
             legends.append((L["reclaimed"], [(sequential(0, 1), "FVC 0"), (sequential(0.5, 1), "0.5"), (sequential(1, 1), "1")]))
+    if (rd / "subsidence_boundary.geojson").exists():
+        sb = gpd.read_file(rd / "subsidence_boundary.geojson")
+        sb = sb.assign(name=[esc(f"{L['subsidence']} ≥ {t:g} mm") for t in sb["threshold_mm"]])[["name", "geometry"]]
+        _geojson_layer(sb, L["subsidence"], lambda f: {"fillColor": "#542788", "color": "#2d004b", "weight": 1,
+                                                      "fillOpacity": 0.4}, ["name"], [esc(L["subsidence"])]).add_to(m)
+        legends.append((L["subsidence"], [("#542788", "≥ 10 mm")]))
     folium.LayerControl(collapsed=False).add_to(m)
     root = m.get_root()
     # --- legend, dashboard, charts, footer, banner

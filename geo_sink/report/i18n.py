@@ -10,7 +10,7 @@ LABELS = {
         "synthetic": "注意：本报告含合成演示数据（SYNTHETIC DEMO DATA），不是观测结果。",
         "charts": "图表", "fvc": "植被覆盖度", "pv": "光伏装机", "none": "—", "legend": "图例",
         "coverage_note": "地图推算的森林覆盖率与官方森林覆盖率（郁闭度≥0.2、特灌林）口径不同。",
-        "simplified": "边界为显示而简化，容差",
+        "simplified": "边界为显示而简化，容差", "subsidence": "采煤沉陷区",
     },
     "en": {
         "title": "Carbon sinks and targets report", "coverage": "Forest coverage (map-derived)", "target": "Target",
@@ -21,7 +21,7 @@ LABELS = {
         "synthetic": "Warning: this report uses SYNTHETIC DEMO DATA, not observations.",
         "charts": "Charts", "fvc": "Vegetation cover (FVC)", "pv": "PV capacity", "none": "—", "legend": "Legend",
         "coverage_note": "Map-derived forest coverage differs from the official definition (canopy ≥ 0.2, special shrubland).",
-        "simplified": "Boundaries simplified for display, tolerance",
+        "simplified": "Boundaries simplified for display, tolerance", "subsidence": "Mining subsidence",
     },
 }
 

@@ -1,0 +1,1 @@
+"""PV on coal-mining subsidence land: subsidence, eligibility, parcels, yield, CO2."""
