@@ -55,8 +55,17 @@ def test_demo_writes_both_regions(tmp_path):
     assert set(cov.target_pct) == {43.0, 43.25} and (cov.note.str.contains("official")).all()
     for name in ("carbon_sink.csv", "transitions_2015_2020.csv", "wetlands.csv", "wetland_parks.csv",
                  "carbon_density_2020.tif", "counties.parquet", "growing_stock.csv", "growing_stock_carbon.csv",
-                 "subsidence_mm.tif", "subsidence_boundary.geojson", "subsidence_by_county.csv"):
+                 "subsidence_mm.tif", "subsidence_boundary.geojson", "subsidence_by_county.csv",
+                 "pv_parcels.gpkg", "pv_parcels.parquet", "pv_by_county.csv", "pv_exclusions.csv"):
         assert (tmp_path / "朔州市" / name).exists(), name
+    import geopandas as gpd
+    import numpy as np
+    g = gpd.read_parquet(tmp_path / "朔州市" / "pv_parcels.parquet")
+    assert {"parcel_id", "county", "area_km2", "mean_slope_deg", "mean_subsidence_mm", "status", "road_km",
+            "capacity_mw", "score", "rank"} <= set(g.columns)
+    assert (g.area_km2 >= 0.05).all() and g["rank"].tolist() == list(range(1, len(g) + 1))
+    np.testing.assert_allclose(g.capacity_mw, g.area_km2 * 40, rtol=1e-9)
+    assert (tmp_path / "朔州市.html").exists() and (tmp_path / "石家庄市.html").exists()
 
 
 def test_check_project(demo_project, tmp_path):

@@ -46,7 +46,7 @@ def write_table(df: pd.DataFrame, target) -> Path:
         elif suffix in (".parquet", ".geoparquet"):
             df.to_parquet(tmp, index=False)
         elif suffix == ".gpkg":
-            df.to_file(tmp, driver="GPKG")
+            df.to_file(tmp, driver="GPKG", layer=target.stem)
         else:
             raise ValueError(f"{target}: unsupported table format {suffix!r} (csv, parquet, gpkg)")
     return target

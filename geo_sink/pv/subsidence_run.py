@@ -87,5 +87,9 @@ def run_subsidence(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: b
     inter = pd.DataFrame(inter[inter["subsided_km2"] > 0].drop(columns="geometry"))
     write_table(inter.assign(max_subsidence_mm=float(np.nanmax(w)), source=source, synthetic=synthetic),
                 out_dir / "subsidence_by_county.csv")
-    return [f"subsidence from {source}: max {np.nanmax(w):,.0f} mm, "
-            f"{inter['subsided_km2'].sum():.1f} km² beyond {sp.threshold_mm:g} mm"]
+    lines = [f"subsidence from {source}: max {np.nanmax(w):,.0f} mm, "
+             f"{inter['subsided_km2'].sum():.1f} km² beyond {sp.threshold_mm:g} mm"]
+    if project.spec.landcover:
+        from geo_sink.pv.siting_run import run_pv
+        lines += run_pv(project, zones, out_dir, w, grid, synthetic)
+    return lines
