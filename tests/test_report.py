@@ -130,7 +130,7 @@ def test_browser_demo_report(driver, demo_report):
     layers = driver.execute_script(
         "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
     assert layers[:3] == ["森林覆盖率（地图推算）", "碳储量", "年碳汇"]
-    assert {"湿地", "矿区", "复垦地（植被覆盖度）", "土地覆被 2020", "采煤沉陷区"} <= set(layers)
+    assert {"湿地", "矿区", "复垦地（植被覆盖度）", "土地覆被 2020", "采煤沉陷区", "光伏装机"} <= set(layers)
     assert driver.execute_script("return document.getElementById('gs-synthetic').offsetHeight") > 0
     assert driver.execute_script("return document.querySelectorAll('#gs-charts svg').length") == 3
     ARTIFACTS.mkdir(exist_ok=True)

@@ -77,3 +77,30 @@ def test_buffers_are_exact_to_a_pixel(crs, res):
     # and it is round: the pixel count matches the circle's area to ~5%
     cell = 100.0 if crs != "EPSG:4326" else 11.1 * 8.58
     assert mask.sum() * cell == pytest.approx(np.pi * 100 ** 2, rel=0.06)
+
+
+def test_empty_eligible_set_is_stated(demo_project, tmp_path):
+    """A red line over the whole subsidence area leaves no parcel, and the run says why."""
+    import geopandas as gpd
+    import shapely
+    import yaml
+    from geo_sink.pipeline import project_zones
+    from geo_sink.project import load_project
+    from geo_sink.pv.subsidence_run import run_subsidence
+    base = demo_project.parent
+    proj = yaml.safe_load(demo_project.read_text(encoding="utf-8"))
+    gpd.GeoDataFrame({"name": ["全域红线"]}, geometry=[shapely.box(111.5, 38.9, 114.0, 40.5)], crs=4326).to_file(tmp_path / "red.geojson")
+    proj["pv_constraints"]["redline"] = str(tmp_path / "red.geojson")
+    for sec in ("mines", "subsidence", "pv_constraints", "wetlands", "growing_stock"):
+        for k, v in list(proj.get(sec, {}).items()):
+            if isinstance(v, str) and (base / v).exists():
+                proj[sec][k] = str(base / v)
+    proj["landcover"] = [dict(lc, path=str(base / lc["path"])) for lc in proj["landcover"]]
+    proj["imagery"] = {"scenes": [dict(s, path=str(base / s["path"])) for s in proj["imagery"]["scenes"]]}
+    f = tmp_path / "p.yaml"
+    f.write_text(yaml.safe_dump(proj, allow_unicode=True), encoding="utf-8")
+    p = load_project(f)
+    lines = run_subsidence(p, project_zones(p), tmp_path / "out", True)
+    assert any("no eligible land left" in line for line in lines)
+    assert "red line and buffers" in (tmp_path / "out" / "pv_exclusions.csv").read_text(encoding="utf-8")
+    assert not (tmp_path / "out" / "pv_parcels.gpkg").exists()

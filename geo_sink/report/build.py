@@ -147,6 +147,10 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     else:
         c["sink"] = "—"
     c["pv"] = L["not_measured"]
+    if (rd / "pv_by_county.csv").exists():
+        pvc = pd.read_csv(rd / "pv_by_county.csv", dtype={"county_id": str}).set_index("county_id")
+        c["pv"] = [f"{pvc.loc[z, 'capacity_mw']:,.0f} MW ({pvc.loc[z, 'capacity_mw_p05']:,.0f}–{pvc.loc[z, 'capacity_mw_p95']:,.0f})"
+                   if z in pvc.index else "0 MW" for z in counties["zone_id"]]
     fields = ["name", "cov", "tgt", "gap", "stock", "sink", "pv"]
     aliases = [esc(x) for x in (L["counties"], L["coverage"], L["target"], L["gap"], L["stock"] + " (" + L["interval"] + ")",
                                 L["sink"] + " (" + L["interval"] + ")", L["pv"])]
@@ -230,6 +234,14 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         _geojson_layer(sb, L["subsidence"], lambda f: {"fillColor": "#542788", "color": "#2d004b", "weight": 1,
                                                       "fillOpacity": 0.4}, ["name"], [esc(L["subsidence"])]).add_to(m)
         legends.append((L["subsidence"], [("#542788", "≥ 10 mm")]))
+    if (rd / "pv_parcels.parquet").exists():
+        pvp = gpd.read_parquet(rd / "pv_parcels.parquet")
+        pvp = pvp.assign(name=[esc(f"{i} · {c} · #{r}") for i, c, r in zip(pvp["parcel_id"], pvp["county"], pvp["rank"])],
+                         cap=[f"{v:,.1f} MW · {e:,.1f} GWh/yr" for v, e in zip(pvp["capacity_mw"], pvp["energy_gwh_yr"])])
+        _geojson_layer(pvp[["name", "cap", "geometry"]], L["pv"], lambda f: {"fillColor": "#fdb863", "color": "#b35806",
+                                                                             "weight": 1, "fillOpacity": 0.8},
+                       ["name", "cap"], [esc(L["pv"]), "MW"]).add_to(m)
+        legends.append((L["pv"], [("#fdb863", esc(L["pv"]))]))
     folium.LayerControl(collapsed=False).add_to(m)
     root = m.get_root()
     # --- legend, dashboard, charts, footer, banner
@@ -288,6 +300,12 @@ def _target_status(t, rd: Path) -> tuple[str, str]:
             v = pd.read_csv(rd / "vegetation_cover_by_county.csv")
             share = (v["share_vegetated_pct"] * v["valid_km2"]).sum() / v["valid_km2"].sum()
             return ("met" if share >= t.value else "not_met", f" ({share:.1f}%)")
+        if t.indicator == "new_and_clean_energy_installed_share" and (rd / "pv_targets.csv").exists():
+            g = pd.read_csv(rd / "pv_targets.csv").set_index("target_id")
+            if t.id in g.index:
+                r = g.loc[t.id]
+                return ("met" if r["share_with_pv_pct"] >= t.value else "not_met",
+                        f" (PV on subsidence land closes {r['closed_pct']:.1f}% of the gap)")
         if t.indicator == "forest_growing_stock" and (rd / "growing_stock.csv").exists():
             g = pd.read_csv(rd / "growing_stock.csv")
             r = g[(g["zone_id"] == "ALL")].iloc[-1]
