@@ -104,3 +104,40 @@ def test_empty_eligible_set_is_stated(demo_project, tmp_path):
     assert any("no eligible land left" in line for line in lines)
     assert "red line and buffers" in (tmp_path / "out" / "pv_exclusions.csv").read_text(encoding="utf-8")
     assert not (tmp_path / "out" / "pv_parcels.gpkg").exists()
+
+
+def test_insar_rate_los_and_activity(demo_project, tmp_path):
+    """An InSAR LOS rate raster: converted to vertical (cos incidence), 10 mm/yr boundary, parcels
+    classed active/stable by the rate threshold."""
+    import geopandas as gpd
+    import yaml
+    from geo_sink.pipeline import project_zones
+    from geo_sink.project import load_project
+    from geo_sink.pv.subsidence_run import run_subsidence
+    from tests.conftest import write_raster
+    # 6 x 3 km UTM raster at 30 m near the demo's PV window: two blobs of LOS rate -20 and -6 mm/yr
+    t = pyproj.Transformer.from_crs(4326, 32649, always_xy=True)
+    x0, y1 = t.transform(112.47, 39.43)
+    rate = np.zeros((100, 200), np.float32)
+    rate[20:80, 20:90] = -20.0 * np.cos(np.radians(40))    # LOS of 20 mm/yr vertical
+    rate[20:80, 110:180] = -12.0 * np.cos(np.radians(40))   # LOS of 12 mm/yr vertical
+    write_raster(tmp_path / "insar.tif", rate, crs="EPSG:32649", origin=(x0, y1), res=(30, 30))
+    base = demo_project.parent
+    proj = yaml.safe_load(demo_project.read_text(encoding="utf-8"))
+    proj["subsidence"] = {"insar": str(tmp_path / "insar.tif"), "unit": "mm/yr", "line_of_sight": True,
+                          "incidence_deg": 40.0, "threshold_mm": 10.0, "active_rate_mm_yr": 15.0}
+    proj["pv_constraints"] = {k: str(base / v) for k, v in proj["pv_constraints"].items() if k == "dem"}
+    proj["landcover"] = [dict(lc, path=str(base / lc["path"])) for lc in proj["landcover"]]
+    for sec in ("mines", "wetlands", "growing_stock"):
+        for k, v in list(proj.get(sec, {}).items()):
+            if isinstance(v, str) and (base / v).exists():
+                proj[sec][k] = str(base / v)
+    proj["imagery"] = {"scenes": [dict(s, path=str(base / s["path"])) for s in proj["imagery"]["scenes"]]}
+    f = tmp_path / "p.yaml"
+    f.write_text(yaml.safe_dump(proj, allow_unicode=True), encoding="utf-8")
+    p = load_project(f)
+    lines = run_subsidence(p, project_zones(p), tmp_path / "out", True)
+    assert "LOS" in lines[0] and "max 20 mm" in lines[0]
+    g = gpd.read_parquet(tmp_path / "out" / "pv_parcels.parquet")
+    by = dict(zip(g.mean_subsidence_mm.round(1), g.status))
+    assert by.get(20.0) == "active" and by.get(12.0) == "stable"

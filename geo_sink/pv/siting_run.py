@@ -121,7 +121,12 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
     parcels["zone_name"] = parcels["parcel_id"]
     parcels["mean_slope_deg"] = zonal_density_sum((slope, grid), parcels, per_area_unit_m2=1.0, cache=False)["mean"].to_numpy()
     parcels["mean_subsidence_mm"] = zonal_density_sum((w_mm, grid), parcels, per_area_unit_m2=1.0, cache=False)["mean"].to_numpy()
-    parcels["status"] = "unknown (no rate)" if sp.panels is not None else "see InSAR rate"
+    if sp.insar is not None and sp.unit == "mm/yr" and sp.active_rate_mm_yr is not None:
+        parcels["status"] = np.where(parcels["mean_subsidence_mm"] >= sp.active_rate_mm_yr, "active", "stable")
+    elif sp.insar is not None and sp.unit == "mm/yr":
+        parcels["status"] = "unknown (no active_rate_mm_yr given)"
+    else:
+        parcels["status"] = "unknown (no rate)"
     roads = gpd.read_file(pc.roads).to_crs(grid.crs).union_all() if pc is not None and pc.roads else None
     parcels["road_km"] = [g.distance(roads) / 1000.0 if roads is not None else np.nan for g in parcels.geometry]
     zl = zones.to_crs(grid.crs)

@@ -65,8 +65,9 @@ def run_subsidence(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: b
         if sp.line_of_sight:
             w = los_to_vertical(w, sp.incidence_deg)
         w = -w  # InSAR: negative = toward the ground; here positive = subsidence
-        if sp.unit == "mm/yr" and sp.active_rate_mm_yr is not None:
-            status = "rate raster: active where rate >= threshold"
+        if sp.unit == "mm/yr":
+            status = (f"rate raster (mm/yr): parcels active where mean rate >= {sp.active_rate_mm_yr:g} mm/yr"
+                      if sp.active_rate_mm_yr is not None else "rate raster (mm/yr), no activity threshold")
         source = f"InSAR {Path(sp.insar).name} ({sp.unit}{', LOS' if sp.line_of_sight else ''})"
     with atomic_path(out_dir / "subsidence_mm.tif") as tmp:
         with rasterio.open(tmp, "w", driver="COG", width=grid.width, height=grid.height, count=1,
