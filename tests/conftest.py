@@ -46,3 +46,22 @@ def write_raster(path, array, *, crs="EPSG:4326", origin=(0.0, 0.0), res=(1.0, 1
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(array, 1)
     return Path(path)
+
+
+def project_copy(demo_project, tmp_path, edit=None):
+    """A copy of the demo project YAML in ``tmp_path`` with absolute paths, edited by ``edit``."""
+    import yaml
+
+    base = demo_project.parent
+    proj = yaml.safe_load(demo_project.read_text(encoding="utf-8"))
+    for sec in ("mines", "subsidence", "pv_constraints", "wetlands", "growing_stock"):
+        for k, v in list((proj.get(sec) or {}).items()):
+            if isinstance(v, str) and (base / v).exists():
+                proj[sec][k] = str(base / v)
+    proj["landcover"] = [dict(lc, path=str(base / lc["path"])) for lc in proj["landcover"]]
+    proj["imagery"] = {"scenes": [dict(s, path=str(base / s["path"])) for s in proj["imagery"]["scenes"]]}
+    if edit:
+        edit(proj)
+    f = tmp_path / "project.yaml"
+    f.write_text(yaml.safe_dump(proj, allow_unicode=True), encoding="utf-8")
+    return f

@@ -107,27 +107,18 @@ def test_carbon_years_need_later_map(tmp_path):
 
 def test_reclamation_cli_strict_keeps_series(demo_project, tmp_path):
     import shutil
-    import yaml
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["reclamation", str(demo_project), "--out", str(out), "--draws", "500"])
     assert r.exit_code == 0, r.output
     assert "60% bar" in r.output and "vegetated" in r.output
     series = (out / "fvc_series.csv").read_bytes()
     # a project copy with an extra, corrupt scene
-    proj = yaml.safe_load(demo_project.read_text(encoding="utf-8"))
-    base = demo_project.parent
-    for sec in ("mines", "subsidence", "pv_constraints", "wetlands", "growing_stock"):
-        for k, v in list(proj.get(sec, {}).items()):
-            if isinstance(v, str) and (base / v).exists():
-                proj[sec][k] = str(base / v)
-    proj["landcover"] = [dict(lc, path=str(base / lc["path"])) for lc in proj["landcover"]]
+    from tests.conftest import project_copy
     bad = tmp_path / "S2A_49SFJ_20240815_0_L2A"
-    shutil.copytree(base / proj["imagery"]["scenes"][1]["path"], bad)
+    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", bad)
     (bad / "SCL.tif").write_bytes(b"broken")
-    proj["imagery"] = {"scenes": [dict(s, path=str(base / s["path"])) for s in proj["imagery"]["scenes"]]
-                       + [{"path": str(bad), "product": "sentinel2_l2a", "date": "2024-08-15"}]}
-    f = tmp_path / "p.yaml"
-    f.write_text(yaml.safe_dump(proj, allow_unicode=True), encoding="utf-8")
+    f = project_copy(demo_project, tmp_path, lambda proj: proj["imagery"]["scenes"].append(
+        {"path": str(bad), "product": "sentinel2_l2a", "date": "2024-08-15"}))
     r = CliRunner().invoke(cli, ["reclamation", str(f), "--out", str(out), "--strict"])
     assert r.exit_code == EXIT_INPUT and "SCL" in r.output
     assert (out / "fvc_series.csv").read_bytes() == series

@@ -5,6 +5,7 @@ from affine import Affine
 
 from geo_sink.grid import Grid
 from geo_sink.pv.siting import capacity_mw, eligible_mask, north_facing, slope_aspect
+from tests.conftest import project_copy
 
 
 @pytest.mark.parametrize("crs,res,lat", [("EPSG:32649", 30.0, None), ("EPSG:4326", 0.0003, 40.0)])
@@ -83,22 +84,12 @@ def test_empty_eligible_set_is_stated(demo_project, tmp_path):
     """A red line over the whole subsidence area leaves no parcel, and the run says why."""
     import geopandas as gpd
     import shapely
-    import yaml
     from geo_sink.pipeline import project_zones
     from geo_sink.project import load_project
     from geo_sink.pv.subsidence_run import run_subsidence
-    base = demo_project.parent
-    proj = yaml.safe_load(demo_project.read_text(encoding="utf-8"))
     gpd.GeoDataFrame({"name": ["全域红线"]}, geometry=[shapely.box(111.5, 38.9, 114.0, 40.5)], crs=4326).to_file(tmp_path / "red.geojson")
-    proj["pv_constraints"]["redline"] = str(tmp_path / "red.geojson")
-    for sec in ("mines", "subsidence", "pv_constraints", "wetlands", "growing_stock"):
-        for k, v in list(proj.get(sec, {}).items()):
-            if isinstance(v, str) and (base / v).exists():
-                proj[sec][k] = str(base / v)
-    proj["landcover"] = [dict(lc, path=str(base / lc["path"])) for lc in proj["landcover"]]
-    proj["imagery"] = {"scenes": [dict(s, path=str(base / s["path"])) for s in proj["imagery"]["scenes"]]}
-    f = tmp_path / "p.yaml"
-    f.write_text(yaml.safe_dump(proj, allow_unicode=True), encoding="utf-8")
+    f = project_copy(demo_project, tmp_path,
+                     lambda proj: proj["pv_constraints"].update(redline=str(tmp_path / "red.geojson")))
     p = load_project(f)
     lines = run_subsidence(p, project_zones(p), tmp_path / "out", True)
     assert any("no eligible land left" in line for line in lines)
@@ -110,7 +101,6 @@ def test_insar_rate_los_and_activity(demo_project, tmp_path):
     """An InSAR LOS rate raster: converted to vertical (cos incidence), 10 mm/yr boundary, parcels
     classed active/stable by the rate threshold."""
     import geopandas as gpd
-    import yaml
     from geo_sink.pipeline import project_zones
     from geo_sink.project import load_project
     from geo_sink.pv.subsidence_run import run_subsidence
@@ -122,19 +112,11 @@ def test_insar_rate_los_and_activity(demo_project, tmp_path):
     rate[20:80, 20:90] = -20.0 * np.cos(np.radians(40))    # LOS of 20 mm/yr vertical
     rate[20:80, 110:180] = -12.0 * np.cos(np.radians(40))   # LOS of 12 mm/yr vertical
     write_raster(tmp_path / "insar.tif", rate, crs="EPSG:32649", origin=(x0, y1), res=(30, 30))
-    base = demo_project.parent
-    proj = yaml.safe_load(demo_project.read_text(encoding="utf-8"))
-    proj["subsidence"] = {"insar": str(tmp_path / "insar.tif"), "unit": "mm/yr", "line_of_sight": True,
-                          "incidence_deg": 40.0, "threshold_mm": 10.0, "active_rate_mm_yr": 15.0}
-    proj["pv_constraints"] = {k: str(base / v) for k, v in proj["pv_constraints"].items() if k == "dem"}
-    proj["landcover"] = [dict(lc, path=str(base / lc["path"])) for lc in proj["landcover"]]
-    for sec in ("mines", "wetlands", "growing_stock"):
-        for k, v in list(proj.get(sec, {}).items()):
-            if isinstance(v, str) and (base / v).exists():
-                proj[sec][k] = str(base / v)
-    proj["imagery"] = {"scenes": [dict(s, path=str(base / s["path"])) for s in proj["imagery"]["scenes"]]}
-    f = tmp_path / "p.yaml"
-    f.write_text(yaml.safe_dump(proj, allow_unicode=True), encoding="utf-8")
+    def edit(proj):
+        proj["subsidence"] = {"insar": str(tmp_path / "insar.tif"), "unit": "mm/yr", "line_of_sight": True,
+                              "incidence_deg": 40.0, "threshold_mm": 10.0, "active_rate_mm_yr": 15.0}
+        proj["pv_constraints"] = {"dem": proj["pv_constraints"]["dem"]}
+    f = project_copy(demo_project, tmp_path, edit)
     p = load_project(f)
     lines = run_subsidence(p, project_zones(p), tmp_path / "out", True)
     assert "LOS" in lines[0] and "max 20 mm" in lines[0]
