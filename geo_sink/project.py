@@ -157,6 +157,12 @@ class PVConstraintsSpec(_Spec):
     dem: Path | None = None
 
 
+class PVSpec(_Spec):
+    """PV yield inputs: an hourly weather file (TMY or measured) instead of scaled clear sky."""
+
+    weather: Path | None = None
+
+
 class ProjectSpec(_Spec):
     name: str = Field(min_length=1)
     boundary: BoundarySpec
@@ -167,6 +173,7 @@ class ProjectSpec(_Spec):
     mines: MinesSpec | None = None
     subsidence: SubsidenceSpec | None = None
     pv_constraints: PVConstraintsSpec | None = None
+    pv: PVSpec | None = None
     parameters: dict[str, str] = Field(default_factory=dict)
     targets: list[str] = Field(default_factory=list)
     output: Path
@@ -299,6 +306,8 @@ def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
     if spec.pv_constraints is not None:
         for k in PVConstraintsSpec.model_fields:
             need(getattr(spec.pv_constraints, k), f"pv_constraints.{k}")
+    if spec.pv is not None:
+        need(spec.pv.weather, "pv.weather")
     for k, v in spec.parameters.items():
         if v not in cat.datasets:
             probs.append(f"parameters.{k}: unknown catalog id {v!r}")

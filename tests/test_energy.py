@@ -44,3 +44,18 @@ def test_co2_and_share_gap_by_hand():
     assert g["needed_mw"] == pytest.approx((0.5 * 17324.7 - 0.3805 * 17324.7) / 0.5)
     assert g["closed_pct"] == pytest.approx(100 * 1070.0 / g["needed_mw"])
     assert g["share_with_pv_pct"] == pytest.approx(100 * (0.3805 * 17324.7 + 1070) / (17324.7 + 1070))
+
+
+def test_weather_file_round_trip(tmp_path):
+    from geo_sink.errors import InputDataError
+    from geo_sink.pv.energy import read_weather
+    w = weather(**SITE, annual_ghi_kwh_m2=1550.0, temp_air=7.0, wind=2.5)
+    f = tmp_path / "tmy.csv"
+    w.rename_axis("time").reset_index().assign(time=lambda d: d["time"].map(lambda t: t.isoformat())).to_csv(f, index=False)
+    back = read_weather(f)
+    a = annual_yield_kwh_per_kwp(SITE["lat"], SITE["lon"], SITE["altitude"], w, 35, 180, 14, -0.0035, 0.96)
+    b = annual_yield_kwh_per_kwp(SITE["lat"], SITE["lon"], SITE["altitude"], back, 35, 180, 14, -0.0035, 0.96)
+    assert b == pytest.approx(a, rel=1e-9)
+    w.drop(columns="dhi").rename_axis("time").reset_index().to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(InputDataError, match=r"lacks column\(s\) \['dhi'\]"):
+        read_weather(tmp_path / "bad.csv")

@@ -75,3 +75,24 @@ def share_gap_closed(capacity_mw, total_1e4_kw: float, share_pct_now: float, tar
     cap = float(np.sum(capacity_mw))
     return {"needed_mw": need, "pv_mw": cap, "closed_pct": 100.0 * cap / need if need > 0 else 100.0,
             "share_with_pv_pct": 100.0 * (n + cap) / (t + cap)}
+
+
+WEATHER_COLUMNS = ["ghi", "dni", "dhi", "temp_air", "wind_speed"]
+
+
+def read_weather(path) -> pd.DataFrame:
+    """An hourly weather CSV (TMY or measured): ``time`` (ISO 8601 with UTC offset) and
+    ``ghi, dni, dhi`` (W/m^2), ``temp_air`` (degC), ``wind_speed`` (m/s); one year of hours."""
+    from geo_sink.errors import InputDataError
+
+    df = pd.read_csv(path)
+    miss = [c for c in ["time"] + WEATHER_COLUMNS if c not in df.columns]
+    if miss:
+        raise InputDataError(f"{path}: weather file lacks column(s) {miss}; expected time, {', '.join(WEATHER_COLUMNS)}")
+    t = pd.to_datetime(df["time"], utc=False)
+    if t.dt.tz is None:
+        raise InputDataError(f"{path}: column 'time' needs a UTC offset (e.g. 2023-06-01T12:00+08:00)")
+    w = df[WEATHER_COLUMNS].astype(float).set_index(pd.DatetimeIndex(t))
+    if w.isna().any().any() or len(w) < 8760:
+        raise InputDataError(f"{path}: weather needs one full year of hourly values without gaps ({len(w)} rows)")
+    return w

@@ -165,7 +165,13 @@ def _energy(project, cat, out, p, dem, grid, draws: int = 20_000, seed: int = 20
     ef = pd.read_csv(cat.dataset_path("grid_emission_factors")).set_index("id")["factor_t_co2_mwh"]
     lon, lat = out.union_all().centroid.coords[0]
     alt = float(np.nanmean(dem)) if dem is not None else 0.0
-    w = weather(lat, lon, alt, v["annual_ghi_kwh_m2"], v["air_temperature_c"], v["wind_speed_m_s"])
+    if project.spec.pv is not None and project.spec.pv.weather is not None:
+        from geo_sink.pv.energy import read_weather
+        w = read_weather(project.spec.pv.weather)
+        v = v.copy()
+        v["annual_ghi_kwh_m2"] = float(w["ghi"].sum() / 1000.0 * 8760 / len(w))
+    else:
+        w = weather(lat, lon, alt, v["annual_ghi_kwh_m2"], v["air_temperature_c"], v["wind_speed_m_s"])
     y = annual_yield_kwh_per_kwp(lat, lon, alt, w, v["tilt_deg"], v["azimuth_deg"], v["system_losses_pct"],
                                  v["gamma_pdc_per_c"], v["inverter_efficiency"], v["albedo"])
     out["full_load_hours"] = y
@@ -188,8 +194,10 @@ def _energy(project, cat, out, p, dem, grid, draws: int = 20_000, seed: int = 20
         lo, hi = percentile_interval(d)
         summary[f"{name}_p05"], summary[f"{name}_p95"] = lo, hi
     summary["full_load_hours"] = y
-    lines = [f"PV yield {y:,.0f} kWh/kWp ({y:,.0f} full-load hours; pvlib clear-sky scaled to "
-             f"{v['annual_ghi_kwh_m2']:g} kWh/m² GHI, {v['tilt_deg']:g}° south, {v['system_losses_pct']:g}% losses): "
+    src = ("hourly weather " + project.spec.pv.weather.name if project.spec.pv is not None and project.spec.pv.weather
+           else "pvlib clear-sky scaled to")
+    lines = [f"PV yield {y:,.0f} kWh/kWp ({y:,.0f} full-load hours; {src} "
+             f"{v['annual_ghi_kwh_m2']:.0f} kWh/m² GHI, {v['tilt_deg']:g}° south, {v['system_losses_pct']:g}% losses): "
              f"{summary['energy_gwh_yr'].sum():,.0f} GWh/yr, {summary['co2_avoided_t_yr'].sum():,.0f} t CO2/yr avoided "
              f"(national factor {float(ef['national_2022']):g} t/MWh)"]
     return lines, summary
