@@ -114,7 +114,8 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
     pieces = reclaimed_pieces(reclaimed, disturbed, zones)
     series_path = Path(out_dir) / "fvc_series.csv"
     old = pd.read_csv(series_path, dtype={"zone_id": str}) if series_path.exists() else None
-    scenes = project.spec.imagery.scenes if project.spec.imagery else []
+    from geo_sink.runs.scenes import project_scenes
+    scenes = project_scenes(project)
     series, problems = update_series(old, scenes, pieces, params, on_error=on_error)
     latest = pd.DataFrame()
     if len(series):

@@ -19,6 +19,7 @@ from geo_sink.cli.pv import pv
 from geo_sink.cli.reclamation import reclamation
 from geo_sink.cli.regions import regions
 from geo_sink.cli.report import report
+from geo_sink.cli.run import history, run, update
 from geo_sink.errors import GeoSinkError
 
 #: Exit status for errors geo-sink raised on purpose (bad input, missing file, unknown region).
@@ -27,8 +28,12 @@ EXIT_INPUT = 3
 
 class _Group(click.Group):
     def invoke(self, ctx):
+        from geo_sink.runs.lock import EXIT_LOCKED, LockedError
         try:
             return super().invoke(ctx)
+        except LockedError as e:
+            click.echo(f"geo-sink: {e}", err=True)
+            sys.exit(EXIT_LOCKED)
         except GeoSinkError as e:
             click.echo(f"geo-sink: error: {e}", err=True)
             sys.exit(EXIT_INPUT)
@@ -54,6 +59,9 @@ cli.add_command(pv)
 cli.add_command(reclamation)
 cli.add_command(regions)
 cli.add_command(report)
+cli.add_command(run)
+cli.add_command(update)
+cli.add_command(history)
 
 
 def main() -> None:  # console-script entry point

@@ -1,0 +1,3 @@
+from geo_sink.cli import main
+
+main()

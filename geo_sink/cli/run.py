@@ -1,0 +1,53 @@
+"""``geo-sink run``, ``geo-sink update`` and ``geo-sink history``: the commands for timers."""
+
+from __future__ import annotations
+
+import click
+
+from geo_sink.project import load_project
+from geo_sink.uncertainty import DEFAULT_DRAWS
+
+wait_option = click.option("--wait", type=float, default=0.0, show_default=True,
+                           help="Seconds to wait for another run on the same output folder "
+                                "(then exit with status 75).")
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+draws_option = click.option("--draws", type=int, default=DEFAULT_DRAWS, show_default=True)
+
+
+@click.command()
+@click.argument("project", type=click.Path(dir_okay=False))
+@wait_option
+@lang_option
+@draws_option
+def run(project, wait, lang, draws):
+    """Every analysis of PROJECT, its report and a ledger entry (inputs, version, outcome)."""
+    from geo_sink.runs.runner import run as do_run
+    for line in do_run(load_project(project), draws=draws, lang=lang, wait=wait):
+        click.echo(line)
+
+
+@click.command()
+@click.argument("project", type=click.Path(dir_okay=False))
+@wait_option
+@lang_option
+@draws_option
+def update(project, wait, lang, draws):
+    """Recompute only what new inputs change (new inbox scenes: FVC series and report); do
+    nothing when nothing changed. For cron or a systemd timer."""
+    from geo_sink.runs.runner import update as do_update
+    for line in do_update(load_project(project), draws=draws, lang=lang, wait=wait):
+        click.echo(line)
+
+
+@click.command()
+@click.argument("project", type=click.Path(dir_okay=False))
+@click.option("-n", "limit", type=int, default=20, show_default=True)
+def history(project, limit):
+    """The run ledger of PROJECT's output folder, newest first."""
+    from geo_sink.runs.ledger import history as hist
+    p = load_project(project)
+    rows = hist(p.output, limit)
+    if not rows:
+        click.echo(f"{p.output}: no runs recorded")
+    for rid, kind, started, finished, status, ver, msg in rows:
+        click.echo(f"#{rid} {kind:<6} {status:<7} {started} -> {finished or '…'}  v{ver}  {msg or ''}")

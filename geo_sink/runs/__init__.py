@@ -1,0 +1,1 @@
+"""Running projects for timers: full runs, incremental updates, the run ledger and the lock."""

@@ -1,0 +1,67 @@
+"""Scenes of a project: the listed ones plus those dropped into the inbox; quarantine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+QUARANTINE = "quarantine"
+
+
+def guess_product(folder: Path) -> str | None:
+    name = folder.name
+    if "_L2SP_" in name or any(folder.glob("*_SR_B4.TIF")):
+        return "landsat_c2_l2"
+    if "L2A" in name or (folder / "B04.tif").exists() or any(folder.rglob("*_B04_10m.jp2")):
+        return "sentinel2_l2a"
+    return None
+
+
+def scene_date(folder: Path) -> dt.date | None:
+    m = re.search(r"(20\d{2})(\d{2})(\d{2})", folder.name)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def inbox_scenes(inbox: Path | None) -> tuple[list, list[str]]:
+    """Scene specs found in the inbox (sorted by date), and folders that cannot be one."""
+    if inbox is None or not Path(inbox).is_dir():
+        return [], []
+    found, odd = [], []
+    for d in sorted(p for p in Path(inbox).iterdir() if p.is_dir() and p.name != QUARANTINE):
+        prod, date = guess_product(d), scene_date(d)
+        if prod is None or date is None:
+            odd.append(f"{d.name}: not a Sentinel-2 L2A or Landsat C2 L2 scene folder (name needs a date)")
+            continue
+        found.append(SimpleNamespace(path=d, product=prod, date=date))
+    return sorted(found, key=lambda s: s.date), odd
+
+
+def project_scenes(project) -> list:
+    """Listed scenes plus inbox scenes, by date (a scene listed and in the inbox counts once)."""
+    im = project.spec.imagery
+    if im is None:
+        return []
+    listed = list(im.scenes)
+    names = {Path(s.path).name for s in listed}
+    extra, _ = inbox_scenes(im.inbox)
+    return sorted(listed + [s for s in extra if s.path.name not in names], key=lambda s: s.date)
+
+
+def quarantine(scene_path: Path, inbox: Path, reason: str) -> Path:
+    """Move a bad inbox scene to ``inbox/quarantine/`` with the reason beside it."""
+    q = Path(inbox) / QUARANTINE
+    q.mkdir(exist_ok=True)
+    dest = q / Path(scene_path).name
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.move(str(scene_path), dest)
+    (q / f"{dest.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return dest

@@ -1,0 +1,108 @@
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from geo_sink.cli import cli
+from geo_sink.project import load_project
+from geo_sink.runs import ledger
+from geo_sink.runs.lock import EXIT_LOCKED, output_lock
+from geo_sink.runs.runner import run, update
+from tests.conftest import project_copy
+
+DRAWS = 300
+
+
+@pytest.fixture
+def proj(demo_project, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def edit(p):
+        p["imagery"]["inbox"] = str(inbox)
+        p["output"] = str(tmp_path / "out")
+    return load_project(project_copy(demo_project, tmp_path, edit)), inbox
+
+
+def new_scene(demo_project, inbox, name="S2A_49SFJ_20240815_0_L2A"):
+    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", inbox / name)
+    return inbox / name
+
+
+def series(p):
+    s = pd.read_csv(p.output / "fvc_series.csv", dtype={"zone_id": str})
+    return s.drop(columns=[c for c in ("synthetic",) if c in s]).sort_values(["date", "polygon_id"]).reset_index(drop=True)
+
+
+def test_update_does_only_what_changed_and_equals_a_full_run(proj, demo_project, tmp_path):
+    p, inbox = proj
+    lines = list(run(p, draws=DRAWS))
+    assert any("report ->" in x for x in lines)
+    assert "up to date" in list(update(p, draws=DRAWS))[-1]
+    stock_mtime = (p.output / "carbon_stock.csv").stat().st_mtime_ns
+    before = series(p)
+    new_scene(demo_project, inbox)
+    out = list(update(p, draws=DRAWS))
+    assert out[-1].endswith("1 scene folder(s)") and "scenes:" in out[-1]
+    after = series(p)
+    assert set(after.date) - set(before.date) == {"2024-08-15"}
+    pd.testing.assert_frame_equal(after[after.date != "2024-08-15"].reset_index(drop=True), before)
+    assert (p.output / "carbon_stock.csv").stat().st_mtime_ns == stock_mtime   # untouched
+    assert "up to date" in list(update(p, draws=DRAWS))[-1]                    # twice: nothing
+    # a full run from scratch with the same inputs gives the same series
+    def edit(q):
+        q["imagery"]["inbox"] = str(inbox)
+        q["output"] = str(tmp_path / "scratch")
+    other = tmp_path / "other"
+    other.mkdir()
+    q = load_project(project_copy(demo_project, other, edit))
+    list(run(q, draws=DRAWS))
+    pd.testing.assert_frame_equal(series(q), after)
+    kinds = [(r[1], r[4]) for r in ledger.history(p.output)]
+    assert kinds == [("update", "ok"), ("run", "ok")]
+
+
+def test_corrupt_inbox_scene_is_quarantined(proj, demo_project):
+    p, inbox = proj
+    list(run(p, draws=DRAWS))
+    bad = new_scene(demo_project, inbox, "S2B_49SFJ_20240901_0_L2A")
+    (bad / "B08.tif").write_bytes(b"garbage")
+    good = new_scene(demo_project, inbox, "S2A_49SFJ_20240815_0_L2A")
+    out = list(update(p, draws=DRAWS))
+    assert any("S2B_49SFJ_20240901_0_L2A quarantined" in x for x in out)
+    assert (inbox / "quarantine" / "S2B_49SFJ_20240901_0_L2A.reason.txt").exists()
+    assert "2024-08-15" in set(series(p).date) and "2024-09-01" not in set(series(p).date)
+    assert good.exists()
+
+
+def test_second_run_on_a_locked_folder_exits_75(proj):
+    p, _ = proj
+    with output_lock(p.output):
+        r = CliRunner().invoke(cli, ["update", str(p.path)])
+    assert r.exit_code == EXIT_LOCKED and "being updated" in r.output
+    r = CliRunner().invoke(cli, ["history", str(p.path)])
+    assert r.exit_code == 0 and "no runs recorded" in r.output
+
+
+def test_killed_run_leaves_outputs_whole_and_next_run_completes(proj):
+    import signal
+    import subprocess
+    import sys
+    import time
+    p, _ = proj
+    list(run(p, draws=DRAWS))
+    whole = {f.name: f.read_bytes() for f in p.output.glob("*.csv")}
+    proc = subprocess.Popen([sys.executable, "-m", "geo_sink.cli", "run", str(p.path), "--draws", str(DRAWS)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for name, data in whole.items():
+        now = (p.output / name).read_bytes()
+        pd.read_csv(p.output / name)                      # still a whole table
+        assert len(now) > 0 and (now == data or now.count(b"\n") > 1)
+    assert [r[4] for r in ledger.history(p.output)][0] in ("running", "ok")
+    list(run(p, draws=DRAWS))                             # the lock died with the process
+    statuses = [r[4] for r in ledger.history(p.output)]
+    assert statuses[0] == "ok" and statuses[1] in ("interrupted", "ok")
