@@ -106,3 +106,21 @@ def test_killed_run_leaves_outputs_whole_and_next_run_completes(proj):
     list(run(p, draws=DRAWS))                             # the lock died with the process
     statuses = [r[4] for r in ledger.history(p.output)]
     assert statuses[0] == "ok" and statuses[1] in ("interrupted", "ok")
+
+
+def test_static_stac_catalog_scenes(demo_project, tmp_path):
+    import datetime as dt
+    import pystac
+    from geo_sink.runs.scenes import stac_scenes
+    folder = tmp_path / "S2A_49SFJ_20240815_0_L2A"
+    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", folder)
+    cat = pystac.Catalog(id="pingshuo", description="scenes")
+    item = pystac.Item(id=folder.name, geometry=None, bbox=None, datetime=dt.datetime(2024, 8, 15, 3, 15),
+                       properties={"platform": "sentinel-2a"})
+    for key, f in (("red", "B04.tif"), ("nir", "B08.tif"), ("scl", "SCL.tif")):
+        item.add_asset(key, pystac.Asset(href=str(folder / f)))
+    cat.add_item(item)
+    cat.normalize_and_save(str(tmp_path / "stac"), catalog_type=pystac.CatalogType.SELF_CONTAINED)
+    scenes, odd = stac_scenes(tmp_path / "stac" / "catalog.json")
+    assert odd == [] and len(scenes) == 1
+    assert (scenes[0].path, scenes[0].product, scenes[0].date) == (folder, "sentinel2_l2a", dt.date(2024, 8, 15))

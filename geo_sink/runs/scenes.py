@@ -44,15 +44,45 @@ def inbox_scenes(inbox: Path | None) -> tuple[list, list[str]]:
     return sorted(found, key=lambda s: s.date), odd
 
 
+def stac_scenes(catalog_path: Path | None) -> tuple[list, list[str]]:
+    """Scenes of a static STAC catalog (read with pystac): one per item, the folder of its red
+    band asset as the scene folder, the product from ``platform``/asset names, the item's date."""
+    if catalog_path is None:
+        return [], []
+    import pystac
+
+    cat = pystac.Catalog.from_file(str(catalog_path))
+    found, odd = [], []
+    for item in cat.get_items(recursive=True):
+        red = next((a for k, a in item.assets.items() if k in ("red", "B04", "SR_B4", "sr_b4")), None)
+        if red is None or item.datetime is None:
+            odd.append(f"STAC item {item.id}: no red asset or no datetime")
+            continue
+        folder = Path(red.get_absolute_href()).parent
+        platform = str(item.properties.get("platform", "")).lower()
+        prod = "landsat_c2_l2" if "landsat" in platform else ("sentinel2_l2a" if "sentinel-2" in platform
+                                                               else guess_product(folder))
+        if prod is None:
+            odd.append(f"STAC item {item.id}: unknown product (platform {platform!r})")
+            continue
+        found.append(SimpleNamespace(path=folder, product=prod, date=item.datetime.date()))
+    return sorted(found, key=lambda s: s.date), odd
+
+
 def project_scenes(project) -> list:
-    """Listed scenes plus inbox scenes, by date (a scene listed and in the inbox counts once)."""
+    """Listed scenes plus inbox and STAC catalog scenes, by date (each folder counts once)."""
     im = project.spec.imagery
     if im is None:
         return []
     listed = list(im.scenes)
     names = {Path(s.path).name for s in listed}
-    extra, _ = inbox_scenes(im.inbox)
-    return sorted(listed + [s for s in extra if s.path.name not in names], key=lambda s: s.date)
+    extra = inbox_scenes(im.inbox)[0] + stac_scenes(im.stac)[0]
+    out = list(listed)
+    for s in extra:
+        if s.path.name not in names:
+            names.add(s.path.name)
+            out.append(s)
+    return sorted(out, key=lambda s: s.date)
 
 
 def quarantine(scene_path: Path, inbox: Path, reason: str) -> Path:
