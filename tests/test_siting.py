@@ -123,3 +123,19 @@ def test_insar_rate_los_and_activity(demo_project, tmp_path):
     g = gpd.read_parquet(tmp_path / "out" / "pv_parcels.parquet")
     by = dict(zip(g.mean_subsidence_mm.round(1), g.status))
     assert by.get(20.0) == "active" and by.get(12.0) == "stable"
+
+
+def test_minimum_area_filter_on_vectorised_parcels():
+    """Two eligible blobs on a 30 m grid: 3x3 pixels (0.0081 km2) and 10x10 (0.09 km2); a 0.05 km2
+    minimum keeps one and reports the other."""
+    from geo_sink.pv.siting import drop_small
+    from geo_sink.pv.siting_run import parcels_from_mask
+    g = Grid(30, 30, Affine(30, 0, 600000, 0, -30, 4400000), pyproj.CRS("EPSG:32649"))
+    ok = np.zeros((30, 30), bool)
+    ok[2:5, 2:5] = True
+    ok[12:22, 12:22] = True
+    parcels = parcels_from_mask(ok, g)
+    parcels["area_km2"] = parcels.area / 1e6
+    kept, n, km2 = drop_small(parcels, 0.05)
+    assert len(parcels) == 2 and len(kept) == 1 and n == 1
+    assert kept.area_km2.iloc[0] == pytest.approx(0.09) and km2 == pytest.approx(0.0081)

@@ -73,3 +73,9 @@ def eligible_mask(in_subsidence: np.ndarray, excluded_classes: np.ndarray, exclu
 def capacity_mw(area_km2, density_mw_km2) -> np.ndarray:
     """Installed capacity = area x packing density (MW)."""
     return np.asarray(area_km2, float) * density_mw_km2
+
+
+def drop_small(parcels, min_km2: float):
+    """Parcels of at least ``min_km2`` (column ``area_km2``), and the count and km² dropped."""
+    small = parcels["area_km2"] < min_km2
+    return parcels[~small].reset_index(drop=True), int(small.sum()), float(parcels.loc[small, "area_km2"].sum())

@@ -19,7 +19,7 @@ from rasterio.warp import Resampling, reproject
 from geo_sink.catalog import load_catalog
 from geo_sink.grid import Grid
 from geo_sink.io import write_table
-from geo_sink.pv.siting import capacity_mw, eligible_mask, slope_aspect
+from geo_sink.pv.siting import capacity_mw, drop_small, eligible_mask, slope_aspect
 from geo_sink.zonal.areas import zone_geodesic_area_km2
 from geo_sink.zonal.continuous import zonal_density_sum
 
@@ -109,10 +109,9 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
         return lines
     ll = parcels.to_crs(4326)
     parcels["area_km2"] = zone_geodesic_area_km2(ll)
-    small = parcels["area_km2"] < p["min_parcel_km2"]
-    lines.append(f"PV: {len(parcels)} parcels, {int(small.sum())} below {p['min_parcel_km2']} km² dropped "
-                 f"({parcels.loc[small, 'area_km2'].sum():.3f} km²)")
-    parcels = parcels[~small].reset_index(drop=True)
+    n_all = len(parcels)
+    parcels, n_small, km2_small = drop_small(parcels, p["min_parcel_km2"])
+    lines.append(f"PV: {n_all} parcels, {n_small} below {p['min_parcel_km2']} km² dropped ({km2_small:.3f} km²)")
     if len(parcels) == 0:
         write_table(removed.assign(synthetic=synthetic), out_dir / "pv_exclusions.csv")
         return lines + ["PV: no parcel reaches the minimum area"]
