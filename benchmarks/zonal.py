@@ -12,6 +12,8 @@ Measured in the same run, each in its own subprocess (so peak RSS is its own):
   ee        exactextract: unique, frac and count with coverage_weight=area_spherical_km2
   cold      geo-sink class_areas with an empty zone cache (zones rasterised in the run)
   warm      geo-sink class_areas with the zone index cached by the previous run
+  dask1/2   the same on a dask LocalCluster of 1 / 2 single-threaded worker processes (second call;
+            the RSS shown is the client's)
 Imports and reading the zone layer are done before each clock starts (for every run alike).
 Prints wall time, Mpix/s, peak RSS, the ratios against the targets, and the largest class
 fraction difference to exactextract (percentage points).
@@ -157,6 +159,19 @@ def measure(kind: str, raster: str, zones: str, cache: str) -> dict:
         out["seconds"] = time.perf_counter() - t0
         out["fractions"] = {r.zone_id: dict(zip(map(int, r.unique), map(float, r.frac)))
                             for r in df.itertuples()}
+    elif kind.startswith("dask"):
+        from geo_sink.catalog import load_catalog
+        from geo_sink.zonal import class_areas
+        from geo_sink.zonal.distributed import make_client
+        legend = load_catalog().legend("modis_igbp")
+        client = make_client(workers=int(kind[4:]))
+        class_areas(raster, z, legend, client=client)  # warm: workers load numba, index cached
+        t0 = time.perf_counter()
+        class_areas(raster, z, legend, client=client)
+        out["seconds"] = time.perf_counter() - t0
+        cluster = client.cluster
+        client.close()
+        cluster.close()
     else:
         from geo_sink.catalog import load_catalog
         from geo_sink.zonal import class_areas
@@ -209,7 +224,7 @@ def main(argv=None) -> int:
     with rasterio.open(raster) as src:
         mpix = src.width * src.height / 1e6
     with tempfile.TemporaryDirectory() as cache:
-        r = {k: run(k, raster, zones, cache) for k in ("read", "ee", "cold", "warm")}
+        r = {k: run(k, raster, zones, cache) for k in ("read", "ee", "cold", "warm", "dask1", "dask2")}
     assert "zone index built" in r["cold"]["notes"] and "zone index reused from cache" in r["warm"]["notes"]
     worst = 0.0
     for zid, fe in r["ee"]["fractions"].items():
@@ -218,7 +233,7 @@ def main(argv=None) -> int:
             worst = max(worst, abs(fe.get(code, 0.0) - fg.get(code, 0.0)))
     print(f"\nraster: {raster.name}, {mpix:.1f} M pixels; 117 counties of 山西省")
     print(f"{'run':<6}{'wall s':>9}{'Mpix/s':>9}{'peak RSS MB':>13}")
-    for k in ("read", "ee", "cold", "warm"):
+    for k in ("read", "ee", "cold", "warm", "dask1", "dask2"):
         s = r[k]["seconds"]
         print(f"{k:<6}{s:>9.2f}{mpix / s:>9.1f}{r[k]['peak_rss_mb']:>13.0f}")
     ee, cold, warm, read = (r[k]["seconds"] for k in ("ee", "cold", "warm", "read"))
@@ -226,6 +241,8 @@ def main(argv=None) -> int:
     print(f"  cold / exactextract   {ee / cold:6.2f}x   (target >= 2)")
     print(f"  warm / exactextract   {ee / warm:6.2f}x   (target >= 10)")
     print(f"  warm / read limit     {read / warm:6.2f}    (target >= 0.5)")
+    print(f"  dask 2 workers / 1    {r['dask1']['seconds'] / r['dask2']['seconds']:6.2f}x   (target >= 1.7; "
+          "workers warmed, cluster start not timed)")
     print(f"  peak RSS geo-sink     {max(r['cold']['peak_rss_mb'], r['warm']['peak_rss_mb']):6.0f} MB (target <= 1024)")
     print(f"  max |fraction diff| vs exactextract: {worst * 100:.5f} percentage points (target < 0.05)")
     print(f"  area closure (classes+nodata+outside vs geodesic): {r['warm']['closure_pct_max']:.4f}%")

@@ -120,7 +120,7 @@ def tidy_areas(area_m2: np.ndarray, zones: pd.DataFrame, legend: Legend,
 
 def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 1,
                 crs: str | None = None, nodata: list[int] | None = None,
-                cache=True, block_rows: int | None = None) -> ZonalResult:
+                cache=True, block_rows: int | None = None, client=None) -> ZonalResult:
     """Area (km^2) of each land-cover class in each zone, with every km^2 accounted for.
 
     Parameters
@@ -142,6 +142,8 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
         Reuse the zone rasterisation from the disk cache (see :func:`zone_index`).
     block_rows : int, optional
         Rows per streamed block (memory bound); default about 4 M cells.
+    client : dask.distributed.Client, optional
+        Compute row bands on its workers (:mod:`geo_sink.zonal.distributed`); same result.
 
     Returns
     -------
@@ -167,12 +169,20 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     notes.append("zone index reused from cache" if cached else "zone index built")
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
-    acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
-    if r1 > r0:
-        rows = block_rows or default_block_rows(info, c1 - c0)
-        for row0, block in iter_row_blocks(info.path, (r0, r1), (c0, c1), rows, band=band):
-            acc.add(block, row0)
-    area_m2 = acc.result_m2()
+    rows = block_rows or default_block_rows(info, c1 - c0)
+    if client is not None and r1 > r0:
+        from geo_sink.zonal.distributed import distributed_areas
+        from geo_sink.zonal.zones import index_file
+        f = index_file(geo_grid.values, grid, cache)
+        area_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
+                                    index_file=f if f is not None and f.is_file() else None)
+        notes.append(f"computed on {len(client.scheduler_info()['workers'])} dask worker(s)")
+    else:
+        acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
+        if r1 > r0:
+            for row0, block in iter_row_blocks(info.path, (r0, r1), (c0, c1), rows, band=band):
+                acc.add(block, row0)
+        area_m2 = acc.result_m2()
     nodata_codes = set(legend.nodata) | set(nodata or [])
     if info.nodata is not None and float(info.nodata).is_integer():
         nodata_codes.add(int(info.nodata))

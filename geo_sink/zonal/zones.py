@@ -184,6 +184,14 @@ def zones_fingerprint(geoms, grid: Grid) -> str:
     return h.hexdigest()
 
 
+def index_file(geoms, grid: Grid, cache: bool | Path = True) -> Path | None:
+    """Where the disk cache keeps the index of ``geoms`` on ``grid`` (None without a cache)."""
+    if cache is False:
+        return None
+    folder = (cache_dir() if cache is True else Path(cache)) / "zones"
+    return folder / f"{zones_fingerprint(list(geoms), grid)}.npz"
+
+
 def zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex, bool]:
     """The ZoneIndex of ``geoms`` on ``grid``, from the disk cache when it is there.
 
@@ -202,8 +210,7 @@ def zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex,
     geoms = list(geoms)
     if cache is False:
         return build_zone_index(geoms, grid), False
-    folder = (cache_dir() if cache is True else Path(cache)) / "zones"
-    path = folder / f"{zones_fingerprint(geoms, grid)}.npz"
+    path = index_file(geoms, grid, cache)
     if path.is_file():
         try:
             return ZoneIndex.load(path), True
