@@ -1,7 +1,5 @@
-import warnings
 
 import geopandas as gpd
-import numpy as np
 import pyproj
 import pytest
 import shapely

@@ -2,7 +2,6 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
-import rasterio
 import shapely
 import geopandas as gpd
 
@@ -65,7 +64,7 @@ def test_sinks_annualised_over_several_years():
                              "area_km2": [forest_km2, crop_km2]})
     series = {2010: areas(1.0, 3.0), 2015: areas(2.0, 2.0), 2020: areas(2.5, 1.5)}
     stocks, sinks = carbon_stock_series(series, POOLS, CO2, draws=0)
-    tot_f, tot_c = POOLS.mean[1].sum(), POOLS.mean[0].sum()  # 100, 45 Mg C/ha
+    assert (POOLS.mean[1].sum(), POOLS.mean[0].sum()) == (100.0, 45.0)  # forest, cropland Mg C/ha
     s = sinks[sinks.pool == "total"].set_index(["year_from", "year_to"])["sink_t_co2e_yr"]
     # 100 ha moves from cropland to forest in 2010-15: +55 Mg C/ha x 100 ha / 5 yr
     assert s[(2010, 2015)] == pytest.approx(100 * 55 / 5 * CO2)

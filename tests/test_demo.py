@@ -2,8 +2,6 @@ import json
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pytest
 import rasterio
 
 from geo_sink.demo import ensure_demo, is_valid

@@ -1,5 +1,3 @@
-import numpy as np
-import pandas as pd
 import pytest
 
 from geo_sink.pv.energy import annual_yield_kwh_per_kwp, co2_avoided_t, share_gap_closed, weather

@@ -74,7 +74,6 @@ def test_subsidence_grid_matches_the_frame_formula():
     flat = Panel(0, 1200, 0, 250, 5.0, 300.0, 0.0)
     # along the strike axis through the centre: same value as the panel-frame formula
     d = 205.0  # metres from the centre along strike
-    px, py = 600 + d, 125.0
     x = d * np.cos(np.radians(30))
     y = d * np.sin(np.radians(30))
     c, r = int((x + 1000) // 10), int((1000 - y) // 10)

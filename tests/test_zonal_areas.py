@@ -1,4 +1,3 @@
-import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -11,8 +10,8 @@ from geo_sink.errors import CRSError, InputDataError
 from geo_sink.geodesy import quadrangle_area
 from geo_sink.grid import NotEqualAreaWarning
 from geo_sink.io import load_boundaries
-from geo_sink.zonal import class_areas, zone_index
-from geo_sink.zonal.areas import PartialOverlapWarning, UnknownCodeWarning, zones_on_grid
+from geo_sink.zonal import class_areas
+from geo_sink.zonal.areas import PartialOverlapWarning, UnknownCodeWarning
 from tests.conftest import write_raster
 
 ALBERS_CN = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"

@@ -111,7 +111,8 @@ def _s2_offset(folder: Path, tags: dict) -> tuple[float, str]:
                      "item or SAFE name); the 2022 offset would be guessed")
 
 
-def _date_in(folder: Path) -> dt.date | None:
+def date_in_name(folder: Path) -> dt.date | None:
+    """The acquisition date written in a scene folder's name (YYYYMMDD), if any."""
     m = re.search(r"(20\d{2})(\d{2})(\d{2})", folder.name)
     if not m:
         return None
@@ -186,7 +187,7 @@ def read_landsat_c2_l2(folder, date: dt.date | None = None) -> RedNir:
 
 def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product, note, red=None, nir=None):
     if date is not None:
-        named = _date_in(folder)
+        named = date_in_name(folder)
         if named is not None and named != date:
             raise SceneError(f"{folder}: the project dates this scene {date}, its name says {named}")
     red = convert(red_dn) if red is None else red
@@ -197,7 +198,7 @@ def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product,
     valid = ~bad
     if valid.sum() == 0:
         raise SceneError(f"{folder}: no valid pixel (all nodata or cloud)")
-    return RedNir(red, nir, grid, date or _date_in(folder), product,
+    return RedNir(red, nir, grid, date or date_in_name(folder), product,
                   {"nodata": int(nodata.sum()), "cloud_or_shadow": int(cloud.sum()), "valid": int(valid.sum())},
                   note)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
+
+from geo_sink.io.scenes import date_in_name
 
 QUARANTINE = "quarantine"
 
@@ -20,23 +20,13 @@ def guess_product(folder: Path) -> str | None:
     return None
 
 
-def scene_date(folder: Path) -> dt.date | None:
-    m = re.search(r"(20\d{2})(\d{2})(\d{2})", folder.name)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
 def inbox_scenes(inbox: Path | None) -> tuple[list, list[str]]:
     """Scene specs found in the inbox (sorted by date), and folders that cannot be one."""
     if inbox is None or not Path(inbox).is_dir():
         return [], []
     found, odd = [], []
     for d in sorted(p for p in Path(inbox).iterdir() if p.is_dir() and p.name != QUARANTINE):
-        prod, date = guess_product(d), scene_date(d)
+        prod, date = guess_product(d), date_in_name(d)
         if prod is None or date is None:
             odd.append(f"{d.name}: not a Sentinel-2 L2A or Landsat C2 L2 scene folder (name needs a date)")
             continue
