@@ -122,3 +122,12 @@ def test_reclamation_cli_strict_keeps_series(demo_project, tmp_path):
     r = CliRunner().invoke(cli, ["reclamation", str(f), "--out", str(out), "--strict"])
     assert r.exit_code == EXIT_INPUT and "SCL" in r.output
     assert (out / "fvc_series.csv").read_bytes() == series
+
+
+def test_quiet_suppresses_step_lines(demo_project, tmp_path):
+    from tests.conftest import project_copy
+    f = project_copy(demo_project, tmp_path, lambda p: p.update(output=str(tmp_path / "o")))
+    r = CliRunner().invoke(cli, ["-q", "update", str(f), "--draws", "200"])
+    assert r.exit_code == 0 and r.output.strip() == ""
+    r = CliRunner().invoke(cli, ["update", str(f), "--draws", "200"])
+    assert r.exit_code == 0 and "up to date" in r.output

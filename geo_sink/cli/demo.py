@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from geo_sink.cli.progress import echo_steps
+
 from geo_sink.pipeline import run_demo
 
 
@@ -19,5 +21,4 @@ def demo(out_dir: Path, regenerate: bool):
     if regenerate:
         from geo_sink.demo import ensure_demo
         ensure_demo(force=True)
-    for line in run_demo(out_dir):
-        click.echo(line)
+    echo_steps(run_demo(out_dir), "demo")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from geo_sink.cli.progress import echo_steps
+
 from geo_sink.project import load_project
 from geo_sink.uncertainty import DEFAULT_DRAWS
 
@@ -22,8 +24,7 @@ draws_option = click.option("--draws", type=int, default=DEFAULT_DRAWS, show_def
 def run(project, wait, lang, draws):
     """Every analysis of PROJECT, its report and a ledger entry (inputs, version, outcome)."""
     from geo_sink.runs.runner import run as do_run
-    for line in do_run(load_project(project), draws=draws, lang=lang, wait=wait):
-        click.echo(line)
+    echo_steps(do_run(load_project(project), draws=draws, lang=lang, wait=wait), "run")
 
 
 @click.command()
@@ -35,8 +36,7 @@ def update(project, wait, lang, draws):
     """Recompute only what new inputs change (new inbox scenes: FVC series and report); do
     nothing when nothing changed. For cron or a systemd timer."""
     from geo_sink.runs.runner import update as do_update
-    for line in do_update(load_project(project), draws=draws, lang=lang, wait=wait):
-        click.echo(line)
+    echo_steps(do_update(load_project(project), draws=draws, lang=lang, wait=wait), "update")
 
 
 @click.command()
