@@ -116,7 +116,9 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
     """
     r0, r1 = rows
     c0, c1 = cols
-    starts = list(range(r0, r1, block_rows))
+    # block edges on multiples of block_rows (a multiple of the file's tile height), so that no
+    # tile row is decoded for two blocks
+    starts = [r0] + list(range((r0 // block_rows + 1) * block_rows, r1, block_rows))
     _limit_gdal_cache()
     yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers)
 
@@ -135,12 +137,14 @@ def _limit_gdal_cache() -> None:
 def _blocks(path, starts, r1, c0, c1, block_rows, band, readers):
     if readers <= 0 or len(starts) < 2:
         with rasterio.open(path) as src:
-            for s in starts:
-                yield s, src.read(band, window=Window(c0, s, c1 - c0, min(block_rows, r1 - s)))
+            for s, e in zip(starts, starts[1:] + [r1]):
+                yield s, src.read(band, window=Window(c0, s, c1 - c0, e - s))
         return
     local = threading.local()
     opened: list = []
     lock = threading.Lock()
+
+    ends = dict(zip(starts, starts[1:] + [r1]))
 
     def read(s):
         src = getattr(local, "src", None)
@@ -148,7 +152,7 @@ def _blocks(path, starts, r1, c0, c1, block_rows, band, readers):
             src = local.src = rasterio.open(path)
             with lock:
                 opened.append(src)
-        return s, src.read(band, window=Window(c0, s, c1 - c0, min(block_rows, r1 - s)))
+        return s, src.read(band, window=Window(c0, s, c1 - c0, ends[s] - s))
 
     try:
         with ThreadPoolExecutor(max_workers=readers) as pool:

@@ -49,7 +49,9 @@ def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows
     n = max(1, n_workers * tasks_per_worker)
     r0, r1 = rows
     step = max(block_rows, -(-(r1 - r0) // n) // block_rows * block_rows or block_rows)
-    bands = [(s, min(r1, s + step)) for s in range(r0, r1, step)]
+    # band edges on multiples of block_rows too, so no tile row is decoded by two tasks
+    edges = [r0] + list(range((r0 // step + 1) * step, r1, step)) + [r1]
+    bands = list(zip(edges[:-1], edges[1:]))
     idx = str(index_file) if index_file is not None else client.scatter(index, broadcast=True)
     ra = client.scatter(row_area, broadcast=True)
     futs = [client.submit(band_areas, str(path), idx, ra, b, cols, block_rows, band, pure=False) for b in bands]
@@ -67,6 +69,8 @@ def make_client(workers: int | None = None, scheduler: str | None = None):
 
     if scheduler:
         return Client(scheduler)
+    import logging
+
     cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+                           dashboard_address=None, silence_logs=logging.WARNING)
     return Client(cluster)
