@@ -16,22 +16,22 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="z
 draws_option = click.option("--draws", type=int, default=DEFAULT_DRAWS, show_default=True)
 
 
-@click.command()
-@click.argument("project", type=click.Path(dir_okay=False))
-@wait_option
-@lang_option
-@draws_option
+def timer_command(f):
+    """The shared signature of ``run`` and ``update``: PROJECT, --wait, --lang, --draws."""
+    for deco in (draws_option, lang_option, wait_option,
+                 click.argument("project", type=click.Path(dir_okay=False)), click.command()):
+        f = deco(f)
+    return f
+
+
+@timer_command
 def run(project, wait, lang, draws):
     """Every analysis of PROJECT, its report and a ledger entry (inputs, version, outcome)."""
     from geo_sink.runs.runner import run as do_run
     echo_steps(do_run(load_project(project), draws=draws, lang=lang, wait=wait), "run")
 
 
-@click.command()
-@click.argument("project", type=click.Path(dir_okay=False))
-@wait_option
-@lang_option
-@draws_option
+@timer_command
 def update(project, wait, lang, draws):
     """Recompute only what new inputs change (new inbox scenes: FVC series and report); do
     nothing when nothing changed. For cron or a systemd timer."""
