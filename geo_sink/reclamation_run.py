@@ -19,8 +19,10 @@ from geo_sink.io import write_table
 from geo_sink.io.scenes import SceneError, read_scene
 from geo_sink.io.vectors import polygonal
 from geo_sink.sinks.carbon import constants
-from geo_sink.sinks.reclamation import (NDVI_SATURATION_NOTE, SERIES_COLUMNS, disjoint_reclaimed,
-                                        fvc_by_polygon, reclaimed_carbon, reclamation_rate)
+from geo_sink.sinks.pools import read_table
+from geo_sink.sinks.reclamation import (NDVI_SATURATION_NOTE, RATE_COLUMNS, SERIES_COLUMNS,
+                                        check_reclaimed_rates, disjoint_reclaimed, fvc_by_polygon,
+                                        reclaimed_carbon, reclamation_rate)
 
 
 @dataclass
@@ -104,6 +106,11 @@ def update_series(old: pd.DataFrame | None, scenes, pieces: gpd.GeoDataFrame, pa
     return series.sort_values(["date", "polygon_id"], kind="stable").reset_index(drop=True), problems
 
 
+def _rates(cat) -> pd.DataFrame:
+    path = cat.dataset_path("reclaimed_carbon")
+    return check_reclaimed_rates(read_table(path, RATE_COLUMNS), str(path))
+
+
 def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int, seed: int,
                     on_error: str = "skip") -> ReclamationResult:
     cat = load_catalog()
@@ -134,7 +141,7 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     now = max([int(str(s.date)[:4]) for s in scenes] + [int(pieces["year"].max()) if len(pieces) else 2020])
     carbon = reclaimed_carbon(pd.DataFrame(pieces.drop(columns="geometry")),
-                              pd.read_csv(cat.dataset_path("reclaimed_carbon")), now, co2, draws=draws, seed=seed)
+                              _rates(cat), now, co2, draws=draws, seed=seed)
     return ReclamationResult(per_mine, per_zone, series, latest, carbon, problems)
 
 

@@ -10,7 +10,9 @@ import pytest
 import shapely
 
 from geo_sink.io.scenes import SceneError, read_landsat_c2_l2, read_sentinel2_l2a
-from geo_sink.sinks.reclamation import fvc, ndvi, ndvi_endmembers, reclaimed_carbon, reclamation_rate
+from geo_sink.errors import InputDataError
+from geo_sink.sinks.reclamation import (check_reclaimed_rates, fvc, ndvi, ndvi_endmembers, reclaimed_carbon,
+                                        reclamation_rate)
 from tests.conftest import write_raster
 
 UTM = "EPSG:32649"
@@ -114,6 +116,61 @@ def test_reclaimed_sink_on_known_ages(catalog):
     np.testing.assert_allclose(out.sink_t_co2e_yr, [100 * 2.3 * k, 200 * 2.3 * k, 0.0])
     np.testing.assert_allclose(out.cumulative_t_co2e, [100 * 5 * 2.3 * k, 200 * 12 * 2.3 * k,
                                                        100 * (30 * 1.5 + 20 * 0.8) * k])
+
+
+def _catalog_rates(catalog):
+    return pd.read_csv(catalog.dataset_path("reclaimed_carbon"))
+
+
+@pytest.mark.parametrize("vegetation, pool, gain, age", [
+    ("forest", "biomass", 27.84, 17),    # Yuan et al. (2020) Forests 11:819, Pingshuo
+    ("forest", "soil", 6.95, 15),        # 李俊超 et al. (2014) 环境科学 35:3842, Heidaigou 0-100 cm
+    ("shrub", "soil", 6.93, 15),
+    ("grassland", "soil", 15.47, 15),
+])
+def test_catalog_rates_are_the_field_chronosequence_values(catalog, vegetation, pool, gain, age):
+    r = _catalog_rates(catalog).set_index(["vegetation", "pool"]).loc[(vegetation, pool)]
+    assert r["basis"] == "field"
+    assert r["rate_mg_c_ha_yr"] == pytest.approx(gain / age, rel=5e-3)
+    assert 0 < r["sd_mg_c_ha_yr"] < r["rate_mg_c_ha_yr"]
+
+
+def test_catalog_rates_without_field_values_say_so(catalog):
+    df = _catalog_rates(catalog)
+    other = df[df["basis"] != "field"]
+    assert set(other["basis"]) == {"ipcc_tier1"}
+    assert other["observed_gain_mg_c_ha"].isna().all() and (other["status"] == "verify").all()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.assign(rate_mg_c_ha_yr=d["rate_mg_c_ha_yr"].where(d.index != 0, 2.0)),
+     "row 2 (forest, biomass) column rate_mg_c_ha_yr: expected observed gain / age = 1.6376"),
+    (lambda d: d.assign(sd_mg_c_ha_yr=d["sd_mg_c_ha_yr"].where(d.index != 3, -1)), "row 5 (shrub, soil) column sd_mg_c_ha_yr"),
+    (lambda d: d.assign(saturation_years=d["saturation_years"].where(d.index != 1, 0)), "column saturation_years"),
+    (lambda d: pd.concat([d, d.iloc[[0]]]), "listed more than once"),
+    (lambda d: d.drop(columns="saturation_years"), "missing column(s) ['saturation_years']"),
+    (lambda d: d.assign(observed_age_years=d["observed_age_years"].where(d.index != 0, np.nan)), "go together"),
+])
+def test_bad_rate_table_is_named(catalog, edit, message):
+    df = edit(_catalog_rates(catalog).reset_index(drop=True))
+    with pytest.raises(InputDataError) as e:
+        check_reclaimed_rates(df, "rates.csv")
+    assert "rates.csv" in str(e.value) and message in str(e.value)
+
+
+def test_catalog_sink_on_known_ages(catalog):
+    """Grassland reclaimed 12 years ago: biomass stopped at 10 y (0.2), soil still accrues (15.47/15)."""
+    rates = _catalog_rates(catalog)
+    pieces = pd.DataFrame({"zone_id": ["a", "a"], "zone_name": ["甲", "甲"], "vegetation": ["grassland", "forest"],
+                           "year": [2011, 2021], "area_km2": [0.5, 0.25]})
+    out = reclaimed_carbon(pieces, rates, 2023, 44 / 12)
+    k = 44 / 12
+    soil_g, bio_f, soil_f = 15.47 / 15, 27.84 / 17, 6.95 / 15
+    np.testing.assert_allclose(out.sink_t_co2e_yr, [50 * 1.031 * k, 25 * (1.638 + 0.463) * k], rtol=1e-9)
+    np.testing.assert_allclose(out.cumulative_t_co2e, [50 * (10 * 0.2 + 12 * soil_g) * k,
+                                                       25 * 2 * (bio_f + soil_f) * k], rtol=5e-3)
+    assert out.rate_basis.iloc[1] == "biomass: field; soil: field"
+    assert out.rate_basis.iloc[0] == "biomass: ipcc_tier1; soil: field"
 
 
 def test_series_grows_and_survives_a_corrupt_scene(demo_project, tmp_path):
