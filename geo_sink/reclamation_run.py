@@ -22,7 +22,7 @@ from geo_sink.sinks.carbon import constants
 from geo_sink.sinks.pools import read_table
 from geo_sink.sinks.reclamation import (NDVI_SATURATION_NOTE, RATE_COLUMNS, SERIES_COLUMNS,
                                         check_reclaimed_rates, disjoint_reclaimed, fvc_by_polygon,
-                                        reclaimed_carbon, reclamation_rate)
+                                        reclaimed_carbon, reclaimed_carbon_by_zone, reclamation_rate)
 
 
 @dataclass
@@ -32,6 +32,7 @@ class ReclamationResult:
     series: pd.DataFrame
     latest: pd.DataFrame
     carbon: pd.DataFrame
+    carbon_by_zone: pd.DataFrame
     problems: list[str] = field(default_factory=list)
 
 
@@ -140,9 +141,11 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
         latest = latest.drop(columns=["fw", "sw"])
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     now = max([int(str(s.date)[:4]) for s in scenes] + [int(pieces["year"].max()) if len(pieces) else 2020])
-    carbon = reclaimed_carbon(pd.DataFrame(pieces.drop(columns="geometry")),
-                              _rates(cat), now, co2, draws=draws, seed=seed)
-    return ReclamationResult(per_mine, per_zone, series, latest, carbon, problems)
+    rates = _rates(cat)
+    piece_table = pd.DataFrame(pieces.drop(columns="geometry"))
+    carbon = reclaimed_carbon(piece_table, rates, now, co2, draws=draws, seed=seed)
+    by_zone = reclaimed_carbon_by_zone(piece_table, rates, now, co2, draws=draws, seed=seed).assign(year=now)
+    return ReclamationResult(per_mine, per_zone, series, latest, carbon, by_zone, problems)
 
 
 def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, targets) -> list[str]:
@@ -174,10 +177,12 @@ def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, ta
                          f"{r.mean_fvc:.2f} ({r.date}; {r.masked_km2:.2f} km² masked by cloud/shadow, not counted)")
     write_table(res.carbon.drop(columns=[c for c in ("geometry",) if c in res.carbon]).assign(synthetic=synthetic),
                 out_dir / "reclaimed_carbon.csv")
-    c = res.carbon
-    if len(c):
-        lines.append(f"reclaimed land sink {c['sink_t_co2e_yr'].sum():,.0f} t CO2e/yr now, "
-                     f"{c['cumulative_t_co2e'].sum():,.0f} t CO2e since reclamation")
+    write_table(res.carbon_by_zone.assign(synthetic=synthetic), out_dir / "reclaimed_carbon_by_county.csv")
+    for r in res.carbon_by_zone.itertuples():
+        iv = (f" (5-95% {r.sink_t_co2e_yr_p05:,.0f}-{r.sink_t_co2e_yr_p95:,.0f})"
+              if hasattr(r, "sink_t_co2e_yr_p05") else "")
+        lines.append(f"{r.zone_name}: reclaimed land sink {r.sink_t_co2e_yr:,.0f} t CO2e/yr in {r.year}{iv}, "
+                     f"{r.cumulative_t_co2e:,.0f} t CO2e since reclamation")
     write_table(res.series.assign(synthetic=synthetic), out_dir / "fvc_series.csv")
     lines.extend(res.problems)
     return lines

@@ -12,7 +12,7 @@ import shapely
 from geo_sink.io.scenes import SceneError, read_landsat_c2_l2, read_sentinel2_l2a
 from geo_sink.errors import InputDataError
 from geo_sink.sinks.reclamation import (check_reclaimed_rates, fvc, ndvi, ndvi_endmembers, reclaimed_carbon,
-                                        reclamation_rate)
+                                        reclaimed_carbon_by_zone, reclamation_rate)
 from tests.conftest import write_raster
 
 UTM = "EPSG:32649"
@@ -171,6 +171,45 @@ def test_catalog_sink_on_known_ages(catalog):
                                                        25 * 2 * (bio_f + soil_f) * k], rtol=5e-3)
     assert out.rate_basis.iloc[1] == "biomass: field; soil: field"
     assert out.rate_basis.iloc[0] == "biomass: ipcc_tier1; soil: field"
+
+
+def test_county_sink_interval_is_the_lognormal_closed_form():
+    """One pool, sd/mean = 0.5: the county's 5-95% equal the lognormal quantiles times its hectares."""
+    from scipy.stats import norm
+    rates = pd.DataFrame({"vegetation": ["forest"], "pool": ["biomass"], "rate_mg_c_ha_yr": [2.0],
+                          "sd_mg_c_ha_yr": [1.0], "saturation_years": [30]})
+    pieces = pd.DataFrame({"zone_id": ["a", "a", "b"], "zone_name": ["甲", "甲", "乙"], "vegetation": ["forest"] * 3,
+                           "year": [2013, 2018, 2020], "area_km2": [1.0, 0.5, 2.0]})
+    z = reclaimed_carbon_by_zone(pieces, rates, 2023, 1.0, draws=100_000, seed=3).set_index("zone_id")
+    sigma = np.sqrt(np.log(1 + 0.5 ** 2))
+    mu = np.log(2.0) - sigma ** 2 / 2
+    q05, q95 = np.exp(mu + sigma * norm.ppf([0.05, 0.95]))
+    assert z.loc["a", "reclaimed_km2"] == pytest.approx(1.5)
+    assert z.loc["a", "sink_t_co2e_yr"] == pytest.approx(150 * 2.0)
+    assert z.loc["a", "cumulative_t_co2e"] == pytest.approx((100 * 10 + 50 * 5) * 2.0)
+    assert z.loc["a", "sink_t_co2e_yr_p05"] == pytest.approx(150 * q05, rel=0.01)
+    assert z.loc["a", "sink_t_co2e_yr_p95"] == pytest.approx(150 * q95, rel=0.01)
+    assert z.loc["b", "cumulative_t_co2e_p95"] == pytest.approx(200 * 3 * q95, rel=0.01)
+    # pieces sum to their county
+    p = reclaimed_carbon(pieces, rates, 2023, 1.0)
+    assert p.groupby("zone_id")["sink_t_co2e_yr"].sum()["a"] == pytest.approx(z.loc["a", "sink_t_co2e_yr"])
+
+
+def test_county_interval_is_narrower_than_summed_piece_percentiles():
+    """Two pools drawn independently: adding pieces' percentiles would overstate the county spread."""
+    rates = pd.DataFrame({"vegetation": ["forest", "grassland"], "pool": ["biomass", "soil"],
+                          "rate_mg_c_ha_yr": [1.0, 1.0], "sd_mg_c_ha_yr": [0.5, 0.5], "saturation_years": [30, 30]})
+    pieces = pd.DataFrame({"zone_id": ["a", "a"], "zone_name": ["甲", "甲"], "vegetation": ["forest", "grassland"],
+                           "year": [2010, 2010], "area_km2": [1.0, 1.0]})
+    z = reclaimed_carbon_by_zone(pieces, rates, 2023, 1.0, draws=50_000, seed=1).iloc[0]
+    p = reclaimed_carbon(pieces, rates, 2023, 1.0, draws=50_000, seed=1)
+    assert z["sink_t_co2e_yr_p95"] - z["sink_t_co2e_yr_p05"] < 0.8 * (p["sink_t_co2e_yr_p95"] - p["sink_t_co2e_yr_p05"]).sum()
+
+
+def test_county_table_is_empty_without_reclaimed_land(catalog):
+    empty = pd.DataFrame(columns=["zone_id", "zone_name", "vegetation", "year", "area_km2"])
+    out = reclaimed_carbon_by_zone(empty, _catalog_rates(catalog), 2023, 44 / 12, draws=10)
+    assert len(out) == 0 and "sink_t_co2e_yr_p05" in out.columns
 
 
 def test_series_grows_and_survives_a_corrupt_scene(demo_project, tmp_path):

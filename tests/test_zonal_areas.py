@@ -257,17 +257,3 @@ def test_numpy_path_agrees_with_compiled_kernels(synthetic_lc, shuozhou, catalog
     monkeypatch.setattr(engine, "_kernels", None)
     got = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd")).areas
     pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
-
-
-def test_dask_two_workers_equal_single_process(synthetic_lc, shuozhou, catalog):
-    from geo_sink.zonal.distributed import make_client
-    ref = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=16)
-    client = make_client(workers=2)
-    try:
-        got = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=16, client=client)
-    finally:
-        client.close()
-        client.cluster.close()
-    assert "computed on 2 dask worker(s)" in got.notes
-    pd.testing.assert_frame_equal(ref.areas, got.areas, rtol=1e-12)
-    pd.testing.assert_frame_equal(ref.summary, got.summary, rtol=1e-12)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from geo_sink.catalog import load_catalog
-from geo_sink.cli.options import (cache_option, crs_option, legend_option, level_option,
+from geo_sink.cli.options import (cache_option, cluster_options, crs_option, legend_option, level_option,
                                   name_field_option, output_option, zone_field_option)
 from geo_sink.cli.resolve import resolve_raster
 from geo_sink.io import load_zones, write_table
 from geo_sink.zonal import class_areas
+from geo_sink.zonal.distributed import cluster
 
 
 @click.command()
@@ -25,8 +26,7 @@ from geo_sink.zonal import class_areas
 @cache_option
 @output_option()
 @click.option("--summary-out", type=click.Path(dir_okay=False), help="Per-zone summary table.")
-@click.option("--workers", type=int, help="Start a dask LocalCluster of N worker processes.")
-@click.option("--scheduler", metavar="ADDRESS", help="Join an existing dask scheduler.")
+@cluster_options
 def areas(raster, zones, legend_id, zone_field, name_field, level, crs, extra_nodata, cache,
           output, summary_out, workers, scheduler):
     """Area (km²) of each land-cover class in each zone.
@@ -40,19 +40,9 @@ def areas(raster, zones, legend_id, zone_field, name_field, level, crs, extra_no
     cat = load_catalog()
     path, leg, crs, label = resolve_raster(cat, raster, legend_id, crs)
     z = load_zones(zones, id_field=zone_field, name_field=name_field, level=level)
-    client = None
-    if workers or scheduler:
-        from geo_sink.zonal.distributed import make_client
-        client = make_client(workers, scheduler)
-    try:
+    with cluster(workers, scheduler) as client:
         res = class_areas(path, z, cat.legend(leg), crs=crs, nodata=list(extra_nodata), cache=cache,
                           client=client)
-    finally:
-        if client is not None:
-            cluster = client.cluster if workers else None
-            client.close()
-            if cluster is not None:
-                cluster.close()
     write_table(res.areas, output)
     click.echo(f"{label}: {len(z)} zones, {len(res.areas)} rows -> {output}")
     if summary_out:

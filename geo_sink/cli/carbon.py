@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from geo_sink.catalog import load_catalog
-from geo_sink.cli.options import (cache_option, crs_option, legend_option, level_option,
+from geo_sink.cli.options import (cache_option, cluster_options, crs_option, legend_option, level_option,
                                   name_field_option, output_option, zone_field_option)
 from geo_sink.cli.resolve import resolve_raster
 from geo_sink.errors import InputDataError
@@ -17,6 +17,7 @@ from geo_sink.sinks.carbon import (carbon_stock_series, constants, density_lut,
 from geo_sink.sinks.pools import read_pools
 from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.zonal import class_areas
+from geo_sink.zonal.distributed import cluster
 
 
 @click.command()
@@ -41,8 +42,9 @@ from geo_sink.zonal import class_areas
               help="Totals per county with geometry (GeoParquet).")
 @click.option("--density-cog", type=click.Path(dir_okay=False, path_type=Path),
               help="Total carbon density of LULC (Mg C/ha) as a Cloud-Optimized GeoTIFF.")
+@cluster_options
 def carbon(lulc, zones, legend_id, pools_arg, lulc_later, years, zone_field, name_field, level, crs,
-           draws, seed, cache, output, geoparquet, density_cog):
+           draws, seed, cache, output, geoparquet, density_cog, workers, scheduler):
     """Carbon stock (Mg C, t CO2e) of each county by pool; with --lulc-later and --years, the
     annual sink (t CO2e/yr) by stock difference, with Monte Carlo 5-95% intervals."""
     cat = load_catalog()
@@ -67,12 +69,13 @@ def carbon(lulc, zones, legend_id, pools_arg, lulc_later, years, zone_field, nam
         p2, _, crs2, _ = resolve_raster(cat, lulc_later, leg_id, crs)
         maps[y2] = (p2, crs2)
     areas = {}
-    for y, (p, c) in maps.items():
-        res = class_areas(p, z, legend, crs=c, cache=cache)
-        areas[y] = res.areas[res.areas["ecosystem"] != "unknown"]
-        if len(res.unknown_codes):
-            click.echo(f"{p}: codes not in legend {leg_id} left out of the stock: "
-                       f"{res.unknown_codes['class_code'].tolist()}", err=True)
+    with cluster(workers, scheduler) as client:
+        for y, (p, c) in maps.items():
+            res = class_areas(p, z, legend, crs=c, cache=cache, client=client)
+            areas[y] = res.areas[res.areas["ecosystem"] != "unknown"]
+            if len(res.unknown_codes):
+                click.echo(f"{p}: codes not in legend {leg_id} left out of the stock: "
+                           f"{res.unknown_codes['class_code'].tolist()}", err=True)
     stocks, sinks = carbon_stock_series(areas, pools, co2, draws=draws, seed=seed)
     table = stock_and_sink_table(stocks, sinks, y1, y2)
     write_table(table, output)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geo_sink.cli.options import cluster_options
 from geo_sink.cli.progress import echo_steps
 
 from geo_sink.pipeline import run_demo
@@ -15,10 +16,13 @@ from geo_sink.pipeline import run_demo
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("maps"), show_default=True, help="Output folder.")
 @click.option("--regenerate", is_flag=True, help="Regenerate the 朔州市 synthetic demo data.")
-def demo(out_dir: Path, regenerate: bool):
+@cluster_options
+def demo(out_dir: Path, regenerate: bool, workers, scheduler):
     """Run every analysis on the embedded default regions: 石家庄市 (real MODIS 2019 land
     cover) and 朔州市 (SYNTHETIC DEMO DATA generated on first use into the user cache)."""
     if regenerate:
         from geo_sink.demo import ensure_demo
         ensure_demo(force=True)
-    echo_steps(run_demo(out_dir), "demo")
+    from geo_sink.zonal.distributed import cluster
+    with cluster(workers, scheduler) as client:
+        echo_steps(run_demo(out_dir, client=client), "demo")

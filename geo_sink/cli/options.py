@@ -26,3 +26,12 @@ cache_option = click.option("--cache/--no-cache", default=True, show_default=Tru
 def output_option(required: bool = True, help: str = "Output table (.csv or .parquet).") -> click.Option:
     return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                         required=required, help=help)
+
+
+def cluster_options(f):
+    """``--workers N`` (start a dask LocalCluster) and ``--scheduler ADDRESS`` (join one)."""
+    f = click.option("--scheduler", metavar="ADDRESS",
+                     help="Run the raster passes on an existing dask scheduler (tcp://host:8786).")(f)
+    f = click.option("--workers", type=click.IntRange(min=1),
+                     help="Run the raster passes on a dask LocalCluster of N worker processes.")(f)
+    return f

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from geo_sink.cli.options import cluster_options
 from geo_sink.cli.progress import echo_steps
 
 from geo_sink.project import load_project
@@ -17,26 +18,31 @@ draws_option = click.option("--draws", type=int, default=DEFAULT_DRAWS, show_def
 
 
 def timer_command(f):
-    """The shared signature of ``run`` and ``update``: PROJECT, --wait, --lang, --draws."""
-    for deco in (draws_option, lang_option, wait_option,
+    """The shared signature of ``run`` and ``update``: PROJECT, --wait, --lang, --draws,
+    --workers/--scheduler."""
+    for deco in (cluster_options, draws_option, lang_option, wait_option,
                  click.argument("project", type=click.Path(dir_okay=False)), click.command()):
         f = deco(f)
     return f
 
 
 @timer_command
-def run(project, wait, lang, draws):
+def run(project, wait, lang, draws, workers, scheduler):
     """Every analysis of PROJECT, its report and a ledger entry (inputs, version, outcome)."""
     from geo_sink.runs.runner import run as do_run
-    echo_steps(do_run(load_project(project), draws=draws, lang=lang, wait=wait), "run")
+    from geo_sink.zonal.distributed import cluster
+    with cluster(workers, scheduler) as client:
+        echo_steps(do_run(load_project(project), draws=draws, lang=lang, wait=wait, client=client), "run")
 
 
 @timer_command
-def update(project, wait, lang, draws):
+def update(project, wait, lang, draws, workers, scheduler):
     """Recompute only what new inputs change (new inbox scenes: FVC series and report); do
     nothing when nothing changed. For cron or a systemd timer."""
     from geo_sink.runs.runner import update as do_update
-    echo_steps(do_update(load_project(project), draws=draws, lang=lang, wait=wait), "update")
+    from geo_sink.zonal.distributed import cluster
+    with cluster(workers, scheduler) as client:
+        echo_steps(do_update(load_project(project), draws=draws, lang=lang, wait=wait, client=client), "update")
 
 
 @click.command()

@@ -154,6 +154,13 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     fields = ["name", "cov", "tgt", "gap", "stock", "sink", "pv"]
     aliases = [esc(x) for x in (L["counties"], L["coverage"], L["target"], L["gap"], L["stock"] + " (" + L["interval"] + ")",
                                 L["sink"] + " (" + L["interval"] + ")", L["pv"])]
+    if (rd / "reclaimed_carbon_by_county.csv").exists():
+        rcz = pd.read_csv(rd / "reclaimed_carbon_by_county.csv", dtype={"zone_id": str}).set_index("zone_id")
+        c["rsink"] = [f"{_fmt(rcz.loc[z, 'sink_t_co2e_yr'], 0)} t CO2e/yr "
+                      f"({_fmt(rcz.loc[z].get('sink_t_co2e_yr_p05', np.nan), 0)}–{_fmt(rcz.loc[z].get('sink_t_co2e_yr_p95', np.nan), 0)})"
+                      if z in rcz.index else "—" for z in counties["zone_id"]]
+        fields.append("rsink")
+        aliases.append(esc(L["reclaimed_sink"] + " (" + L["interval"] + ")"))
     keep = fields + ["geometry", "coverage_pct"] + (["stock_t_co2e", "zone_area_km2"] if has_stock else []) + \
         (["sink_t_co2e_yr"] if "sink_t_co2e_yr" in c else [])
     c = c[[k for k in keep if k in c.columns]]
@@ -224,9 +231,17 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
             pieces["fvc_v"] = pieces["polygon_id"].map(last["mean_fvc"])
             pieces["fvc"] = [_fmt(v, 2) for v in pieces["fvc_v"]]
             pieces["name"] = [esc(f"{a} · {v} · {y}") for a, v, y in zip(pieces["mine"], pieces["vegetation"], pieces["year"])]
-            _geojson_layer(pieces[["name", "fvc", "fvc_v", "geometry"]], L["reclaimed"],
+            fields, aliases = ["name", "fvc"], [esc(L["reclaimed"]), "FVC"]
+            if (rd / "reclaimed_carbon.csv").exists():
+                rc = pd.read_csv(rd / "reclaimed_carbon.csv", dtype={"zone_id": str})
+                rc = rc.set_index([rc["polygon_id"].astype(str), rc["zone_id"]])
+                key = list(zip(pieces["polygon_id"].astype(str), pieces["zone_id"].astype(str)))
+                sink = [rc["sink_t_co2e_yr"].get(k, np.nan) for k in key]
+                pieces["sink"] = [f"{_fmt(v, 0)} t CO2e/yr" for v in sink]
+                fields, aliases = fields + ["sink"], aliases + [esc(L["reclaimed_sink"])]
+            _geojson_layer(pieces[fields + ["fvc_v", "geometry"]], L["reclaimed"],
                            lambda f: {"fillColor": sequential(f["properties"].get("fvc_v"), 1.0), "color": "#1b7837",
-                                      "weight": 1, "fillOpacity": 0.8}, ["name", "fvc"], [esc(L["reclaimed"]), "FVC"]).add_to(m)
+                                      "weight": 1, "fillOpacity": 0.8}, fields, aliases).add_to(m)
             legends.append((L["reclaimed"], [(sequential(0, 1), "FVC 0"), (sequential(0.5, 1), "0.5"), (sequential(1, 1), "1")]))
     if (rd / "subsidence_boundary.geojson").exists():
         sb = gpd.read_file(rd / "subsidence_boundary.geojson")

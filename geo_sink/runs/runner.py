@@ -67,22 +67,22 @@ def report_path(project) -> Path:
     return project.output / f"{project.name}.html"
 
 
-def _full(project, draws: int, lang: str) -> Iterator[str]:
+def _full(project, draws: int, lang: str, client=None) -> Iterator[str]:
     from geo_sink.pipeline import run_project
     from geo_sink.report import build_report
 
-    yield from run_project(project, project.output, draws=draws)
+    yield from run_project(project, project.output, draws=draws, client=client)
     html = build_report(project, project.output, report_path(project), lang=lang)
     yield f"report -> {html}"
 
 
-def run(project, draws: int, lang: str = "zh", wait: float = 0.0) -> Iterator[str]:
+def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -> Iterator[str]:
     """A full run under the output lock, recorded in the ledger."""
     with output_lock(project.output, wait):
         rid = ledger.start(project.output, "run", str(project.path), __version__)
         try:
             lines = check_inbox(project)
-            lines += list(_full(project, draws, lang))
+            lines += list(_full(project, draws, lang, client))
         except Exception as e:
             ledger.finish(project.output, rid, "failed", f"{type(e).__name__}: {e}")
             raise
@@ -90,7 +90,7 @@ def run(project, draws: int, lang: str = "zh", wait: float = 0.0) -> Iterator[st
         yield from lines
 
 
-def update(project, draws: int, lang: str = "zh", wait: float = 0.0) -> Iterator[str]:
+def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -> Iterator[str]:
     """Recompute what depends on inputs changed since the last successful run."""
     with output_lock(project.output, wait):
         lines = check_inbox(project)
@@ -110,7 +110,7 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0) -> Iterator
         rid = ledger.start(project.output, kind, str(project.path), __version__)
         try:
             if todo == "full":
-                lines += list(_full(project, draws, lang))
+                lines += list(_full(project, draws, lang, client))
             else:
                 from geo_sink.pipeline import project_zones
                 from geo_sink.catalog import load_catalog

@@ -9,53 +9,36 @@ import pandas as pd
 from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
 from geo_sink.zonal.areas import zones_on_grid
-from geo_sink.zonal.zones import zone_index
+from geo_sink.zonal.zones import ZoneIndex, index_file, zone_index
 
 
-def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str | None = None,
-                      cache=True) -> pd.DataFrame:
-    """Integrate a per-area quantity over each zone.
+class DensityAccumulator:
+    """Accumulate, per zone, value x area, valid area and nodata area (m^2) over row blocks.
 
     Parameters
     ----------
-    raster : path-like, or (array, Grid)
-        Values per area (e.g. m^3/ha); nodata (and NaN) pixels are skipped and reported.
-    zones : GeoDataFrame with ``zone_id, zone_name``
-    per_area_unit_m2 : float
-        Area unit of the values in m^2 (1e4 for "per hectare").
-
-    Returns
-    -------
-    DataFrame
-        ``zone_id, zone_name, total`` (value x area, e.g. m^3), ``valid_km2`` (area with data),
-        ``nodata_km2``, ``mean`` (area-weighted mean over valid pixels).
+    index : ZoneIndex
+    row_area : ndarray
+        Cell area (m^2) of every grid row.
+    col_offset : int
+        Grid column of the blocks' first column.
+    nodata : float, optional
+        The file's nodata value; NaN and infinite values are nodata too.
     """
-    if isinstance(raster, tuple):
-        array, grid = raster
-        nd, dtype = None, array.dtype
-    else:
-        info = raster_info(raster, crs=crs)
-        grid, nd, dtype = info.grid, info.nodata, info.dtype
-    if not np.issubdtype(np.dtype(dtype), np.number):
-        raise InputDataError(f"{raster}: values must be numeric")
-    geo = zones_on_grid(zones, grid)
-    index, _ = zone_index(geo.values, grid, cache=cache)
-    area = grid.row_cell_area_m2()
-    n = index.n_zones
-    total, valid, nod = np.zeros(n), np.zeros(n), np.zeros(n)
-    r0, r1 = index.row_range()
-    c0, c1 = index.col_range()
-    order = np.argsort(index.run_row, kind="stable")
-    rr, a0, a1, zz = (x[order] for x in (index.run_row, index.run_c0, index.run_c1, index.run_zone))
-    if r1 <= r0:
-        blocks = []
-    elif isinstance(raster, tuple):
-        step = max(1, 4_000_000 // max(1, c1 - c0))
-        blocks = ((s, array[s:min(r1, s + step), c0:c1]) for s in range(r0, r1, step))
-    else:
-        blocks = iter_row_blocks(info.path, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0))
-    for row0, block in blocks:
+
+    def __init__(self, index: ZoneIndex, row_area: np.ndarray, col_offset: int = 0, nodata=None):
+        self.index, self.area, self.c0, self.nodata = index, row_area, col_offset, nodata
+        order = np.argsort(index.run_row, kind="stable")
+        self._runs = tuple(x[order] for x in (index.run_row, index.run_c0, index.run_c1, index.run_zone))
+        self._sums = np.zeros((3, index.n_zones))
+
+    def add(self, block: np.ndarray, row0: int) -> None:
+        """Add the rows ``row0 .. row0 + len(block)`` (columns from ``col_offset``)."""
+        total, valid, nod = self._sums
+        ix, area, c0 = self.index, self.area, self.c0
+        rr, a0, a1, zz = self._runs
         block = block.astype(np.float64)
+        nd = self.nodata
         ok = np.isfinite(block) if nd is None or np.isnan(nd) else (block != nd) & np.isfinite(block)
         vals = np.where(ok, block, 0.0)
         lo, hi = np.searchsorted(rr, np.array([row0, row0 + block.shape[0]], dtype=rr.dtype))
@@ -68,14 +51,72 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
         nvalid = cok[r, e] - cok[r, s]
         np.add.at(valid, zz[lo:hi], nvalid * w)
         np.add.at(nod, zz[lo:hi], ((e - s) - nvalid) * w)
-        blo, bhi = np.searchsorted(index.b_row, np.array([row0, row0 + block.shape[0]], dtype=index.b_row.dtype))
-        br = index.b_row[blo:bhi]
-        bw = index.b_frac[blo:bhi] * area[br]
-        bv = vals[br - row0, index.b_col[blo:bhi] - c0]
-        bok = ok[br - row0, index.b_col[blo:bhi] - c0]
-        np.add.at(total, index.b_zone[blo:bhi], bv * bw)
-        np.add.at(valid, index.b_zone[blo:bhi], bok * bw)
-        np.add.at(nod, index.b_zone[blo:bhi], (~bok) * bw)
+        blo, bhi = np.searchsorted(ix.b_row, np.array([row0, row0 + block.shape[0]], dtype=ix.b_row.dtype))
+        br = ix.b_row[blo:bhi]
+        bw = ix.b_frac[blo:bhi] * area[br]
+        bv = vals[br - row0, ix.b_col[blo:bhi] - c0]
+        bok = ok[br - row0, ix.b_col[blo:bhi] - c0]
+        np.add.at(total, ix.b_zone[blo:bhi], bv * bw)
+        np.add.at(valid, ix.b_zone[blo:bhi], bok * bw)
+        np.add.at(nod, ix.b_zone[blo:bhi], (~bok) * bw)
+
+    def sums(self) -> np.ndarray:
+        """(3 x zones): value x m^2, valid m^2, nodata m^2."""
+        return self._sums.copy()
+
+
+def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str | None = None,
+                      cache=True, client=None) -> pd.DataFrame:
+    """Integrate a per-area quantity over each zone.
+
+    Parameters
+    ----------
+    raster : path-like, or (array, Grid)
+        Values per area (e.g. m^3/ha); nodata (and NaN) pixels are skipped and reported.
+    zones : GeoDataFrame with ``zone_id, zone_name``
+    per_area_unit_m2 : float
+        Area unit of the values in m^2 (1e4 for "per hectare").
+    client : dask.distributed.Client, optional
+        Compute row bands of a raster file on its workers; same result.
+
+    Returns
+    -------
+    DataFrame
+        ``zone_id, zone_name, total`` (value x area, e.g. m^3), ``valid_km2`` (area with data),
+        ``nodata_km2``, ``mean`` (area-weighted mean over valid pixels).
+    """
+    in_memory = isinstance(raster, tuple)
+    if in_memory:
+        array, grid = raster
+        nd, dtype = None, array.dtype
+    else:
+        info = raster_info(raster, crs=crs)
+        grid, nd, dtype = info.grid, info.nodata, info.dtype
+    if not np.issubdtype(np.dtype(dtype), np.number):
+        raise InputDataError(f"{raster}: values must be numeric")
+    geo = zones_on_grid(zones, grid)
+    index, _ = zone_index(geo.values, grid, cache=cache)
+    area = grid.row_cell_area_m2()
+    r0, r1 = index.row_range()
+    c0, c1 = index.col_range()
+    if not in_memory and client is not None and r1 > r0:
+        from geo_sink.zonal.distributed import distributed_density
+        ifile = index_file(geo.values, grid, cache)
+        total, valid, nod = distributed_density(
+            client, info.path, index, area, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), nd,
+            index_file=ifile if ifile is not None and ifile.is_file() else None)
+    else:
+        acc = DensityAccumulator(index, area, col_offset=c0, nodata=nd)
+        if r1 <= r0:
+            blocks = []
+        elif in_memory:
+            step = max(1, 4_000_000 // max(1, c1 - c0))
+            blocks = ((s, array[s:min(r1, s + step), c0:c1]) for s in range(r0, r1, step))
+        else:
+            blocks = iter_row_blocks(info.path, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0))
+        for row0, block in blocks:
+            acc.add(block, row0)
+        total, valid, nod = acc.sums()
     out = pd.DataFrame({"zone_id": zones["zone_id"].to_numpy(), "zone_name": zones["zone_name"].to_numpy(),
                         "total": total / per_area_unit_m2, "valid_km2": valid / 1e6, "nodata_km2": nod / 1e6})
     out["mean"] = np.where(valid > 0, total / np.where(valid > 0, valid, 1.0), np.nan)

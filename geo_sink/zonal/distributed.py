@@ -1,13 +1,18 @@
 """The zonal engine on a dask.distributed cluster.
 
-The grid rows a ZoneIndex touches are cut into bands; each task opens the raster itself, reads
-its band block by block (never the whole raster) and returns the (zones x codes) area matrix
-of its band; the matrices add up.  Results equal the single-process path exactly up to the
-order of floating-point additions.
+The grid rows a ZoneIndex touches are cut into bands; each task opens its raster(s) itself,
+reads its band block by block (never the whole raster) and returns a partial result that adds
+up: the (zones x codes) area matrix of :func:`band_areas`, the sparse pair areas of
+:func:`band_transitions`, or the per-zone sums of :func:`band_density`.  Results equal the
+single-process path up to the order of floating-point additions.
+
+Tasks receive the ZoneIndex either as the path of its cache file (loaded once per worker, the
+cheap way when workers share a file system) or as a scattered object.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,45 +27,102 @@ def _load_index(path: str) -> ZoneIndex:
     return ZoneIndex.load(Path(path))
 
 
+def _index(index) -> ZoneIndex:
+    return index if isinstance(index, ZoneIndex) else _load_index(str(index))
+
+
 def band_areas(path, index, row_area: np.ndarray, rows: tuple[int, int],
                cols: tuple[int, int], block_rows: int, band: int = 1) -> np.ndarray:
-    """Area matrix (m^2, zones x codes) of rows ``rows`` of the raster: one task's work.
-
-    ``index`` is a ZoneIndex or the path of its cache file (loaded once per worker)."""
+    """Area matrix (m^2, zones x codes) of rows ``rows`` of the raster: one task's work."""
     from geo_sink.io.rasters import iter_row_blocks
 
-    if not isinstance(index, ZoneIndex):
-        index = _load_index(str(index))
-    acc = ClassAreaAccumulator(index, row_area, col_offset=cols[0])
+    acc = ClassAreaAccumulator(_index(index), row_area, col_offset=cols[0])
     # no read-ahead thread inside a task: the cluster's parallelism is one task per worker core
     for row0, block in iter_row_blocks(path, rows, cols, block_rows, band=band, readers=0):
         acc.add(block, row0)
     return acc.result_m2()
 
 
+def band_transitions(path_from, path_to, index, row_area: np.ndarray, rows: tuple[int, int],
+                     cols: tuple[int, int], block_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(zone, from * 256 + to, m^2) triplets of the non-zero pair areas of rows ``rows``."""
+    from geo_sink.zonal.transitions import pair_blocks
+
+    acc = ClassAreaAccumulator(_index(index), row_area, col_offset=cols[0])
+    acc.reserve(65536)
+    for row0, pairs in pair_blocks(path_from, path_to, rows, cols, block_rows, readers=0):
+        acc.add(pairs, row0)
+    m = acc.result_m2()
+    z, pair = np.nonzero(m > 0)
+    return z, pair, m[z, pair]
+
+
+def band_density(path, index, row_area: np.ndarray, rows: tuple[int, int], cols: tuple[int, int],
+                 block_rows: int, nodata) -> np.ndarray:
+    """(3 x zones) value x m^2, valid m^2 and nodata m^2 of rows ``rows`` (see
+    :class:`geo_sink.zonal.continuous.DensityAccumulator`)."""
+    from geo_sink.io.rasters import iter_row_blocks
+    from geo_sink.zonal.continuous import DensityAccumulator
+
+    acc = DensityAccumulator(_index(index), row_area, col_offset=cols[0], nodata=nodata)
+    for row0, block in iter_row_blocks(path, rows, cols, block_rows, readers=0):
+        acc.add(block, row0)
+    return acc.sums()
+
+
+def row_bands(rows: tuple[int, int], block_rows: int, n: int) -> list[tuple[int, int]]:
+    """About ``n`` bands of ``rows`` whose inner edges fall on multiples of ``block_rows``, so
+    no tile row is decoded by two tasks."""
+    r0, r1 = rows
+    per_band = -(-(r1 - r0) // max(1, n))
+    step = max(1, -(-per_band // block_rows)) * block_rows
+    edges = [r0] + list(range((r0 // step + 1) * step, r1, step)) + [r1]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _submit(client, index: ZoneIndex, index_file, row_area: np.ndarray):
+    n_workers = max(1, len(client.scheduler_info()["workers"]))
+    idx = str(index_file) if index_file is not None else client.scatter(index, broadcast=True)
+    ra = client.scatter(row_area, broadcast=True)
+    return n_workers, idx, ra
+
+
 def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
                       cols: tuple[int, int], block_rows: int, band: int = 1, tasks_per_worker: int = 4,
                       index_file=None) -> np.ndarray:
-    """Sum of :func:`band_areas` over row bands computed on ``client``'s workers.
-
-    With ``index_file`` (the index's cache file, on a file system the workers share) each worker
-    loads the index once instead of receiving it over the network."""
-    n_workers = max(1, len(client.scheduler_info()["workers"]))
-    n = max(1, n_workers * tasks_per_worker)
-    r0, r1 = rows
-    step = max(block_rows, -(-(r1 - r0) // n) // block_rows * block_rows or block_rows)
-    # band edges on multiples of block_rows too, so no tile row is decoded by two tasks
-    edges = [r0] + list(range((r0 // step + 1) * step, r1, step)) + [r1]
-    bands = list(zip(edges[:-1], edges[1:]))
-    idx = str(index_file) if index_file is not None else client.scatter(index, broadcast=True)
-    ra = client.scatter(row_area, broadcast=True)
-    futs = [client.submit(band_areas, str(path), idx, ra, b, cols, block_rows, band, pure=False) for b in bands]
+    """Sum of :func:`band_areas` over row bands computed on ``client``'s workers."""
+    n_workers, idx, ra = _submit(client, index, index_file, row_area)
+    futs = [client.submit(band_areas, str(path), idx, ra, b, cols, block_rows, band, pure=False)
+            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker)]
     parts = client.gather(futs)
-    k = max(p.shape[1] for p in parts)
-    out = np.zeros((index.n_zones, k))
+    out = np.zeros((index.n_zones, max(p.shape[1] for p in parts)))
     for p in parts:
         out[:, : p.shape[1]] += p
     return out
+
+
+def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_area: np.ndarray,
+                            rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
+                            tasks_per_worker: int = 4, index_file=None) -> np.ndarray:
+    """Sum of :func:`band_transitions` as a dense (zones x 65536) matrix of m^2."""
+    n_workers, idx, ra = _submit(client, index, index_file, row_area)
+    futs = [client.submit(band_transitions, str(path_from), str(path_to), idx, ra, b, cols, block_rows,
+                          pure=False)
+            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker)]
+    out = np.zeros((index.n_zones, 65536))
+    for z, pair, v in client.gather(futs):
+        np.add.at(out, (z, pair), v)
+    return out
+
+
+def distributed_density(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
+                        cols: tuple[int, int], block_rows: int, nodata, tasks_per_worker: int = 4,
+                        index_file=None) -> np.ndarray:
+    """Sum of :func:`band_density` (3 x zones)."""
+    n_workers, idx, ra = _submit(client, index, index_file, row_area)
+    futs = [client.submit(band_density, str(path), idx, ra, b, cols, block_rows, nodata, pure=False)
+            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker)]
+    return np.sum(client.gather(futs), axis=0)
 
 
 def make_client(workers: int | None = None, scheduler: str | None = None):
@@ -74,3 +136,27 @@ def make_client(workers: int | None = None, scheduler: str | None = None):
     cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.WARNING)
     return Client(cluster)
+
+
+@contextmanager
+def cluster(workers: int | None = None, scheduler: str | None = None):
+    """Context: a client on a new LocalCluster (``workers``) or an existing ``scheduler``; None
+    when neither is given (single process).  A cluster started here is closed on exit."""
+    if not workers and not scheduler:
+        yield None
+        return
+    client = make_client(workers, scheduler)
+    try:
+        yield client
+    finally:
+        close_client(client)
+
+
+def close_client(client) -> None:
+    """Close ``client`` and, when it started its own LocalCluster, the cluster too."""
+    from dask.distributed import LocalCluster
+
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if isinstance(cluster, LocalCluster):
+        cluster.close()

@@ -78,6 +78,10 @@ class ClassAreaAccumulator:
                            (index.run_row, index.run_c0, index.run_c1, index.run_zone))
         self.kernels = _kernels
 
+    def reserve(self, k: int) -> None:
+        """Make room for codes below ``k`` now (instead of growing block by block)."""
+        self._grow(k)
+
     def _grow(self, k: int) -> None:
         if k > self._k:
             acc = np.zeros((self.n, k))

@@ -10,20 +10,30 @@ from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
 from geo_sink.zonal.areas import zones_on_grid
 from geo_sink.zonal.engine import ClassAreaAccumulator
-from geo_sink.zonal.zones import zone_index
+from geo_sink.zonal.zones import index_file, zone_index
 
 TRANSITION_COLUMNS = ["zone_id", "zone_name", "from_code", "from_class", "from_ecosystem",
                       "to_code", "to_class", "to_ecosystem", "area_km2"]
 
 
+def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
+                readers: int = 1):
+    """Yield ``(row0, from * 256 + to)`` uint16 blocks of two 8-bit maps on one grid."""
+    for (ra, ba), (_, bb) in zip(iter_row_blocks(path_from, rows, cols, block_rows, readers=readers),
+                                 iter_row_blocks(path_to, rows, cols, block_rows, readers=readers)):
+        yield ra, (ba.astype(np.uint16) << 8) | bb
+
+
 def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_to: Legend,
-                     *, crs: str | None = None, cache=True) -> pd.DataFrame:
+                     *, crs: str | None = None, cache=True, client=None) -> pd.DataFrame:
     """Area (km^2) of every (from-code, to-code) pair in each zone.
 
     Both rasters must share one grid (same CRS, transform and size) and hold codes below 256;
     the pair is streamed as ``from * 256 + to`` through the exact zonal engine, so boundary
     pixels count with their covered fraction and every row of a zone sums to the zone's area on
     the grid.  Pairs with nodata on either side are kept with code names '(nodata)'.
+
+    ``client`` (a dask.distributed Client) computes row bands on its workers; same result.
 
     Returns
     -------
@@ -43,14 +53,20 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
     index, _ = zone_index(geo.values, grid, cache=cache)
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
-    acc = ClassAreaAccumulator(index, grid.row_cell_area_m2(), col_offset=c0)
-    acc._grow(65536)
+    row_area = grid.row_cell_area_m2()
     rows = default_block_rows(a, c1 - c0, target_cells=2_000_000)
-    if r1 > r0:
-        for (ra, ba), (rb, bb) in zip(iter_row_blocks(a.path, (r0, r1), (c0, c1), rows),
-                                      iter_row_blocks(b.path, (r0, r1), (c0, c1), rows)):
-            acc.add((ba.astype(np.uint16) << 8) | bb, ra)
-    m = acc.result_m2()
+    if client is not None and r1 > r0:
+        from geo_sink.zonal.distributed import distributed_transitions
+        ifile = index_file(geo.values, grid, cache)
+        m = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
+                                    index_file=ifile if ifile is not None and ifile.is_file() else None)
+    else:
+        acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
+        acc.reserve(65536)
+        if r1 > r0:
+            for row0, pairs in pair_blocks(a.path, b.path, (r0, r1), (c0, c1), rows):
+                acc.add(pairs, row0)
+        m = acc.result_m2()
     z, pair = np.nonzero(m > 0)
     f, t = pair >> 8, pair & 255
 

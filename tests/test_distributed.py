@@ -1,0 +1,105 @@
+"""The raster passes on a dask LocalCluster of 2 workers equal the single-process path."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo_sink.zonal import class_areas
+from geo_sink.zonal.continuous import zonal_density_sum
+from geo_sink.zonal.distributed import row_bands
+from geo_sink.zonal.transitions import transition_areas
+from tests.conftest import write_raster
+from tests.test_carbon import zones
+from tests.test_zonal_areas import shuozhou, synthetic_lc  # noqa: F401  (module fixtures)
+
+ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+
+
+@pytest.fixture(scope="module")
+def client():
+    from geo_sink.zonal.distributed import close_client, make_client
+    c = make_client(workers=2)
+    yield c
+    close_client(c)
+
+
+@pytest.mark.parametrize("rows, block, n", [((0, 100), 16, 8), ((5, 101), 16, 4), ((3, 9), 16, 8),
+                                            ((0, 1000), 7, 3), ((10, 11), 4, 2)])
+def test_row_bands_cover_rows_once_on_block_edges(rows, block, n):
+    b = row_bands(rows, block, n)
+    assert b[0][0] == rows[0] and b[-1][1] == rows[1]
+    assert all(x[1] == y[0] for x, y in zip(b[:-1], b[1:]))
+    assert all(s < e for s, e in b)
+    assert all(s % block == 0 for s, _ in b[1:])   # inner edges on block multiples
+    assert len(b) <= n + 1
+
+
+def test_class_areas_on_two_workers(client, synthetic_lc, shuozhou, catalog):  # noqa: F811
+    ref = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=16)
+    got = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=16, client=client)
+    assert "computed on 2 dask worker(s)" in got.notes
+    pd.testing.assert_frame_equal(ref.areas, got.areas, rtol=1e-12)
+    pd.testing.assert_frame_equal(ref.summary, got.summary, rtol=1e-12)
+
+
+def test_transitions_on_two_workers(client, tmp_path, catalog):
+    rng = np.random.default_rng(11)
+    a = rng.choice(np.array([1, 2, 4, 5, 0], dtype=np.uint8), size=(200, 160))
+    b = a.copy()
+    b[rng.random(a.shape) < 0.3] = 2
+    pa = write_raster(tmp_path / "a.tif", a, origin=(112.0, 40.0), res=(0.002, 0.002), nodata=0, tiled=True)
+    pb = write_raster(tmp_path / "b.tif", b, origin=(112.0, 40.0), res=(0.002, 0.002), nodata=0, tiled=True)
+    z = zones([shapely.Point(112.15, 39.8).buffer(0.12), shapely.box(112.0, 39.62, 112.1, 39.75)], "EPSG:4326")
+    ref = transition_areas(pa, pb, z, catalog.legend("clcd"), catalog.legend("clcd"), cache=tmp_path / "c")
+    got = transition_areas(pa, pb, z, catalog.legend("clcd"), catalog.legend("clcd"), cache=tmp_path / "c",
+                           client=client)
+    assert len(ref) == 18   # per zone: 5 from-codes x (unchanged, ->2), minus 2->2 counted once
+    key = ["zone_id", "from_code", "to_code"]
+    pd.testing.assert_frame_equal(ref.sort_values(key).reset_index(drop=True),
+                                  got.sort_values(key).reset_index(drop=True), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_density_sum_on_two_workers(client, tmp_path, cache):
+    """Growing stock (m3/ha) with nodata, on an Albers grid; the index is a cache file or scattered."""
+    rng = np.random.default_rng(2)
+    v = rng.uniform(0, 150, size=(300, 240)).astype(np.float32)
+    v[rng.random(v.shape) < 0.05] = -1
+    path = write_raster(tmp_path / "gs.tif", v, crs=ALBERS, origin=(0, 30000), res=(100, 100), nodata=-1,
+                        tiled=True)
+    import geopandas as gpd
+    z = gpd.GeoDataFrame({"zone_id": ["a", "b"], "zone_name": ["甲", "乙"]},
+                         geometry=[shapely.Point(12000, 15000).buffer(9000), shapely.box(50, 50, 8000, 29000)],
+                         crs=ALBERS)
+    c = tmp_path / "cache" if cache else False
+    ref = zonal_density_sum(path, z, cache=c)
+    got = zonal_density_sum(path, z, cache=c, client=client)
+    pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
+    assert (ref.nodata_km2 > 0).all()
+
+
+def test_pipeline_on_two_workers_equals_single_process(client, demo_project, tmp_path):
+    """The 朔州市 demo (two CLCD years, transitions) through run_project with and without a cluster."""
+    from geo_sink.pipeline import run_project
+    from geo_sink.project import load_project
+    p = load_project(demo_project)
+    list(run_project(p, tmp_path / "one", draws=200))
+    list(run_project(p, tmp_path / "two", draws=200, client=client))
+    for name in ("class_areas_2015.csv", "class_areas_2020.csv", "transitions_2015_2020.csv",
+                 "carbon_stock.csv", "forest_coverage.csv"):
+        a = pd.read_csv(tmp_path / "one" / name)
+        b = pd.read_csv(tmp_path / "two" / name)
+        pd.testing.assert_frame_equal(a, b, rtol=1e-9, obj=name)
+
+
+def test_cli_carbon_with_workers_equals_single_process(tmp_path):
+    """``geo-sink carbon ... --workers 2`` starts and closes its own cluster; same table."""
+    from click.testing import CliRunner
+
+    from geo_sink.cli import cli
+    args = ["carbon", "mcd12c1_2019_china", "石家庄市", "--draws", "0"]
+    r1 = CliRunner().invoke(cli, args + ["-o", str(tmp_path / "one.csv")])
+    r2 = CliRunner().invoke(cli, args + ["-o", str(tmp_path / "two.csv"), "--workers", "2"])
+    assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "two.csv"), rtol=1e-12)
