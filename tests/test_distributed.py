@@ -103,3 +103,27 @@ def test_cli_carbon_with_workers_equals_single_process(tmp_path):
     r2 = CliRunner().invoke(cli, args + ["-o", str(tmp_path / "two.csv"), "--workers", "2"])
     assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "two.csv"), rtol=1e-12)
+
+
+def test_row_bands_split_the_work_not_the_rows():
+    """All the work in the last quarter of the rows: the bands crowd there."""
+    w = np.r_[np.ones(300), np.full(100, 30.0)]
+    b = row_bands((0, 400), 10, 4, w)
+    assert b[0][0] == 0 and b[-1][1] == 400 and all(x[1] == y[0] for x, y in zip(b[:-1], b[1:]))
+    assert all(s % 10 == 0 for s, _ in b[1:])
+    work = [w[s:e].sum() for s, e in b]
+    assert max(work) < 0.3 * w.sum()          # equal rows would put 3000 of 3300 in one band
+    assert b[0][1] >= 300
+
+
+def test_row_work_counts_decoded_width_and_covered_cells():
+    from geo_sink.zonal.distributed import row_work
+    from geo_sink.zonal.zones import ZoneIndex
+    i32 = lambda *v: np.array(v, dtype=np.int32)  # noqa: E731
+    idx = ZoneIndex(grid_fingerprint="x", n_zones=2, run_row=i32(5, 5, 7), run_c0=i32(2, 10, 0),
+                    run_c1=i32(6, 12, 3), run_zone=i32(0, 1, 0), b_row=i32(5, 6, 6), b_col=i32(1, 4, 5),
+                    b_zone=i32(0, 0, 1), b_frac=np.array([0.5, 0.2, 0.9]),
+                    zone_area_km2=np.zeros(2), outside_km2=np.zeros(2))
+    # rows 5..7 of a 20-column window: row 5 covers 4 + 2 run cells + 1 boundary cell, row 6 two
+    # boundary cells, row 7 three run cells
+    np.testing.assert_array_equal(row_work(idx, (5, 8), (0, 20)), [20 + 7, 20 + 2, 20 + 3])

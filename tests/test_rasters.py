@@ -58,3 +58,18 @@ def test_shijiazhuang_is_mostly_cropland_on_real_modis(catalog):
     assert eco.idxmax() == "cropland"
     assert abs(res.summary.closure_pct).max() < 0.05
     assert res.summary.zone_area_km2.sum() == pytest.approx(14_100, rel=0.03)
+
+
+@pytest.mark.parametrize("env, expected", [(None, [("GDAL_CACHEMAX", 2**20)]), ("64", [])])
+def test_gdal_cache_is_small_unless_the_user_set_one(monkeypatch, env, expected):
+    """rasterio passes an integer GDAL_CACHEMAX to GDALSetCacheMax (bytes): 1 MiB, not 1 byte
+    or 1 TB; a user's GDAL_CACHEMAX wins."""
+    from geo_sink.io import rasters
+    calls = []
+    monkeypatch.setattr(rasters.rasterio.env, "set_gdal_config", lambda k, v: calls.append((k, v)))
+    if env is None:
+        monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
+    else:
+        monkeypatch.setenv("GDAL_CACHEMAX", env)
+    rasters.limit_gdal_cache()
+    assert calls == expected

@@ -234,6 +234,28 @@ def test_zone_index_is_cached_and_reused(tmp_path, catalog, monkeypatch):
     pd.testing.assert_frame_equal(r1.areas, r2.areas)
 
 
+def test_cached_index_is_read_once_per_process_and_reread_when_the_file_changes(tmp_path, monkeypatch):
+    from geo_sink.grid import Grid
+    from geo_sink.zonal import zones as zmod
+    from rasterio.transform import from_origin
+    grid = Grid(transform=from_origin(0, 1000, 100, 100), width=10, height=10, crs=pyproj.CRS(ALBERS_CN))
+    geoms = [shapely.box(100, 100, 700, 650)]
+    loads = []
+    real = zmod.ZoneIndex.load
+    monkeypatch.setattr(zmod.ZoneIndex, "load", classmethod(lambda cls, p: loads.append(p) or real.__func__(cls, p)))
+    a, cached_a, path = zmod.cached_zone_index(geoms, grid, cache=tmp_path)
+    b, cached_b, _ = zmod.cached_zone_index(geoms, grid, cache=tmp_path)
+    c, _, _ = zmod.cached_zone_index(geoms, grid, cache=tmp_path)
+    assert (cached_a, cached_b) == (False, True) and b is c and len(loads) == 1
+    assert not b.run_row.flags.writeable            # shared between callers: read-only
+    a.save(path)                                    # a rewritten file is read again
+    import os
+    os.utime(path, ns=(1, 1))
+    d, _, _ = zmod.cached_zone_index(geoms, grid, cache=tmp_path)
+    assert d is not b and len(loads) == 2
+    np.testing.assert_array_equal(d.b_frac, a.b_frac)
+
+
 def test_block_size_does_not_change_results(synthetic_lc, shuozhou, catalog):
     a = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=7).areas
     b = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=100000).areas

@@ -17,7 +17,7 @@ from geo_sink.geodesy import geodesic_area
 from geo_sink.grid import Grid
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info, warn_crs_note
 from geo_sink.zonal.engine import ClassAreaAccumulator
-from geo_sink.zonal.zones import zone_index
+from geo_sink.zonal.zones import cached_zone_index
 
 AREA_COLUMNS = ["zone_id", "zone_name", "class_code", "class_name", "ecosystem", "area_km2"]
 SUMMARY_COLUMNS = ["zone_id", "zone_name", "zone_area_km2", "covered_km2", "unknown_km2",
@@ -161,7 +161,7 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
             raise InputDataError(f"zones lack the column {col!r} (use geo_sink.io.read_zones)")
     geo_grid = zones_on_grid(zones, grid)
     row_area = grid.row_cell_area_m2()
-    index, cached = zone_index(geo_grid.values, grid, cache=cache)
+    index, cached, ifile = cached_zone_index(geo_grid.values, grid, cache=cache)
     zone_km2, outside_km2 = index.zone_area_km2, index.outside_km2
     if np.all(outside_km2 >= zone_km2 * (1 - 1e-9)):
         raise InputDataError(f"{raster}: no zone overlaps the raster (raster bounds "
@@ -172,10 +172,8 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     rows = block_rows or default_block_rows(info, c1 - c0)
     if client is not None and r1 > r0:
         from geo_sink.zonal.distributed import distributed_areas
-        from geo_sink.zonal.zones import index_file
-        f = index_file(geo_grid.values, grid, cache)
         area_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
-                                    index_file=f if f is not None and f.is_file() else None)
+                                    index_file=ifile if ifile is not None and ifile.is_file() else None)
         notes.append(f"computed on {len(client.scheduler_info()['workers'])} dask worker(s)")
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)

@@ -9,7 +9,7 @@ import pandas as pd
 from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
 from geo_sink.zonal.areas import zones_on_grid
-from geo_sink.zonal.zones import ZoneIndex, index_file, zone_index
+from geo_sink.zonal.zones import ZoneIndex, cached_zone_index
 
 
 class DensityAccumulator:
@@ -95,13 +95,12 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
     if not np.issubdtype(np.dtype(dtype), np.number):
         raise InputDataError(f"{raster}: values must be numeric")
     geo = zones_on_grid(zones, grid)
-    index, _ = zone_index(geo.values, grid, cache=cache)
+    index, _, ifile = cached_zone_index(geo.values, grid, cache=cache)
     area = grid.row_cell_area_m2()
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
     if not in_memory and client is not None and r1 > r0:
         from geo_sink.zonal.distributed import distributed_density
-        ifile = index_file(geo.values, grid, cache)
         total, valid, nod = distributed_density(
             client, info.path, index, area, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), nd,
             index_file=ifile if ifile is not None and ifile.is_file() else None)

@@ -70,30 +70,51 @@ def band_density(path, index, row_area: np.ndarray, rows: tuple[int, int], cols:
     return acc.sums()
 
 
-def row_bands(rows: tuple[int, int], block_rows: int, n: int) -> list[tuple[int, int]]:
-    """About ``n`` bands of ``rows`` whose inner edges fall on multiples of ``block_rows``, so
-    no tile row is decoded by two tasks."""
+def row_bands(rows: tuple[int, int], block_rows: int, n: int,
+              weights: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """About ``n`` bands of ``rows`` with inner edges on multiples of ``block_rows`` (so no tile
+    row is decoded by two tasks), cut at equal shares of ``weights`` (the work of each row,
+    ``rows[1] - rows[0]`` values; default: equal rows)."""
     r0, r1 = rows
-    per_band = -(-(r1 - r0) // max(1, n))
-    step = max(1, -(-per_band // block_rows)) * block_rows
-    edges = [r0] + list(range((r0 // step + 1) * step, r1, step)) + [r1]
+    n = max(1, n)
+    if weights is None:
+        per_band = -(-(r1 - r0) // n)
+        step = max(1, -(-per_band // block_rows)) * block_rows
+        edges = [r0] + list(range((r0 // step + 1) * step, r1, step)) + [r1]
+        return list(zip(edges[:-1], edges[1:]))
+    cum = np.concatenate([[0.0], np.cumsum(np.asarray(weights, dtype=float))])
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n) / n) + r0
+    snapped = np.round(cuts / block_rows).astype(int) * block_rows
+    edges = sorted({r0, r1, *[int(e) for e in snapped if r0 < e < r1]})
     return list(zip(edges[:-1], edges[1:]))
+
+
+def row_work(index: ZoneIndex, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    """Relative work of each row of ``rows``: decoding the window's width plus counting the
+    cells the zones cover in that row (runs and boundary cells), weighted alike."""
+    r0, r1 = rows
+    n = r1 - r0
+    covered = np.bincount(index.run_row - r0, weights=index.run_c1 - index.run_c0, minlength=n)[:n]
+    covered += np.bincount(index.b_row - r0, minlength=n)[:n]
+    return (cols[1] - cols[0]) + covered
 
 
 def _submit(client, index: ZoneIndex, index_file, row_area: np.ndarray):
     n_workers = max(1, len(client.scheduler_info()["workers"]))
-    idx = str(index_file) if index_file is not None else client.scatter(index, broadcast=True)
-    ra = client.scatter(row_area, broadcast=True)
+    # hash=False: a unique key per call.  With content keys, a second call scattering the same
+    # array races the release of the first call's future and its tasks lose their dependency.
+    idx = str(index_file) if index_file is not None else client.scatter(index, broadcast=True, hash=False)
+    ra = client.scatter(row_area, broadcast=True, hash=False)
     return n_workers, idx, ra
 
 
 def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
-                      cols: tuple[int, int], block_rows: int, band: int = 1, tasks_per_worker: int = 4,
+                      cols: tuple[int, int], block_rows: int, band: int = 1, tasks_per_worker: int = 2,
                       index_file=None) -> np.ndarray:
     """Sum of :func:`band_areas` over row bands computed on ``client``'s workers."""
     n_workers, idx, ra = _submit(client, index, index_file, row_area)
     futs = [client.submit(band_areas, str(path), idx, ra, b, cols, block_rows, band, pure=False)
-            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker)]
+            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))]
     parts = client.gather(futs)
     out = np.zeros((index.n_zones, max(p.shape[1] for p in parts)))
     for p in parts:
@@ -103,12 +124,12 @@ def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows
 
 def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_area: np.ndarray,
                             rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                            tasks_per_worker: int = 4, index_file=None) -> np.ndarray:
+                            tasks_per_worker: int = 2, index_file=None) -> np.ndarray:
     """Sum of :func:`band_transitions` as a dense (zones x 65536) matrix of m^2."""
     n_workers, idx, ra = _submit(client, index, index_file, row_area)
     futs = [client.submit(band_transitions, str(path_from), str(path_to), idx, ra, b, cols, block_rows,
                           pure=False)
-            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker)]
+            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))]
     out = np.zeros((index.n_zones, 65536))
     for z, pair, v in client.gather(futs):
         np.add.at(out, (z, pair), v)
@@ -116,12 +137,12 @@ def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_ar
 
 
 def distributed_density(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
-                        cols: tuple[int, int], block_rows: int, nodata, tasks_per_worker: int = 4,
+                        cols: tuple[int, int], block_rows: int, nodata, tasks_per_worker: int = 2,
                         index_file=None) -> np.ndarray:
     """Sum of :func:`band_density` (3 x zones)."""
     n_workers, idx, ra = _submit(client, index, index_file, row_area)
     futs = [client.submit(band_density, str(path), idx, ra, b, cols, block_rows, nodata, pure=False)
-            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker)]
+            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))]
     return np.sum(client.gather(futs), axis=0)
 
 

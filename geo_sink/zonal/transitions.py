@@ -10,7 +10,7 @@ from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
 from geo_sink.zonal.areas import zones_on_grid
 from geo_sink.zonal.engine import ClassAreaAccumulator
-from geo_sink.zonal.zones import index_file, zone_index
+from geo_sink.zonal.zones import cached_zone_index
 
 TRANSITION_COLUMNS = ["zone_id", "zone_name", "from_code", "from_class", "from_ecosystem",
                       "to_code", "to_class", "to_ecosystem", "area_km2"]
@@ -50,14 +50,13 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
             raise InputDataError(f"{info.path}: transitions support 8-bit land-cover codes, got {info.dtype}")
     grid = a.grid
     geo = zones_on_grid(zones, grid)
-    index, _ = zone_index(geo.values, grid, cache=cache)
+    index, _, ifile = cached_zone_index(geo.values, grid, cache=cache)
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
     row_area = grid.row_cell_area_m2()
     rows = default_block_rows(a, c1 - c0, target_cells=2_000_000)
     if client is not None and r1 > r0:
         from geo_sink.zonal.distributed import distributed_transitions
-        ifile = index_file(geo.values, grid, cache)
         m = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
                                     index_file=ifile if ifile is not None and ifile.is_file() else None)
     else:

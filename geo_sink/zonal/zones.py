@@ -192,6 +192,44 @@ def index_file(geoms, grid: Grid, cache: bool | Path = True) -> Path | None:
     return folder / f"{zones_fingerprint(list(geoms), grid)}.npz"
 
 
+#: Indexes recently read from the disk cache in this process, keyed by (file, mtime, size): a
+#: notebook or pipeline that runs several maps of one grid over the same zones reads it once.
+_MEMO: dict = {}
+_MEMO_SIZE = 2
+
+
+def _load_memo(path: Path) -> ZoneIndex:
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _MEMO:
+        idx = ZoneIndex.load(path)
+        for k in _ARRAYS:   # shared between callers: read-only
+            getattr(idx, k).flags.writeable = False
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = idx
+    return _MEMO[key]
+
+
+def cached_zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex, bool, Path | None]:
+    """:func:`zone_index` plus the cache file it lives in (None without a cache)."""
+    geoms = list(geoms)
+    if cache is False:
+        return build_zone_index(geoms, grid), False, None
+    path = index_file(geoms, grid, cache)
+    if path.is_file():
+        try:
+            return _load_memo(path), True, path
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable or stale cache entry: rebuild and overwrite
+    idx = build_zone_index(geoms, grid)
+    try:
+        idx.save(path)
+    except OSError:
+        pass  # a read-only cache must not stop the measurement
+    return idx, False, path
+
+
 def zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex, bool]:
     """The ZoneIndex of ``geoms`` on ``grid``, from the disk cache when it is there.
 
@@ -207,18 +245,5 @@ def zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex,
     (ZoneIndex, bool)
         The index and whether it came from the cache.
     """
-    geoms = list(geoms)
-    if cache is False:
-        return build_zone_index(geoms, grid), False
-    path = index_file(geoms, grid, cache)
-    if path.is_file():
-        try:
-            return ZoneIndex.load(path), True
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable or stale cache entry: rebuild and overwrite
-    idx = build_zone_index(geoms, grid)
-    try:
-        idx.save(path)
-    except OSError:
-        pass  # a read-only cache must not stop the measurement
-    return idx, False
+    idx, cached, _ = cached_zone_index(geoms, grid, cache)
+    return idx, cached
