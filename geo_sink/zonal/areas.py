@@ -173,7 +173,7 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     if client is not None and r1 > r0:
         from geo_sink.zonal.distributed import distributed_areas
         area_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
-                                    index_file=ifile if ifile is not None and ifile.is_file() else None)
+                                    index_file=ifile if ifile is not None and ifile.is_dir() else None)
         notes.append(f"computed on {len(client.scheduler_info()['workers'])} dask worker(s)")
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)

@@ -103,7 +103,7 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
         from geo_sink.zonal.distributed import distributed_density
         total, valid, nod = distributed_density(
             client, info.path, index, area, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), nd,
-            index_file=ifile if ifile is not None and ifile.is_file() else None)
+            index_file=ifile if ifile is not None and ifile.is_dir() else None)
     else:
         acc = DensityAccumulator(index, area, col_offset=c0, nodata=nd)
         if r1 <= r0:

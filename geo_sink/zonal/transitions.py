@@ -58,7 +58,7 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
     if client is not None and r1 > r0:
         from geo_sink.zonal.distributed import distributed_transitions
         m = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
-                                    index_file=ifile if ifile is not None and ifile.is_file() else None)
+                                    index_file=ifile if ifile is not None and ifile.is_dir() else None)
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
         acc.reserve(65536)

@@ -22,7 +22,7 @@ from geo_sink.grid import Grid
 from geo_sink.zonal.coverage import polygon_coverage
 
 #: Bump when the on-disk layout or the coverage algorithm changes.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 CACHE_ENV = "GEO_SINK_CACHE_DIR"
 
 
@@ -59,13 +59,13 @@ class ZoneIndex:
 
     def row_range(self) -> tuple[int, int]:
         """[first, last + 1) rows touched by any zone (0, 0 if none)."""
-        rows = np.concatenate([self.run_row, self.b_row])
-        return (int(rows.min()), int(rows.max()) + 1) if len(rows) else (0, 0)
+        ends = [(a[0], a[-1]) for a in (self.run_row, self.b_row) if len(a)]  # both sorted by row
+        return (int(min(e[0] for e in ends)), int(max(e[1] for e in ends)) + 1) if ends else (0, 0)
 
     def col_range(self) -> tuple[int, int]:
-        lo = np.concatenate([self.run_c0, self.b_col])
-        hi = np.concatenate([self.run_c1, self.b_col + 1])
-        return (int(lo.min()), int(hi.max())) if len(lo) else (0, 0)
+        lo = [int(a.min()) for a in (self.run_c0, self.b_col) if len(a)]
+        hi = [int(a.max()) for a in (self.run_c1, self.b_col + 1) if len(a)]
+        return (min(lo), max(hi)) if lo else (0, 0)
 
     def covered_cells(self, row_area_m2: np.ndarray) -> np.ndarray:
         """Area (m^2) of each zone that lies inside the grid, from the index alone."""
@@ -76,20 +76,37 @@ class ZoneIndex:
         return out
 
     def save(self, path: Path) -> None:
+        """Write the index as a folder of ``.npy`` files (one per array, memory-mapped by
+        :meth:`load`), atomically: a temporary folder renamed into place."""
+        import json
+        import shutil
+
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            np.savez(f, version=INDEX_VERSION, grid_fingerprint=self.grid_fingerprint,
-                     n_zones=self.n_zones, **{k: getattr(self, k) for k in _ARRAYS})
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for k in _ARRAYS:
+            np.save(tmp / f"{k}.npy", np.ascontiguousarray(getattr(self, k)))
+        (tmp / "meta.json").write_text(json.dumps({"version": INDEX_VERSION, "n_zones": self.n_zones,
+                                                   "grid_fingerprint": self.grid_fingerprint}))
+        old = None
+        if path.exists():
+            old = path.with_name(f".{path.name}.{os.getpid()}.old")
+            os.replace(path, old)
         os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, path: Path) -> "ZoneIndex":
-        with np.load(path, allow_pickle=False) as z:
-            if int(z["version"]) != INDEX_VERSION:
-                raise ValueError("stale zone index version")
-            return cls(grid_fingerprint=str(z["grid_fingerprint"]), n_zones=int(z["n_zones"]),
-                       **{k: z[k] for k in _ARRAYS})
+        """Read an index written by :meth:`save`; the arrays are read-only memory maps."""
+        import json
+
+        meta = json.loads((path / "meta.json").read_text())
+        if int(meta["version"]) != INDEX_VERSION:
+            raise ValueError("stale zone index version")
+        return cls(grid_fingerprint=str(meta["grid_fingerprint"]), n_zones=int(meta["n_zones"]),
+                   **{k: np.load(path / f"{k}.npy", mmap_mode="r") for k in _ARRAYS})
 
 
 _ARRAYS = ("run_row", "run_c0", "run_c1", "run_zone", "b_row", "b_col", "b_zone", "b_frac",
@@ -189,7 +206,7 @@ def index_file(geoms, grid: Grid, cache: bool | Path = True) -> Path | None:
     if cache is False:
         return None
     folder = (cache_dir() if cache is True else Path(cache)) / "zones"
-    return folder / f"{zones_fingerprint(list(geoms), grid)}.npz"
+    return folder / zones_fingerprint(list(geoms), grid)
 
 
 #: Indexes recently read from the disk cache in this process, keyed by (file, mtime, size): a
@@ -199,12 +216,10 @@ _MEMO_SIZE = 2
 
 
 def _load_memo(path: Path) -> ZoneIndex:
-    st = path.stat()
-    key = (str(path), st.st_mtime_ns, st.st_size)
+    st = (path / "meta.json").stat()
+    key = (str(path), st.st_ino, st.st_mtime_ns)
     if key not in _MEMO:
-        idx = ZoneIndex.load(path)
-        for k in _ARRAYS:   # shared between callers: read-only
-            getattr(idx, k).flags.writeable = False
+        idx = ZoneIndex.load(path)   # read-only memory maps: safe to share between callers
         while len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = idx
@@ -217,7 +232,7 @@ def cached_zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[Zon
     if cache is False:
         return build_zone_index(geoms, grid), False, None
     path = index_file(geoms, grid, cache)
-    if path.is_file():
+    if (path / "meta.json").is_file():
         try:
             return _load_memo(path), True, path
         except (OSError, ValueError, KeyError):
