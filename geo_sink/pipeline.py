@@ -84,17 +84,31 @@ def ecosystem_table(areas: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     return summary.set_index(["zone_id", "zone_name"]).join(wide).reset_index()
 
 
-def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, client=None) -> Iterator[str]:
+def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, client=None,
+                inputs: dict | None = None) -> Iterator[str]:
     """Every analysis that exists for a project; yields one line per step, writes under out_dir.
 
     ``client`` (a dask.distributed Client) runs the raster passes (class areas, transitions,
-    growing-stock sums) on its workers; the results are the same."""
+    growing-stock sums) on its workers; the results are the same.  ``inputs`` are the input
+    fingerprints (:func:`geo_sink.runs.runner.project_inputs`) when the caller has them already;
+    ``provenance.json`` records them with the time, the code version and the catalog files."""
+    import datetime as dt
+
+    from geo_sink.runs.runner import project_inputs
+
     cat = load_catalog()
     zones = project_zones(project)
     out_dir = Path(out_dir)
     syn = project.spec.synthetic
+    fingerprints = inputs if inputs is not None else project_inputs(project)
     provenance = {"project": str(project.path), "region": project.name, "geo_sink": __version__,
-                  "synthetic": syn, "inputs": [], "outputs": []}
+                  "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                  "synthetic": syn, "draws": draws, "inputs": [], "outputs": [],
+                  "input_files": {p: {"role": r, "sha256": h, "bytes": n}
+                                  for p, (r, h, n) in sorted(fingerprints.items()) if r != "catalog"},
+                  "catalog": {"root": str(cat.root),
+                              "files": {str(Path(p).relative_to(cat.root).as_posix()): h
+                                        for p, (r, h, _) in sorted(fingerprints.items()) if r == "catalog"}}}
     lcs = landcover_inputs(project, cat)
 
     def put(df, name):
@@ -244,6 +258,8 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
                 ["zone_id"] + [c for c in sinks.columns if c.startswith("sink_")]]
             layer = layer.merge(sk, on="zone_id", how="left")
     put(layer.assign(synthetic=syn), "counties.parquet")
+    put(layer.assign(synthetic=syn), "counties.gpkg")
+    provenance["finished_utc"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with atomic_path(out_dir / "provenance.json") as tmp:
         tmp.write_text(json.dumps(provenance, ensure_ascii=False, indent=1), encoding="utf-8")
 

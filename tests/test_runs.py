@@ -124,3 +124,37 @@ def test_static_stac_catalog_scenes(demo_project, tmp_path):
     scenes, odd = stac_scenes(tmp_path / "stac" / "catalog.json")
     assert odd == [] and len(scenes) == 1
     assert (scenes[0].path, scenes[0].product, scenes[0].date) == (folder, "sentinel2_l2a", dt.date(2024, 8, 15))
+
+
+def test_provenance_and_a_changed_coefficient_reruns_everything(proj, tmp_path, monkeypatch):
+    """provenance.json names every input with its SHA-256, the catalog files, the code version and
+    times; a coefficient edited in the catalog is an input change: update re-runs in full."""
+    import json
+
+    import geopandas as gpd
+
+    from geo_sink import __version__
+    from geo_sink.catalog.loader import default_catalog_dir
+    from geo_sink.io.fingerprint import sha256_file
+    cat_copy = tmp_path / "catalog"
+    shutil.copytree(default_catalog_dir(), cat_copy)
+    monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
+    p, _ = proj
+    list(run(p, draws=DRAWS))
+    prov = json.loads((p.output / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["geo_sink"] == __version__ and prov["started_utc"] <= prov["finished_utc"]
+    assert prov["input_files"][str(p.path)]["sha256"] == sha256_file(p.path)
+    assert {r["role"] for r in prov["input_files"].values()} >= {"project", "landcover", "scene", "mines"}
+    rates = cat_copy / "reclamation" / "reclaimed_carbon.csv"
+    assert prov["catalog"]["files"]["reclamation/reclaimed_carbon.csv"] == sha256_file(rates)
+    g = gpd.read_file(p.output / "counties.gpkg")
+    assert "平鲁区" in set(g.zone_name) and g.crs.to_epsg() == 4326
+    assert "up to date" in list(update(p, draws=DRAWS))[-1]
+    before = pd.read_csv(p.output / "reclaimed_carbon_by_county.csv")
+    df = pd.read_csv(rates)
+    df.loc[(df.vegetation == "grassland") & (df.pool == "biomass"), "rate_mg_c_ha_yr"] = 0.4
+    df.to_csv(rates, index=False)
+    out = list(update(p, draws=DRAWS))
+    assert out[-1].startswith(f"{p.name}: full:"), out[-1]
+    after = pd.read_csv(p.output / "reclaimed_carbon_by_county.csv")
+    assert (after.sink_t_co2e_yr >= before.sink_t_co2e_yr).all() and (after.cumulative_t_co2e > before.cumulative_t_co2e).any()

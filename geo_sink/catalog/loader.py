@@ -111,6 +111,14 @@ class Catalog:
                 f"(pip install {ds.package})")
         return Path(list(spec.submodule_search_locations)[0]).parent / ds.resource
 
+    def file_fingerprints(self) -> dict[str, str]:
+        """{path relative to the catalog root: SHA-256} of every file of the catalog: the version
+        of every coefficient, legend and target a run used (provenance, the run ledger)."""
+        from geo_sink.io.fingerprint import sha256_file
+
+        return {f.relative_to(self.root).as_posix(): sha256_file(f)
+                for f in sorted(self.root.rglob("*")) if f.is_file() and "__pycache__" not in f.parts}
+
     def targets_for(self, adcode: str | None = None, indicator: str | None = None) -> list[Target]:
         return [t for t in self.targets.values()
                 if (adcode is None or t.adcode == adcode)

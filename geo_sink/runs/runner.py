@@ -43,7 +43,12 @@ def project_inputs(project) -> dict[str, tuple[str, str, int]]:
     if s.boundary.file is not None:
         files[str(s.boundary.file)] = "boundary"
     files[str(project.path)] = "project"
-    return {p: (role, sha256_file(p), Path(p).stat().st_size) for p, role in files.items()}
+    out = {p: (role, sha256_file(p), Path(p).stat().st_size) for p, role in files.items()}
+    # the catalog's coefficients, legends and targets are inputs too: a changed one re-runs all
+    cat = load_catalog()
+    for rel, sha in cat.file_fingerprints().items():
+        out[str(cat.root / rel)] = ("catalog", sha, (cat.root / rel).stat().st_size)
+    return out
 
 
 def check_inbox(project) -> list[str]:
@@ -67,11 +72,11 @@ def report_path(project) -> Path:
     return project.output / f"{project.name}.html"
 
 
-def _full(project, draws: int, lang: str, client=None) -> Iterator[str]:
+def _full(project, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
     from geo_sink.pipeline import run_project
     from geo_sink.report import build_report
 
-    yield from run_project(project, project.output, draws=draws, client=client)
+    yield from run_project(project, project.output, draws=draws, client=client, inputs=inputs)
     html = build_report(project, project.output, report_path(project), lang=lang)
     yield f"report -> {html}"
 
@@ -82,11 +87,12 @@ def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -
         rid = ledger.start(project.output, "run", str(project.path), __version__)
         try:
             lines = check_inbox(project)
-            lines += list(_full(project, draws, lang, client))
+            inputs = project_inputs(project)
+            lines += list(_full(project, draws, lang, client, inputs))
         except Exception as e:
             ledger.finish(project.output, rid, "failed", f"{type(e).__name__}: {e}")
             raise
-        ledger.finish(project.output, rid, "ok", f"{len(lines)} steps", project_inputs(project))
+        ledger.finish(project.output, rid, "ok", f"{len(lines)} steps", inputs)
         yield from lines
 
 
@@ -110,7 +116,7 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
         rid = ledger.start(project.output, kind, str(project.path), __version__)
         try:
             if todo == "full":
-                lines += list(_full(project, draws, lang, client))
+                lines += list(_full(project, draws, lang, client, now))
             else:
                 from geo_sink.pipeline import project_zones
                 from geo_sink.catalog import load_catalog
@@ -129,6 +135,6 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
         except Exception as e:
             ledger.finish(project.output, rid, "failed", f"{type(e).__name__}: {e}")
             raise
-        ledger.finish(project.output, rid, "ok", msg, project_inputs(project))
+        ledger.finish(project.output, rid, "ok", msg, now)
         yield from lines
         yield f"{project.name}: {msg}"
