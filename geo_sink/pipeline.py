@@ -89,7 +89,8 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     """Every analysis that exists for a project; yields one line per step, writes under out_dir.
 
     ``client`` (a dask.distributed Client) runs the raster passes (class areas, transitions,
-    growing-stock sums) on its workers; the results are the same.  ``inputs`` are the input
+    growing-stock sums, one task per new scene of the FVC series) on its workers; the results
+    are the same.  ``inputs`` are the input
     fingerprints (:func:`geo_sink.runs.runner.project_inputs`) when the caller has them already;
     ``provenance.json`` records them with the time, the code version and the catalog files."""
     import datetime as dt
@@ -234,7 +235,8 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     # 6. mine reclamation
     if project.spec.mines is not None:
         from geo_sink.reclamation_run import run_reclamation, write_reclamation
-        rec = run_reclamation(project, zones, out_dir, draws=min(draws, 20_000), seed=DEFAULT_SEED)
+        rec = run_reclamation(project, zones, out_dir, draws=min(draws, 20_000), seed=DEFAULT_SEED,
+                              client=client)
         tg = [cat.targets[t] for t in project.spec.targets if t in cat.targets]
         for line in write_reclamation(rec, out_dir, syn, tg):
             yield f"{project.name}: {line}"

@@ -71,38 +71,62 @@ def reclaimed_pieces(reclaimed: gpd.GeoDataFrame, disturbed: gpd.GeoDataFrame, z
     return out
 
 
+def scene_fvc(sc, polys: gpd.GeoDataFrame, params: dict) -> pd.DataFrame:
+    """FVC rows of one scene for the reclaimed pieces ``polys`` (one task of the series)."""
+    s = read_scene(sc.path, sc.product, sc.date)
+    stats = fvc_by_polygon(s.red, s.nir, s.grid, polys[["zone_id", "zone_name", "geometry"]],
+                           soil_pct=params["ndvi_soil_percentile"], veg_pct=params["ndvi_veg_percentile"],
+                           threshold=params["fvc_vegetated_threshold"])
+    stats = stats.rename(columns={"zone_id": "polygon_id", "zone_name": "mine"})
+    meta = polys.set_index("zone_id")[["county_id", "county_name"]]
+    stats["zone_id"] = stats["polygon_id"].map(meta["county_id"]).to_numpy()
+    stats["zone_name"] = stats["polygon_id"].map(meta["county_name"]).to_numpy()
+    stats["scene"], stats["product"], stats["date"] = Path(sc.path).name, sc.product, str(sc.date)
+    return stats[SERIES_COLUMNS]
+
+
+def _scene_task(sc, polys, params):
+    """:func:`scene_fvc` on a worker: a scene error comes back as (class name, message), since
+    an exception chained to a GDAL error does not always survive dask's serialisation."""
+    try:
+        return scene_fvc(sc, polys, params), None
+    except (SceneError, ValueError) as e:
+        return None, (type(e).__name__, str(e))
+
+
+def _unwrap(result):
+    rows, err = result
+    if err is not None:
+        raise (SceneError if err[0] == "SceneError" else ValueError)(err[1])
+    return rows
+
+
 def update_series(old: pd.DataFrame | None, scenes, pieces: gpd.GeoDataFrame, params: dict,
-                  on_error: str = "raise") -> tuple[pd.DataFrame, list[str]]:
+                  on_error: str = "raise", client=None) -> tuple[pd.DataFrame, list[str]]:
     """FVC series with rows for the scenes not in ``old``; scenes already there are skipped.
 
     ``on_error='raise'`` raises the first :class:`SceneError` (nothing is written by the caller);
-    ``'skip'`` leaves the scene out and reports it.
+    ``'skip'`` leaves the scene out and reports it.  With ``client`` (dask.distributed) the new
+    scenes are read and measured on the workers, one task per scene; same rows.
     """
     old = old if old is not None else pd.DataFrame(columns=SERIES_COLUMNS)
     have = set(old["scene"].astype(str)) if len(old) else set()
     polys = pieces.rename(columns={"polygon_id": "zone_id", "zone_id": "county_id", "zone_name": "county_name"})
     polys = polys.assign(zone_name=polys["mine"])
+    todo = [sc for sc in scenes if Path(sc.path).name not in have]
+    if client is not None and todo:
+        futures = [client.submit(_scene_task, sc, polys, params, pure=False) for sc in todo]
+        results = [lambda f=f: _unwrap(f.result()) for f in futures]
+    else:
+        results = [lambda sc=sc: scene_fvc(sc, polys, params) for sc in todo]
     frames, problems = [old], []
-    for sc in scenes:
-        name = Path(sc.path).name
-        if name in have:
-            continue
+    for sc, result in zip(todo, results):
         try:
-            s = read_scene(sc.path, sc.product, sc.date)
-            stats = fvc_by_polygon(s.red, s.nir, s.grid, polys[["zone_id", "zone_name", "geometry"]],
-                                   soil_pct=params["ndvi_soil_percentile"], veg_pct=params["ndvi_veg_percentile"],
-                                   threshold=params["fvc_vegetated_threshold"])
+            frames.append(result())
         except (SceneError, ValueError) as e:
             if on_error == "raise":
                 raise
-            problems.append(f"{name}: skipped ({e})")
-            continue
-        stats = stats.rename(columns={"zone_id": "polygon_id", "zone_name": "mine"})
-        meta = polys.set_index("zone_id")[["county_id", "county_name"]]
-        stats["zone_id"] = stats["polygon_id"].map(meta["county_id"]).to_numpy()
-        stats["zone_name"] = stats["polygon_id"].map(meta["county_name"]).to_numpy()
-        stats["scene"], stats["product"], stats["date"] = name, sc.product, str(sc.date)
-        frames.append(stats[SERIES_COLUMNS])
+            problems.append(f"{Path(sc.path).name}: skipped ({e})")
     series = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else old
     return series.sort_values(["date", "polygon_id"], kind="stable").reset_index(drop=True), problems
 
@@ -113,7 +137,7 @@ def _rates(cat) -> pd.DataFrame:
 
 
 def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int, seed: int,
-                    on_error: str = "skip") -> ReclamationResult:
+                    on_error: str = "skip", client=None) -> ReclamationResult:
     cat = load_catalog()
     params = dict(pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name")["value"].astype(float))
     disturbed, reclaimed = load_sites(project)
@@ -123,7 +147,7 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
     old = pd.read_csv(series_path, dtype={"zone_id": str}) if series_path.exists() else None
     from geo_sink.runs.scenes import project_scenes
     scenes = project_scenes(project)
-    series, problems = update_series(old, scenes, pieces, params, on_error=on_error)
+    series, problems = update_series(old, scenes, pieces, params, on_error=on_error, client=client)
     latest = pd.DataFrame()
     if len(series):
         last = series[series["date"] == series["date"].max()]

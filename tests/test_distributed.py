@@ -127,3 +127,30 @@ def test_row_work_counts_decoded_width_and_covered_cells():
     # rows 5..7 of a 20-column window: row 5 covers 4 + 2 run cells + 1 boundary cell, row 6 two
     # boundary cells, row 7 three run cells
     np.testing.assert_array_equal(row_work(idx, (5, 8), (0, 20)), [20 + 7, 20 + 2, 20 + 3])
+
+
+def test_fvc_series_scenes_on_two_workers(client, demo_project, tmp_path):
+    """One task per new scene; the rows equal the single-process series, a bad scene is still
+    reported (skip) or raised (raise)."""
+    from types import SimpleNamespace
+
+    from geo_sink.io.scenes import SceneError
+    from geo_sink.pipeline import project_zones
+    from geo_sink.project import load_project
+    from geo_sink.reclamation_run import load_sites, reclaimed_pieces, update_series
+    p = load_project(demo_project)
+    d, r = load_sites(p)
+    pieces = reclaimed_pieces(r, d, project_zones(p))
+    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3}
+    scenes = list(p.spec.imagery.scenes)
+    import shutil
+    folder = tmp_path / "S2A_49SFJ_20240815_0_L2A"
+    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", folder)
+    (folder / "B08.tif").write_bytes(b"garbage")
+    bad = SimpleNamespace(path=folder, product="sentinel2_l2a", date=scenes[0].date.replace(year=2024))
+    ref, ref_problems = update_series(None, scenes + [bad], pieces, params, on_error="skip")
+    got, got_problems = update_series(None, scenes + [bad], pieces, params, on_error="skip", client=client)
+    pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
+    assert len(got_problems) == 1 and got_problems == ref_problems and "S2A_49SFJ_20240815_0_L2A" in got_problems[0]
+    with pytest.raises(SceneError):
+        update_series(None, [bad], pieces, params, on_error="raise", client=client)

@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 
 from geo_sink.catalog import load_catalog
+from geo_sink.cli.options import cluster_options
 from geo_sink.pipeline import project_zones
 from geo_sink.project import load_project
 from geo_sink.reclamation_run import run_reclamation, write_reclamation
 from geo_sink.uncertainty import DEFAULT_SEED
+from geo_sink.zonal.distributed import cluster
 
 
 @click.command()
@@ -19,7 +21,8 @@ from geo_sink.uncertainty import DEFAULT_SEED
               help="Output folder (default: the project's output).")
 @click.option("--draws", type=int, default=20_000, show_default=True)
 @click.option("--strict", is_flag=True, help="Fail on a bad scene instead of skipping it.")
-def reclamation(project, out_dir, draws, strict):
+@cluster_options
+def reclamation(project, out_dir, draws, strict, workers, scheduler):
     """Reclamation rate per mine and county (vs the 60% bar), FVC of reclaimed land from every
     scene of PROJECT (the series grows with new scenes; old rows are kept), and the carbon
     reclaimed land takes up."""
@@ -27,8 +30,9 @@ def reclamation(project, out_dir, draws, strict):
     if p.spec.mines is None:
         raise click.UsageError(f"{project}: the project has no 'mines' section")
     out = out_dir or p.output
-    res = run_reclamation(p, project_zones(p), out, draws=draws, seed=DEFAULT_SEED,
-                          on_error="raise" if strict else "skip")
+    with cluster(workers, scheduler) as client:
+        res = run_reclamation(p, project_zones(p), out, draws=draws, seed=DEFAULT_SEED,
+                              on_error="raise" if strict else "skip", client=client)
     cat = load_catalog()
     for line in write_reclamation(res, out, p.spec.synthetic, [cat.targets[t] for t in p.spec.targets if t in cat.targets]):
         click.echo(line)

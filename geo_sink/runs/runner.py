@@ -125,7 +125,7 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
                 from geo_sink.uncertainty import DEFAULT_SEED
                 cat = load_catalog()
                 rec = run_reclamation(project, project_zones(project), project.output,
-                                      draws=min(draws, 20_000), seed=DEFAULT_SEED)
+                                      draws=min(draws, 20_000), seed=DEFAULT_SEED, client=client)
                 lines += [f"{project.name}: {x}" for x in write_reclamation(
                     rec, project.output, project.spec.synthetic,
                     [cat.targets[t] for t in project.spec.targets if t in cat.targets])]
