@@ -22,7 +22,8 @@ from geo_sink.sinks.carbon import constants
 from geo_sink.sinks.pools import read_table
 from geo_sink.sinks.reclamation import (NDVI_SATURATION_NOTE, RATE_COLUMNS, SERIES_COLUMNS,
                                         check_reclaimed_rates, disjoint_reclaimed, fvc_by_polygon,
-                                        reclaimed_carbon, reclaimed_carbon_by_zone, reclamation_rate)
+                                        reclaimed_carbon, reclaimed_carbon_by_zone, reclamation_rate,
+                                        reclamation_rate_by_year)
 
 
 @dataclass
@@ -34,6 +35,8 @@ class ReclamationResult:
     carbon: pd.DataFrame
     carbon_by_zone: pd.DataFrame
     problems: list[str] = field(default_factory=list)
+    per_mine_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)
+    per_zone_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_sites(project) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -142,6 +145,7 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
     params = dict(pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name")["value"].astype(float))
     disturbed, reclaimed = load_sites(project)
     per_mine, per_zone = reclamation_rate(disturbed, reclaimed, zones)
+    mine_years, zone_years = reclamation_rate_by_year(disturbed, reclaimed, zones)
     pieces = reclaimed_pieces(reclaimed, disturbed, zones)
     series_path = Path(out_dir) / "fvc_series.csv"
     old = pd.read_csv(series_path, dtype={"zone_id": str}) if series_path.exists() else None
@@ -169,7 +173,8 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
     piece_table = pd.DataFrame(pieces.drop(columns="geometry"))
     carbon = reclaimed_carbon(piece_table, rates, now, co2, draws=draws, seed=seed)
     by_zone = reclaimed_carbon_by_zone(piece_table, rates, now, co2, draws=draws, seed=seed).assign(year=now)
-    return ReclamationResult(per_mine, per_zone, series, latest, carbon, by_zone, problems)
+    return ReclamationResult(per_mine, per_zone, series, latest, carbon, by_zone, problems,
+                             mine_years, zone_years)
 
 
 def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, targets) -> list[str]:
@@ -186,6 +191,13 @@ def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, ta
             df["meets_bar"] = df["rate_pct"] >= rate_bar.value
     write_table(pm, out_dir / "reclamation_by_mine.csv")
     write_table(pz, out_dir / "reclamation_by_county.csv")
+    for df, name in ((res.per_mine_by_year, "reclamation_by_mine_year.csv"),
+                     (res.per_zone_by_year, "reclamation_by_county_year.csv")):
+        df = df.assign(synthetic=synthetic)
+        if rate_bar is not None and "rate_pct" in df:
+            df["bar_pct"] = rate_bar.value
+            df["meets_bar"] = df["rate_pct"] >= rate_bar.value
+        write_table(df, out_dir / name)
     lines = []
     for r in pm.itertuples():
         lines.append(f"{r.mine}: reclaimed {r.reclaimed_km2:.2f} of {r.disturbed_km2:.2f} km² disturbed "

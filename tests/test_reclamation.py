@@ -12,7 +12,8 @@ import shapely
 from geo_sink.io.scenes import SceneError, read_landsat_c2_l2, read_sentinel2_l2a
 from geo_sink.errors import InputDataError
 from geo_sink.sinks.reclamation import (check_reclaimed_rates, fvc, ndvi, ndvi_endmembers, reclaimed_carbon,
-                                        reclaimed_carbon_by_zone, reclamation_rate)
+                                        reclaimed_carbon_by_zone, reclamation_rate,
+                                        reclamation_rate_by_year)
 from tests.conftest import write_raster
 
 UTM = "EPSG:32649"
@@ -103,6 +104,25 @@ def test_reclamation_rate_with_overlapping_reclaimed_polygons():
     z = per_zone.set_index("zone_id")
     assert z.loc["a", "rate_pct"] == pytest.approx(100.0, rel=1e-4)
     assert z.loc["b", "rate_pct"] == pytest.approx(60.0, rel=1e-4)   # 300 of 500 m
+
+
+def test_reclamation_rate_by_year_counts_land_reclaimed_up_to_each_year():
+    zones = gpd.GeoDataFrame({"zone_id": ["a", "b"], "zone_name": ["甲", "乙"]},
+                             geometry=[shapely.box(640000, 4370000, 640500, 4372000),
+                                       shapely.box(640500, 4370000, 642000, 4372000)], crs=UTM).to_crs(4326)
+    disturbed = gpd.GeoDataFrame({"mine": ["M"], "type": ["waste_dump"]},
+                                 geometry=[shapely.box(640000, 4370000, 641000, 4371000)], crs=UTM)
+    reclaimed = gpd.GeoDataFrame({"mine": ["M", "M"], "year": [2010, 2015], "vegetation": ["forest", "grassland"]},
+                                 geometry=[shapely.box(640000, 4370000, 640600, 4371000),
+                                           shapely.box(640400, 4370000, 640800, 4371500)], crs=UTM)
+    m, z = reclamation_rate_by_year(disturbed, reclaimed, zones)
+    assert m.set_index("year").rate_pct.to_dict() == pytest.approx({2010: 60.0, 2015: 80.0}, rel=1e-4)
+    zz = z.set_index(["year", "zone_id"]).rate_pct
+    # zone a (x < 640500) is fully reclaimed in 2010; zone b gets 100 m of its 500 m in 2010, 300 m by 2015
+    assert zz.to_dict() == pytest.approx({(2010, "a"): 100.0, (2010, "b"): 20.0,
+                                          (2015, "a"): 100.0, (2015, "b"): 60.0}, rel=1e-4)
+    m2, _ = reclamation_rate_by_year(disturbed, reclaimed, zones, years=[2005, 2012])
+    assert m2.set_index("year").rate_pct.to_dict() == pytest.approx({2005: 0.0, 2012: 60.0}, abs=1e-3)
 
 
 def test_reclaimed_sink_on_known_ages(catalog):

@@ -132,6 +132,8 @@ def test_browser_demo_report(driver, demo_report):
     assert layers[:3] == ["森林覆盖率（地图推算）", "碳储量", "年碳汇"]
     assert {"湿地", "矿区", "复垦地（植被覆盖度）", "土地覆被 2020", "采煤沉陷区", "光伏装机"} <= set(layers)
     assert driver.execute_script("return document.getElementById('gs-synthetic').offsetHeight") > 0
-    assert driver.execute_script("return document.querySelectorAll('#gs-charts svg').length") == 3
+    charts = driver.execute_script("return [...document.querySelectorAll('#gs-charts svg')].map(s => s.textContent)")
+    assert len(charts) == 4       # coverage, pools, FVC series, reclamation rate by year
+    assert "矿区土地复垦率（逐年）" in charts[3] and "60%" in charts[3]
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "report_demo.png"))

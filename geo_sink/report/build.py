@@ -282,6 +282,11 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         figs.append(charts.pools_chart(st[st["year"] == st["year"].max()], L["stock"]))
     if (rd / "fvc_series.csv").exists():
         figs.append(charts.fvc_chart(pd.read_csv(rd / "fvc_series.csv"), L["fvc"]))
+    if (rd / "reclamation_by_mine_year.csv").exists():
+        ry = pd.read_csv(rd / "reclamation_by_mine_year.csv")
+        if len(ry):
+            bar = float(ry["bar_pct"].iloc[0]) if "bar_pct" in ry else None
+            figs.append(charts.reclamation_chart(ry, bar, L["reclamation_rate"]))
     inputs = "".join(f"<li>{esc(i.get('kind'))} {esc(i.get('year', ''))}: {esc(Path(i['path']).name)}"
                      f"{' [SYNTHETIC]' if i.get('synthetic') else ''}</li>" for i in prov.get("inputs", []))
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""

@@ -66,3 +66,18 @@ def fvc_chart(series: pd.DataFrame, title: str) -> str:
     ax.set_title(title)
     ax.legend(fontsize=7)
     return _svg(fig)
+
+
+def reclamation_chart(by_year: pd.DataFrame, bar: float | None, title: str) -> str:
+    """Reclamation rate per mine at the end of each year (step line), with the policy bar."""
+    plt = _setup()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    for mine, d in by_year.sort_values("year").groupby("mine"):
+        ax.step(d["year"], d["rate_pct"], where="post", marker="o", label=mine)
+    if bar is not None:
+        ax.axhline(bar, color="#b2182b", linestyle="--", linewidth=1, label=f"{bar:g}%")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return _svg(fig)

@@ -113,6 +113,34 @@ def reclamation_rate(disturbed: gpd.GeoDataFrame, reclaimed: gpd.GeoDataFrame, z
     return per_mine, per_zone[per_zone["disturbed_km2"] > 0].reset_index(drop=True)
 
 
+def reclamation_rate_by_year(disturbed: gpd.GeoDataFrame, reclaimed: gpd.GeoDataFrame,
+                             zones: gpd.GeoDataFrame, mine_field="mine", year_field="year",
+                             years=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reclamation rate as it stood at the end of each year: land reclaimed up to and
+    including that year over today's disturbed land, per mine and per county.
+
+    Parameters
+    ----------
+    years : iterable of int, optional
+        Years to report; default every reclamation year present.
+
+    Returns
+    -------
+    per_mine, per_zone : DataFrames as :func:`reclamation_rate`, with a ``year`` column.
+    """
+    ys = sorted(set(int(y) for y in (years if years is not None else reclaimed[year_field])))
+    mines, counties = [], []
+    for y in ys:
+        m, z = reclamation_rate(disturbed, reclaimed[reclaimed[year_field].astype(int) <= y], zones,
+                                mine_field=mine_field)
+        mines.append(m.assign(year=y))
+        counties.append(z.assign(year=y))
+    if not ys:
+        m, z = reclamation_rate(disturbed, reclaimed.iloc[:0], zones, mine_field=mine_field)
+        return m.assign(year=pd.Series(dtype=int)), z.assign(year=pd.Series(dtype=int))
+    return pd.concat(mines, ignore_index=True), pd.concat(counties, ignore_index=True)
+
+
 RATE_COLUMNS = ["vegetation", "pool", "rate_mg_c_ha_yr", "sd_mg_c_ha_yr", "saturation_years"]
 
 
