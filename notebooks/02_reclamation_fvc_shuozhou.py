@@ -38,6 +38,19 @@ per_mine, per_county = reclamation_rate(disturbed, reclaimed, zones)
 per_mine
 
 # %% [markdown]
+# The rate as it stood at the end of each reclamation year: land reclaimed up to that year over
+# today's disturbed land.
+
+# %%
+from geo_sink.sinks.reclamation import reclamation_rate_by_year
+
+by_year, _ = reclamation_rate_by_year(disturbed, reclaimed, zones)
+ax = by_year.pivot(index="year", columns="mine", values="rate_pct").plot(drawstyle="steps-post", marker="o",
+                                                                          figsize=(7, 3))
+ax.axhline(60, color="red", linestyle="--")
+ax.set_ylabel("reclamation rate (%)")
+
+# %% [markdown]
 # ## 2. NDVI and FVC of one scene
 # The reader applies the product's own scaling (here the Sentinel-2 baseline 04.00 offset) and
 # masks clouds and shadows from the SCL band; masked pixels are counted, not treated as soil.
