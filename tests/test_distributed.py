@@ -154,3 +154,9 @@ def test_fvc_series_scenes_on_two_workers(client, demo_project, tmp_path):
     assert len(got_problems) == 1 and got_problems == ref_problems and "S2A_49SFJ_20240815_0_L2A" in got_problems[0]
     with pytest.raises(SceneError):
         update_series(None, [bad], pieces, params, on_error="raise", client=client)
+
+
+def test_started_workers_get_the_mmap_threshold(client):
+    from geo_sink.zonal.distributed import WORKER_MMAP_THRESHOLD
+    got = client.run(lambda: __import__("os").environ.get("MALLOC_MMAP_THRESHOLD_"))
+    assert set(got.values()) == {str(WORKER_MMAP_THRESHOLD)}
