@@ -277,3 +277,22 @@ def test_numpy_path_agrees_with_compiled_kernels(synthetic_lc, shuozhou, catalog
     monkeypatch.setattr(engine, "_kernels", None)
     got = class_areas(synthetic_lc, shuozhou, catalog.legend("clcd")).areas
     pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
+
+
+def test_index_save_replaces_an_existing_copy_and_leaves_no_temporaries(tmp_path):
+    from geo_sink.zonal import zones as zmod
+    from geo_sink.grid import Grid
+    from rasterio.transform import from_origin
+    grid = Grid(transform=from_origin(0, 1000, 100, 100), width=10, height=10, crs=pyproj.CRS(ALBERS_CN))
+    idx = zmod.build_zone_index([shapely.box(100, 100, 700, 650)], grid)
+    path = tmp_path / "zones" / "abc"
+    idx.save(path)
+    idx.save(path)                                   # over an existing copy
+    assert sorted(p.name for p in path.parent.iterdir()) == ["abc"]
+    back = zmod.ZoneIndex.load(path)
+    np.testing.assert_array_equal(back.b_frac, idx.b_frac)
+    assert back.n_zones == 1 and back.grid_fingerprint == idx.grid_fingerprint
+    (path / "meta.json").write_text('{"version": 0, "n_zones": 1, "grid_fingerprint": "x"}')
+    import pytest as _pytest
+    with _pytest.raises(ValueError, match="stale"):
+        zmod.ZoneIndex.load(path)

@@ -90,12 +90,15 @@ class ZoneIndex:
         (tmp / "meta.json").write_text(json.dumps({"version": INDEX_VERSION, "n_zones": self.n_zones,
                                                    "grid_fingerprint": self.grid_fingerprint}))
         old = None
-        if path.exists():
-            old = path.with_name(f".{path.name}.{os.getpid()}.old")
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            if path.exists():
+                old = path.with_name(f".{path.name}.{os.getpid()}.old")
+                os.replace(path, old)
+            os.replace(tmp, path)   # another process may have put its copy here meanwhile
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, path: Path) -> "ZoneIndex":
