@@ -6,7 +6,7 @@ up: the (zones x codes) area matrix of :func:`band_areas`, the sparse pair areas
 :func:`band_transitions`, or the per-zone sums of :func:`band_density`.  Results equal the
 single-process path up to the order of floating-point additions.
 
-Tasks receive the ZoneIndex either as the path of its cache file (loaded once per worker, the
+Tasks receive the ZoneIndex either as the path of its cache folder (loaded once per worker, the
 cheap way when workers share a file system) or as a scattered object.
 """
 
