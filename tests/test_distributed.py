@@ -160,3 +160,16 @@ def test_started_workers_get_the_mmap_threshold(client):
     from geo_sink.zonal.distributed import WORKER_MMAP_THRESHOLD
     got = client.run(lambda: __import__("os").environ.get("MALLOC_MMAP_THRESHOLD_"))
     assert set(got.values()) == {str(WORKER_MMAP_THRESHOLD)}
+
+
+def test_quiet_cli_with_workers_prints_no_dask_chatter(tmp_path):
+    """-q (cron) must stay silent: dask's INFO lines (scheduler, nannies, connections) only with -vv."""
+    import subprocess
+    import sys
+    out = tmp_path / "a.csv"
+    args = [sys.executable, "-m", "geo_sink.cli", "-q", "areas", "mcd12c1_2019_china", "朔州市", "-o", str(out),
+            "--workers", "2"]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "INFO" not in p.stderr and "distributed" not in p.stderr, p.stderr[:2000]
+    assert len(pd.read_csv(out)) > 0

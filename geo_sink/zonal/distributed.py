@@ -155,21 +155,36 @@ def distributed_density(client, path, index: ZoneIndex, row_area: np.ndarray, ro
 WORKER_MMAP_THRESHOLD = 64 * 2**20
 
 
-def make_client(workers: int | None = None, scheduler: str | None = None):
-    """A client on a new LocalCluster of ``workers`` single-threaded processes, or on ``scheduler``."""
-    import dask
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        return Client(scheduler)
+def _dask_log_level() -> int:
+    """dask's own log level under geo-sink's: its INFO chatter (scheduler and nanny start-up,
+    connections) only with -vv (DEBUG); otherwise WARNING, or ERROR under -q."""
     import logging
 
-    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
-    environ.setdefault("MALLOC_MMAP_THRESHOLD_", WORKER_MMAP_THRESHOLD)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.WARNING)
-    return Client(cluster)
+    root = logging.getLogger().getEffectiveLevel()
+    return root if root <= logging.DEBUG else max(root, logging.WARNING)
+
+
+def make_client(workers: int | None = None, scheduler: str | None = None):
+    """A client on a new LocalCluster of ``workers`` single-threaded processes, or on ``scheduler``."""
+    import logging
+
+    import dask
+
+    level = _dask_log_level()
+    name = logging.getLevelName(level).lower()
+    # the config reaches distributed's logging set-up when it is first imported (here) and the
+    # worker processes; an already imported distributed gets the level directly
+    with dask.config.set({"logging.distributed": name}):
+        from dask.distributed import Client, LocalCluster
+        logging.getLogger("distributed").setLevel(level)
+        if scheduler:
+            return Client(scheduler)
+        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+        environ.setdefault("MALLOC_MMAP_THRESHOLD_", WORKER_MMAP_THRESHOLD)
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=level)
+        return Client(cluster)
 
 
 @contextmanager
