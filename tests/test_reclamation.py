@@ -90,7 +90,9 @@ def test_fvc_dimidiate_by_hand():
     assert (lo, hi) == pytest.approx((0.05, 0.95))
 
 
-def test_reclamation_rate_with_overlapping_reclaimed_polygons():
+def two_county_mine():
+    """1 km x 1 km of disturbed land across two counties (split at x = 640500); reclaimed 600 m
+    wide in 2010 and a 400 m strip in 2015 that overlaps it by 200 m and reaches 500 m beyond."""
     zones = gpd.GeoDataFrame({"zone_id": ["a", "b"], "zone_name": ["甲", "乙"]},
                              geometry=[shapely.box(640000, 4370000, 640500, 4372000),
                                        shapely.box(640500, 4370000, 642000, 4372000)], crs=UTM).to_crs(4326)
@@ -99,6 +101,11 @@ def test_reclamation_rate_with_overlapping_reclaimed_polygons():
     reclaimed = gpd.GeoDataFrame({"mine": ["M", "M"], "year": [2010, 2015], "vegetation": ["forest", "grassland"]},
                                  geometry=[shapely.box(640000, 4370000, 640600, 4371000),
                                            shapely.box(640400, 4370000, 640800, 4371500)], crs=UTM)
+    return zones, disturbed, reclaimed
+
+
+def test_reclamation_rate_with_overlapping_reclaimed_polygons():
+    zones, disturbed, reclaimed = two_county_mine()
     per_mine, per_zone = reclamation_rate(disturbed, reclaimed, zones)
     assert per_mine.rate_pct.iloc[0] == pytest.approx(80.0, rel=1e-4)  # union 800 m x 1000 m, inside disturbed
     z = per_zone.set_index("zone_id")
@@ -107,14 +114,7 @@ def test_reclamation_rate_with_overlapping_reclaimed_polygons():
 
 
 def test_reclamation_rate_by_year_counts_land_reclaimed_up_to_each_year():
-    zones = gpd.GeoDataFrame({"zone_id": ["a", "b"], "zone_name": ["甲", "乙"]},
-                             geometry=[shapely.box(640000, 4370000, 640500, 4372000),
-                                       shapely.box(640500, 4370000, 642000, 4372000)], crs=UTM).to_crs(4326)
-    disturbed = gpd.GeoDataFrame({"mine": ["M"], "type": ["waste_dump"]},
-                                 geometry=[shapely.box(640000, 4370000, 641000, 4371000)], crs=UTM)
-    reclaimed = gpd.GeoDataFrame({"mine": ["M", "M"], "year": [2010, 2015], "vegetation": ["forest", "grassland"]},
-                                 geometry=[shapely.box(640000, 4370000, 640600, 4371000),
-                                           shapely.box(640400, 4370000, 640800, 4371500)], crs=UTM)
+    zones, disturbed, reclaimed = two_county_mine()
     m, z = reclamation_rate_by_year(disturbed, reclaimed, zones)
     assert m.set_index("year").rate_pct.to_dict() == pytest.approx({2010: 60.0, 2015: 80.0}, rel=1e-4)
     zz = z.set_index(["year", "zone_id"]).rate_pct
