@@ -131,3 +131,11 @@ def test_quiet_suppresses_step_lines(demo_project, tmp_path):
     assert r.exit_code == 0 and r.output.strip() == ""
     r = CliRunner().invoke(cli, ["update", str(f), "--draws", "200"])
     assert r.exit_code == 0 and "up to date" in r.output
+
+
+def test_quiet_leaves_out_information_lines(tmp_path):
+    out = tmp_path / "a.csv"
+    loud = CliRunner().invoke(cli, ["areas", "mcd12c1_2019_china", "朔州市", "-o", str(out)])
+    quiet = CliRunner().invoke(cli, ["-q", "areas", "mcd12c1_2019_china", "朔州市", "-o", str(out)])
+    assert loud.exit_code == quiet.exit_code == 0
+    assert "6 zones" in loud.output and quiet.output == "" and out.exists()

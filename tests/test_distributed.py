@@ -171,5 +171,5 @@ def test_quiet_cli_with_workers_prints_no_dask_chatter(tmp_path):
             "--workers", "2"]
     p = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    assert "INFO" not in p.stderr and "distributed" not in p.stderr, p.stderr[:2000]
+    assert p.stdout == "" and "INFO" not in p.stderr and "distributed" not in p.stderr, p.stdout + p.stderr[:2000]
     assert len(pd.read_csv(out)) > 0

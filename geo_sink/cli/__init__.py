@@ -42,7 +42,7 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="geo-sink")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Quiet: no progress or summary lines; log errors only.")
 def cli(verbose: int, quiet: bool) -> None:
     """geo-sink: county carbon sinks, mine reclamation and PV siting against China's
     carbon-peak targets."""

@@ -11,6 +11,7 @@ from geo_sink.cli.resolve import resolve_raster
 from geo_sink.io import load_zones, write_table
 from geo_sink.zonal import class_areas
 from geo_sink.zonal.distributed import cluster
+from geo_sink.cli.progress import say
 
 
 @click.command()
@@ -44,13 +45,13 @@ def areas(raster, zones, legend_id, zone_field, name_field, level, crs, extra_no
         res = class_areas(path, z, cat.legend(leg), crs=crs, nodata=list(extra_nodata), cache=cache,
                           client=client)
     write_table(res.areas, output)
-    click.echo(f"{label}: {len(z)} zones, {len(res.areas)} rows -> {output}")
+    say(f"{label}: {len(z)} zones, {len(res.areas)} rows -> {output}")
     if summary_out:
         write_table(res.summary, summary_out)
-        click.echo(f"summary -> {summary_out}")
+        say(f"summary -> {summary_out}")
     if len(res.unknown_codes):
         click.echo(f"codes not in legend {leg}: "
                    + ", ".join(f"{r.class_code} ({r.pixels} px, {r.area_km2:.3f} km²)"
                                for r in res.unknown_codes.itertuples()), err=True)
     worst = res.summary["closure_pct"].abs().max()
-    click.echo(f"accounted area closes within {worst:.4f}% of the geodesic zone areas")
+    say(f"accounted area closes within {worst:.4f}% of the geodesic zone areas")

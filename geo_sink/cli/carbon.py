@@ -18,6 +18,7 @@ from geo_sink.sinks.pools import read_pools
 from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.zonal import class_areas
 from geo_sink.zonal.distributed import cluster
+from geo_sink.cli.progress import say
 
 
 @click.command()
@@ -79,14 +80,14 @@ def carbon(lulc, zones, legend_id, pools_arg, lulc_later, years, zone_field, nam
     stocks, sinks = carbon_stock_series(areas, pools, co2, draws=draws, seed=seed)
     table = stock_and_sink_table(stocks, sinks, y1, y2)
     write_table(table, output)
-    click.echo(f"{label}: carbon stock of {len(z)} zones by pool -> {output}")
+    say(f"{label}: carbon stock of {len(z)} zones by pool -> {output}")
     if geoparquet:
         tot = table[table["pool"] == "total"].drop(columns=["pool"])
         g = z[["zone_id", "geometry"]].merge(tot, on="zone_id")
         write_table(g, geoparquet)
-        click.echo(f"county totals -> {geoparquet}")
+        say(f"county totals -> {geoparquet}")
     if density_cog:
         from geo_sink.io.rasters import write_cog_from
         write_cog_from(path, density_cog, density_lut(pools), nodata=-1.0,
                        UNITS="Mg C/ha", DESCRIPTION="total carbon density (above+below+soil+dead)")
-        click.echo(f"carbon density (Mg C/ha) -> {density_cog}")
+        say(f"carbon density (Mg C/ha) -> {density_cog}")

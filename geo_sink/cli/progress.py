@@ -8,12 +8,23 @@ import sys
 import click
 
 
+def quiet() -> bool:
+    """Whether the command runs under ``geo-sink -q``."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("quiet"))
+
+
+def say(message: str) -> None:
+    """An informational line on stdout, left out under ``-q`` (warnings go to stderr with
+    ``click.echo(..., err=True)`` and stay)."""
+    if not quiet():
+        click.echo(message)
+
+
 def echo_steps(lines, desc: str = "geo-sink") -> int:
     """Print each step line (respecting ``--quiet``) under a tqdm bar on a TTY; return the count."""
-    ctx = click.get_current_context(silent=True)
-    quiet = bool(ctx and ctx.find_root().params.get("quiet"))
     n = 0
-    if quiet:
+    if quiet():
         for n, _ in enumerate(lines, 1):
             pass
         return n

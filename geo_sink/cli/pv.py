@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from geo_sink.project import load_project
+from geo_sink.cli.progress import say
 
 
 @click.command()
@@ -26,5 +27,5 @@ def pv(project, out_dir):
     out = out_dir or p.output
     out.mkdir(parents=True, exist_ok=True)
     for line in run_subsidence(p, project_zones(p), out, p.spec.synthetic):
-        click.echo(line)
-    click.echo(f"tables -> {out}")
+        say(line)
+    say(f"tables -> {out}")

@@ -13,6 +13,7 @@ from geo_sink.project import load_project
 from geo_sink.reclamation_run import run_reclamation, write_reclamation
 from geo_sink.uncertainty import DEFAULT_SEED
 from geo_sink.zonal.distributed import cluster
+from geo_sink.cli.progress import say
 
 
 @click.command()
@@ -35,5 +36,5 @@ def reclamation(project, out_dir, draws, strict, workers, scheduler):
                               on_error="raise" if strict else "skip", client=client)
     cat = load_catalog()
     for line in write_reclamation(res, out, p.spec.synthetic, [cat.targets[t] for t in p.spec.targets if t in cat.targets]):
-        click.echo(line)
-    click.echo(f"tables -> {out}")
+        say(line)
+    say(f"tables -> {out}")

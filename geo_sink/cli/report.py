@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from geo_sink.project import load_project
+from geo_sink.cli.progress import say
 
 
 @click.command()
@@ -26,7 +27,7 @@ def report(project, lang, results, output):
     results = results or p.output
     if not (results / "counties.parquet").exists():
         for line in run_project(p, results):
-            click.echo(line)
+            say(line)
     out = output or results.parent / f"{p.name}.html"
     build_report(p, results, out, lang=lang)
-    click.echo(f"report -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    say(f"report -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
