@@ -127,6 +127,9 @@ def test_row_work_counts_decoded_width_and_covered_cells():
     # rows 5..7 of a 20-column window: row 5 covers 4 + 2 run cells + 1 boundary cell, row 6 two
     # boundary cells, row 7 three run cells
     np.testing.assert_array_equal(row_work(idx, (5, 8), (0, 20)), [20 + 7, 20 + 2, 20 + 3])
+    # rows beyond the zones decode the width and count nothing
+    np.testing.assert_array_equal(row_work(idx, (4, 10), (0, 20)), [20, 27, 22, 23, 20, 20])
+    np.testing.assert_array_equal(idx.cells_per_row, [0, 0, 0, 0, 0, 7, 2, 3])
 
 
 def test_fvc_series_scenes_on_two_workers(client, demo_project, tmp_path):
@@ -156,10 +159,23 @@ def test_fvc_series_scenes_on_two_workers(client, demo_project, tmp_path):
         update_series(None, [bad], pieces, params, on_error="raise", client=client)
 
 
-def test_started_workers_get_the_mmap_threshold(client):
-    from geo_sink.zonal.distributed import WORKER_MMAP_THRESHOLD
-    got = client.run(lambda: __import__("os").environ.get("MALLOC_MMAP_THRESHOLD_"))
-    assert set(got.values()) == {str(WORKER_MMAP_THRESHOLD)}
+def test_started_workers_get_the_malloc_thresholds_and_quiet_config(client):
+    """Workers geo-sink starts keep freed block buffers (both glibc thresholds at 64 MiB, where
+    dask sets a 64 KiB trim threshold) and run no stack profiler or 20 ms ticks."""
+    from geo_sink.zonal.distributed import QUIET_CLUSTER_CONFIG, WORKER_MMAP_THRESHOLD, WORKER_TRIM_THRESHOLD
+
+    def probe():
+        import os
+
+        import dask
+        return (os.environ.get("MALLOC_MMAP_THRESHOLD_"), os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                {k: dask.config.get(k) for k in QUIET_CLUSTER_CONFIG})
+
+    got = list(client.run(probe).values())
+    assert len(got) == 2
+    for mmap, trim, cfg in got:
+        assert (mmap, trim) == (str(WORKER_MMAP_THRESHOLD), str(WORKER_TRIM_THRESHOLD))
+        assert cfg == QUIET_CLUSTER_CONFIG and cfg["distributed.worker.profile.enabled"] is False
 
 
 def test_quiet_cli_with_workers_prints_no_dask_chatter(tmp_path):

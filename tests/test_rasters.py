@@ -73,3 +73,22 @@ def test_gdal_cache_is_small_unless_the_user_set_one(monkeypatch, env, expected)
         monkeypatch.setenv("GDAL_CACHEMAX", env)
     rasters.limit_gdal_cache()
     assert calls == expected
+
+
+@pytest.mark.parametrize("readers", [0, 1, 2])
+def test_reused_block_buffers_hold_the_same_rows(tmp_path, readers):
+    """reuse=True decodes into readers + 1 buffers made once; each block, read before the next
+    is asked for, equals a freshly allocated read, including the short last block."""
+    from geo_sink.io.rasters import iter_row_blocks
+    a = np.arange(70 * 24, dtype=np.uint16).reshape(70, 24) % 997
+    path = write_raster(tmp_path / "r.tif", a, tiled=True)
+    fresh = [(r, b.copy()) for r, b in iter_row_blocks(path, (3, 70), (2, 21), 16, readers=readers)]
+    got, bases = [], set()
+    for r, b in iter_row_blocks(path, (3, 70), (2, 21), 16, readers=readers, reuse=True):
+        got.append((r, b.copy()))
+        bases.add(id(b.base))
+    assert [r for r, _ in got] == [r for r, _ in fresh] == [3, 16, 32, 48, 64]
+    for (r, x), (_, y) in zip(got, fresh):
+        np.testing.assert_array_equal(x, y)
+        np.testing.assert_array_equal(x, a[r:min(70, (r // 16 + 1) * 16), 2:21])
+    assert len(bases) == (readers + 1 if readers else 1)

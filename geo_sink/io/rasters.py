@@ -98,7 +98,7 @@ def raster_info(path, crs: str | None = None, band: int = 1) -> RasterInfo:
 
 
 def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                    band: int = 1, readers: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+                    band: int = 1, readers: int = 1, reuse: bool = False) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(row0, array)`` blocks of the window, in order, decoding ahead in threads.
 
     Parameters
@@ -113,6 +113,11 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
     readers : int
         Threads that decode blocks ahead of the consumer, each with its own dataset handle
         (GDAL releases the GIL while decoding).  0 reads in the calling thread.
+    reuse : bool
+        Decode into ``readers + 1`` buffers allocated once and yield views of them: a block is
+        then valid only until the next one is requested (for consumers that fold each block
+        into a result at once).  Saves a fresh multi-MB allocation, and its page faults, per
+        block.
     """
     r0, r1 = rows
     c0, c1 = cols
@@ -120,7 +125,7 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
     # tile row is decoded for two blocks
     starts = [r0] + list(range((r0 // block_rows + 1) * block_rows, r1, block_rows))
     limit_gdal_cache()
-    yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers)
+    yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse)
 
 
 #: GDAL block cache (bytes) geo-sink asks for unless GDAL_CACHEMAX is set.  The streaming
@@ -141,17 +146,31 @@ def limit_gdal_cache() -> None:
         rasterio.env.set_gdal_config("GDAL_CACHEMAX", GDAL_CACHE_BYTES)
 
 
-def _blocks(path, starts, r1, c0, c1, block_rows, band, readers):
-    if readers <= 0 or len(starts) < 2:
+def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False):
+    ends = dict(zip(starts, starts[1:] + [r1]))
+    order = {s: i for i, s in enumerate(starts)}
+    threaded = readers > 0 and len(starts) > 1
+    bufs: list = []
+    if reuse:
         with rasterio.open(path) as src:
-            for s, e in zip(starts, starts[1:] + [r1]):
-                yield s, src.read(band, window=Window(c0, s, c1 - c0, e - s))
+            dtype = src.dtypes[band - 1]
+        shape = (max(e - s for s, e in ends.items()), c1 - c0)
+        # threaded: block i goes into buffer i % (readers + 1), which is neither the block just
+        # yielded nor one of the readers - 1 others in flight (see the loop below)
+        bufs = [np.empty(shape, dtype=dtype) for _ in range(readers + 1 if threaded else 1)]
+
+    def window_read(src, s):
+        out = bufs[order[s] % len(bufs)][: ends[s] - s] if bufs else None
+        return src.read(band, window=Window(c0, s, c1 - c0, ends[s] - s), out=out)
+
+    if not threaded:
+        with rasterio.open(path) as src:
+            for s in starts:
+                yield s, window_read(src, s)
         return
     local = threading.local()
     opened: list = []
     lock = threading.Lock()
-
-    ends = dict(zip(starts, starts[1:] + [r1]))
 
     def read(s):
         src = getattr(local, "src", None)
@@ -159,7 +178,7 @@ def _blocks(path, starts, r1, c0, c1, block_rows, band, readers):
             src = local.src = rasterio.open(path)
             with lock:
                 opened.append(src)
-        return s, src.read(band, window=Window(c0, s, c1 - c0, ends[s] - s))
+        return s, window_read(src, s)
 
     try:
         with ThreadPoolExecutor(max_workers=readers) as pool:

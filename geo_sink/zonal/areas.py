@@ -178,7 +178,7 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
         if r1 > r0:
-            for row0, block in iter_row_blocks(info.path, (r0, r1), (c0, c1), rows, band=band):
+            for row0, block in iter_row_blocks(info.path, (r0, r1), (c0, c1), rows, band=band, reuse=True):
                 acc.add(block, row0)
         area_m2 = acc.result_m2()
     nodata_codes = set(legend.nodata) | set(nodata or [])
@@ -218,7 +218,7 @@ def _pixel_counts(info, index, codes, rows, cols, band) -> dict[int, int]:
     whole = replace(index, b_frac=np.ones_like(index.b_frac))
     counter = ClassAreaAccumulator(whole, np.ones(info.grid.height), col_offset=cols[0])
     for row0, block in iter_row_blocks(info.path, rows, cols,
-                                       default_block_rows(info, cols[1] - cols[0]), band=band):
+                                       default_block_rows(info, cols[1] - cols[0]), band=band, reuse=True):
         counter.add(block, row0)
     res = counter.result_m2()
     return {int(c): int(round(res[:, c].sum())) for c in codes}

@@ -112,7 +112,7 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
             step = max(1, 4_000_000 // max(1, c1 - c0))
             blocks = ((s, array[s:min(r1, s + step), c0:c1]) for s in range(r0, r1, step))
         else:
-            blocks = iter_row_blocks(info.path, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0))
+            blocks = iter_row_blocks(info.path, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), reuse=True)
         for row0, block in blocks:
             acc.add(block, row0)
         total, valid, nod = acc.sums()

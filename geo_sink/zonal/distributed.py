@@ -38,7 +38,7 @@ def band_areas(path, index, row_area: np.ndarray, rows: tuple[int, int],
 
     acc = ClassAreaAccumulator(_index(index), row_area, col_offset=cols[0])
     # no read-ahead thread inside a task: the cluster's parallelism is one task per worker core
-    for row0, block in iter_row_blocks(path, rows, cols, block_rows, band=band, readers=0):
+    for row0, block in iter_row_blocks(path, rows, cols, block_rows, band=band, readers=0, reuse=True):
         acc.add(block, row0)
     return acc.result_m2()
 
@@ -65,7 +65,7 @@ def band_density(path, index, row_area: np.ndarray, rows: tuple[int, int], cols:
     from geo_sink.zonal.continuous import DensityAccumulator
 
     acc = DensityAccumulator(_index(index), row_area, col_offset=cols[0], nodata=nodata)
-    for row0, block in iter_row_blocks(path, rows, cols, block_rows, readers=0):
+    for row0, block in iter_row_blocks(path, rows, cols, block_rows, readers=0, reuse=True):
         acc.add(block, row0)
     return acc.sums()
 
@@ -74,15 +74,12 @@ def row_bands(rows: tuple[int, int], block_rows: int, n: int,
               weights: np.ndarray | None = None) -> list[tuple[int, int]]:
     """About ``n`` bands of ``rows`` with inner edges on multiples of ``block_rows`` (so no tile
     row is decoded by two tasks), cut at equal shares of ``weights`` (the work of each row,
-    ``rows[1] - rows[0]`` values; default: equal rows)."""
+    ``rows[1] - rows[0]`` values; default: equal rows).  Bands that snapping to ``block_rows``
+    leaves empty are dropped."""
     r0, r1 = rows
     n = max(1, n)
-    if weights is None:
-        per_band = -(-(r1 - r0) // n)
-        step = max(1, -(-per_band // block_rows)) * block_rows
-        edges = [r0] + list(range((r0 // step + 1) * step, r1, step)) + [r1]
-        return list(zip(edges[:-1], edges[1:]))
-    cum = np.concatenate([[0.0], np.cumsum(np.asarray(weights, dtype=float))])
+    w = np.ones(r1 - r0) if weights is None else np.asarray(weights, dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(w)])
     cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n) / n) + r0
     snapped = np.round(cuts / block_rows).astype(int) * block_rows
     edges = sorted({r0, r1, *[int(e) for e in snapped if r0 < e < r1]})
@@ -93,29 +90,32 @@ def row_work(index: ZoneIndex, rows: tuple[int, int], cols: tuple[int, int]) -> 
     """Relative work of each row of ``rows``: decoding the window's width plus counting the
     cells the zones cover in that row (runs and boundary cells), weighted alike."""
     r0, r1 = rows
-    n = r1 - r0
-    covered = np.bincount(index.run_row - r0, weights=index.run_c1 - index.run_c0, minlength=n)[:n]
-    covered += np.bincount(index.b_row - r0, minlength=n)[:n]
+    covered = np.zeros(r1 - r0)
+    per_row = index.cells_per_row[r0:r1]
+    covered[: len(per_row)] = per_row
     return (cols[1] - cols[0]) + covered
 
 
-def _submit(client, index: ZoneIndex, index_file, row_area: np.ndarray):
+def _plan(client, index: ZoneIndex, index_file, row_area: np.ndarray, rows: tuple[int, int],
+          cols: tuple[int, int], block_rows: int, tasks_per_worker: int):
+    """The index as tasks take it (its cache folder's path, loaded once per worker, or without
+    one the index scattered to every worker), the row areas (8 bytes a row, sent with each task:
+    cheaper than a scatter round trip) and ``tasks_per_worker`` bands of equal work per worker."""
     n_workers = max(1, len(client.scheduler_info()["workers"]))
     # hash=False: a unique key per call.  With content keys, a second call scattering the same
-    # array races the release of the first call's future and its tasks lose their dependency.
+    # object races the release of the first call's future and its tasks lose their dependency.
     idx = str(index_file) if index_file is not None else client.scatter(index, broadcast=True, hash=False)
-    ra = client.scatter(row_area, broadcast=True, hash=False)
-    return n_workers, idx, ra
+    bands = row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))
+    return idx, np.asarray(row_area, dtype=np.float64), bands
 
 
 def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
-                      cols: tuple[int, int], block_rows: int, band: int = 1, tasks_per_worker: int = 2,
-                      index_file=None) -> np.ndarray:
+                      cols: tuple[int, int], block_rows: int, band: int = 1,
+                      tasks_per_worker: int = 2, index_file=None) -> np.ndarray:
     """Sum of :func:`band_areas` over row bands computed on ``client``'s workers."""
-    n_workers, idx, ra = _submit(client, index, index_file, row_area)
-    futs = [client.submit(band_areas, str(path), idx, ra, b, cols, block_rows, band, pure=False)
-            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))]
-    parts = client.gather(futs)
+    idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
+    parts = client.gather([client.submit(band_areas, str(path), idx, ra, b, cols, block_rows, band, pure=False)
+                           for b in bands])
     out = np.zeros((index.n_zones, max(p.shape[1] for p in parts)))
     for p in parts:
         out[:, : p.shape[1]] += p
@@ -126,12 +126,10 @@ def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_ar
                             rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
                             tasks_per_worker: int = 2, index_file=None) -> np.ndarray:
     """Sum of :func:`band_transitions` as a dense (zones x 65536) matrix of m^2."""
-    n_workers, idx, ra = _submit(client, index, index_file, row_area)
-    futs = [client.submit(band_transitions, str(path_from), str(path_to), idx, ra, b, cols, block_rows,
-                          pure=False)
-            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))]
+    idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
     out = np.zeros((index.n_zones, 65536))
-    for z, pair, v in client.gather(futs):
+    for z, pair, v in client.gather([client.submit(band_transitions, str(path_from), str(path_to), idx, ra, b,
+                                                   cols, block_rows, pure=False) for b in bands]):
         np.add.at(out, (z, pair), v)
     return out
 
@@ -140,19 +138,35 @@ def distributed_density(client, path, index: ZoneIndex, row_area: np.ndarray, ro
                         cols: tuple[int, int], block_rows: int, nodata, tasks_per_worker: int = 2,
                         index_file=None) -> np.ndarray:
     """Sum of :func:`band_density` (3 x zones)."""
-    n_workers, idx, ra = _submit(client, index, index_file, row_area)
-    futs = [client.submit(band_density, str(path), idx, ra, b, cols, block_rows, nodata, pure=False)
-            for b in row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))]
-    return np.sum(client.gather(futs), axis=0)
+    idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
+    return np.sum(client.gather([client.submit(band_density, str(path), idx, ra, b, cols, block_rows, nodata,
+                                               pure=False) for b in bands]), axis=0)
 
 
-#: glibc's mmap threshold (bytes) for the worker processes geo-sink starts.  dask sets
-#: MALLOC_TRIM_THRESHOLD_ for its workers, which freezes glibc's mmap threshold at 128 KiB, so
-#: every multi-MB block buffer is a fresh mmap and page-faults on first touch.  With 64 MiB the
-#: buffers are reused from the heap: a warm class_areas pass on the benchmark raster took
-#: 0.70 s instead of 0.82 s on 1 worker and 0.39 s instead of 0.45 s on 2 (interleaved medians
-#: of 5, 2026-11-23).  Workers of an existing cluster (``scheduler``) keep their own settings.
+#: glibc's malloc thresholds (bytes) for the worker processes geo-sink starts.  dask sets
+#: MALLOC_TRIM_THRESHOLD_=64 KiB for its workers, which freezes glibc's mmap threshold at
+#: 128 KiB and gives every freed block buffer back to the OS, so each multi-MB buffer is a fresh
+#: mmap or heap extension that page-faults on first touch (~17,000 minor faults per pass over the
+#: benchmark raster).  With both at 64 MiB the buffers are reused from the heap: a warm pass took
+#: 0.70 s instead of 0.82 s on 1 worker and 0.39 s instead of 0.45 s on 2 with the mmap
+#: threshold alone (interleaved medians of 5, 2026-11-23); adding the trim threshold took the
+#: faults from ~17,000 to 25 per pass on 1 worker.  Workers of an existing cluster
+#: (``scheduler``) keep their own settings.
 WORKER_MMAP_THRESHOLD = 64 * 2**20
+WORKER_TRIM_THRESHOLD = 64 * 2**20
+
+#: dask settings for the LocalCluster geo-sink starts (it has no dashboard to feed).  dask's
+#: defaults wake every scheduler, nanny and worker event loop every 20 ms (tick), poll memory
+#: every 100 ms and sample each worker's stack every 10 ms (profiler); on a machine with as many
+#: cores as workers each wake-up pre-empts a band task.  Measured on 2 cores (2 workers, one pass
+#: over the benchmark raster, medians of 9, 2026-11-23): ~220 involuntary context switches in the
+#: band tasks with the defaults, ~65 with these; task CPU time unchanged.
+QUIET_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 def _dask_log_level() -> int:
@@ -181,7 +195,9 @@ def make_client(workers: int | None = None, scheduler: str | None = None):
             return Client(scheduler)
         environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
         environ.setdefault("MALLOC_MMAP_THRESHOLD_", WORKER_MMAP_THRESHOLD)
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        environ["MALLOC_TRIM_THRESHOLD_"] = max(int(environ.get("MALLOC_TRIM_THRESHOLD_", 0)),
+                                                WORKER_TRIM_THRESHOLD)
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ, **QUIET_CLUSTER_CONFIG}):
             cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=level)
         return Client(cluster)

@@ -76,9 +76,12 @@ class ClassAreaAccumulator:
         self._k = 256
         self._acc = np.zeros((self.n, self._k))
         self.pixels = 0
-        order = np.argsort(index.run_row, kind="stable")
-        self._runs = tuple(np.ascontiguousarray(a[order]) for a in
-                           (index.run_row, index.run_c0, index.run_c1, index.run_zone))
+        runs = (index.run_row, index.run_c0, index.run_c1, index.run_zone)
+        if len(index.run_row) > 1 and np.any(index.run_row[1:] < index.run_row[:-1]):
+            order = np.argsort(index.run_row, kind="stable")
+            runs = tuple(a[order] for a in runs)
+        # an index built here is sorted by row already: use its (memory-mapped) arrays as they are
+        self._runs = tuple(np.ascontiguousarray(a) for a in runs)
         self.kernels = _kernels
 
     def reserve(self, k: int) -> None:

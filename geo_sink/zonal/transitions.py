@@ -19,8 +19,8 @@ TRANSITION_COLUMNS = ["zone_id", "zone_name", "from_code", "from_class", "from_e
 def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
                 readers: int = 1):
     """Yield ``(row0, from * 256 + to)`` uint16 blocks of two 8-bit maps on one grid."""
-    for (ra, ba), (_, bb) in zip(iter_row_blocks(path_from, rows, cols, block_rows, readers=readers),
-                                 iter_row_blocks(path_to, rows, cols, block_rows, readers=readers)):
+    for (ra, ba), (_, bb) in zip(iter_row_blocks(path_from, rows, cols, block_rows, readers=readers, reuse=True),
+                                 iter_row_blocks(path_to, rows, cols, block_rows, readers=readers, reuse=True)):
         yield ra, (ba.astype(np.uint16) << 8) | bb
 
 

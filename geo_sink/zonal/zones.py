@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,14 @@ class ZoneIndex:
         lo = [int(a.min()) for a in (self.run_c0, self.b_col) if len(a)]
         hi = [int(a.max()) for a in (self.run_c1, self.b_col + 1) if len(a)]
         return (min(lo), max(hi)) if lo else (0, 0)
+
+    @cached_property
+    def cells_per_row(self) -> np.ndarray:
+        """Cells the zones cover in each grid row ``0 .. row_range()[1] - 1`` (interior-run cells
+        plus boundary cells; a cell shared by two zones counts twice).  Computed once per index."""
+        n = self.row_range()[1]
+        out = np.bincount(self.run_row, weights=self.run_c1 - self.run_c0, minlength=n)[:n]
+        return out + np.bincount(self.b_row, minlength=n)[:n]
 
     def covered_cells(self, row_area_m2: np.ndarray) -> np.ndarray:
         """Area (m^2) of each zone that lies inside the grid, from the index alone."""
