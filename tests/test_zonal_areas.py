@@ -296,3 +296,21 @@ def test_index_save_replaces_an_existing_copy_and_leaves_no_temporaries(tmp_path
     import pytest as _pytest
     with _pytest.raises(ValueError, match="stale"):
         zmod.ZoneIndex.load(path)
+
+
+def test_load_kernels_covers_the_signatures_a_cached_run_uses(tmp_path, catalog, monkeypatch):
+    """After load_kernels, a pass over a cached (read-only, memory-mapped) index compiles or loads
+    nothing more, so the first timed pass of a process is not a kernel load in disguise."""
+    from geo_sink.zonal import _kernels
+    from geo_sink.zonal.engine import load_kernels
+    monkeypatch.setenv("GEO_SINK_CACHE_DIR", str(tmp_path / "cache"))
+    a = np.random.default_rng(3).integers(1, 17, (40, 40)).astype(np.uint8)
+    path = write_raster(tmp_path / "lc.tif", a, origin=(112.0, 40.0), res=(0.01, 0.01))
+    zones = gpd.GeoDataFrame({"zone_id": ["a"], "zone_name": ["甲"]},
+                             geometry=[shapely.box(112.05, 39.7, 112.33, 39.93)], crs="EPSG:4326")
+    class_areas(path, zones, catalog.legend("modis_igbp"))            # builds and caches the index
+    load_kernels()
+    before = {f: len(f.signatures) for f in (_kernels.add_runs, _kernels.add_cells)}
+    res = class_areas(path, zones, catalog.legend("modis_igbp"))      # reads the cached index
+    assert "zone index reused from cache" in res.notes
+    assert {f: len(f.signatures) for f in before} == before

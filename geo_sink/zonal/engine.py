@@ -38,11 +38,13 @@ def load_kernels(dtypes=(np.uint8, np.uint16)) -> float:
     i32 = np.zeros(1, np.int32)
     area = np.ones(1)
     acc = np.zeros((1, 256))
-    ro32, roarea = i32.copy(), area.copy()
-    ro32.flags.writeable = roarea.flags.writeable = False   # cached indexes are read-only maps
+    ro32, ro_end, roarea = i32.copy(), i32 + 1, area.copy()
+    for a in (ro32, ro_end, roarea):
+        a.flags.writeable = False   # cached indexes are read-only memory maps: other signatures
     for dt in dtypes:
         block = np.zeros((1, 1), dtype=dt)
         _kernels.add_runs(block, 0, 0, i32, i32, i32 + 1, i32, area, acc)
+        _kernels.add_runs(block, 0, 0, ro32, ro32, ro_end, ro32, area, acc)
         _kernels.add_cells(block, 0, 0, i32, i32, i32, area, area, acc)
         _kernels.add_cells(block, 0, 0, ro32, ro32, ro32, roarea, area, acc)
     return time.perf_counter() - t0
