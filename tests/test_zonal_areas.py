@@ -314,3 +314,31 @@ def test_load_kernels_covers_the_signatures_a_cached_run_uses(tmp_path, catalog,
     res = class_areas(path, zones, catalog.legend("modis_igbp"))      # reads the cached index
     assert "zone index reused from cache" in res.notes
     assert {f: len(f.signatures) for f in before} == before
+
+
+def test_long_runs_count_codes_that_appear_late_in_a_block():
+    """The run kernel adds a long run's counts for the codes met so far and scans all codes only
+    when those miss pixels: a code first met in the third run, and one met only in the last
+    pixel of a run, must still be counted.  Hand-computed: 1 m^2 cells, row areas 1, 2, 3."""
+    from geo_sink.zonal.engine import ClassAreaAccumulator
+    from geo_sink.zonal.zones import ZoneIndex
+    block = np.full((3, 200), 7, dtype=np.uint8)
+    block[1, 100:150] = 9          # row 1: 100 x 7 then 50 x 9 then 50 x 7
+    block[2, 199] = 255            # row 2: 199 x 7 and one 255 at the end
+    i32 = lambda *v: np.array(v, dtype=np.int32)  # noqa: E731
+    idx = ZoneIndex(grid_fingerprint="x", n_zones=2, run_row=i32(0, 1, 2), run_c0=i32(0, 0, 0),
+                    run_c1=i32(200, 200, 200), run_zone=i32(0, 1, 1), b_row=i32(), b_col=i32(),
+                    b_zone=i32(), b_frac=np.array([]), zone_area_km2=np.zeros(2), outside_km2=np.zeros(2))
+    expected = np.zeros((2, 256))
+    expected[0, 7] = 200 * 1.0
+    expected[1, 7] = 150 * 2.0 + 199 * 3.0
+    expected[1, 9] = 50 * 2.0
+    expected[1, 255] = 1 * 3.0
+    acc = ClassAreaAccumulator(idx, np.array([1.0, 2.0, 3.0]))
+    assert acc.kernels is not None
+    acc.add(block, 0)
+    np.testing.assert_array_equal(acc.result_m2(), expected)
+    plain = ClassAreaAccumulator(idx, np.array([1.0, 2.0, 3.0]))
+    plain.kernels = None
+    plain.add(block, 0)
+    np.testing.assert_array_equal(plain.result_m2(), expected)

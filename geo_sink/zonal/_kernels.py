@@ -19,6 +19,12 @@ def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pra
     # four count arrays, used in turn, break the store-to-load chain that long stretches of one
     # code would otherwise create (about 2x faster on real land cover)
     tmp = np.zeros((4, k), np.int64)
+    # codes met so far in this block: a long run's counts are added for these codes only, and
+    # the k codes are scanned (and new ones remembered) only when they do not account for every
+    # pixel of the run; a land-cover block holds a handful of the 256 codes
+    seen = np.empty(k, np.int64)
+    known = np.zeros(k, np.bool_)
+    n_seen = 0
     for i in range(rows.shape[0]):
         r = rows[i] - row0
         z = zones[i]
@@ -39,7 +45,9 @@ def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pra
             while c < b:
                 tmp[0, block[r, c]] += 1
                 c += 1
-            for j in range(k):
+            left = b - a
+            for s in range(n_seen):
+                j = seen[s]
                 n = tmp[0, j] + tmp[1, j] + tmp[2, j] + tmp[3, j]
                 if n != 0:
                     acc[z, j] += n * w
@@ -47,6 +55,20 @@ def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pra
                     tmp[1, j] = 0
                     tmp[2, j] = 0
                     tmp[3, j] = 0
+                    left -= n
+            if left != 0:
+                for j in range(k):
+                    n = tmp[0, j] + tmp[1, j] + tmp[2, j] + tmp[3, j]
+                    if n != 0:
+                        acc[z, j] += n * w
+                        tmp[0, j] = 0
+                        tmp[1, j] = 0
+                        tmp[2, j] = 0
+                        tmp[3, j] = 0
+                        if not known[j]:
+                            known[j] = True
+                            seen[n_seen] = j
+                            n_seen += 1
 
 
 @njit(nogil=True, cache=True)
