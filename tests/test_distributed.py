@@ -43,6 +43,35 @@ def test_class_areas_on_two_workers(client, synthetic_lc, shuozhou, catalog):  #
     pd.testing.assert_frame_equal(ref.summary, got.summary, rtol=1e-12)
 
 
+class GraphCounter:
+    """Scheduler plugin recording how many tasks each graph a client sends holds."""
+
+    name = "geo-sink-test-graph-counter"
+
+    def __init__(self):
+        self.graphs = []
+
+    def update_graph(self, scheduler, *, tasks, **kwargs):
+        self.graphs.append(len(tasks))
+
+
+def test_band_tasks_reach_the_scheduler_as_one_graph(client, synthetic_lc, shuozhou, catalog):  # noqa: F811
+    """All bands in one message, so both workers start at once (separate submits wait out the
+    client's 10 ms batching interval one after another)."""
+    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    name = GraphCounter.name
+    # the scheduler gets a copy of the plugin (functions sent to it are pickled)
+    client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.add_plugin(
+        type("Counter", (GraphCounter, SchedulerPlugin), {})()))
+    try:
+        class_areas(synthetic_lc, shuozhou, catalog.legend("clcd"), block_rows=16, client=client)
+        graphs = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.plugins[name].graphs)
+    finally:
+        client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.remove_plugin(name))
+    assert len(graphs) == 1 and graphs[0] >= 3, graphs
+
+
 def test_transitions_on_two_workers(client, tmp_path, catalog):
     rng = np.random.default_rng(11)
     a = rng.choice(np.array([1, 2, 4, 5, 0], dtype=np.uint8), size=(200, 160))
