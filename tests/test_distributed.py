@@ -218,3 +218,30 @@ def test_quiet_cli_with_workers_prints_no_dask_chatter(tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stdout == "" and "INFO" not in p.stderr and "distributed" not in p.stderr, p.stdout + p.stderr[:2000]
     assert len(pd.read_csv(out)) > 0
+
+
+def test_bands_per_worker_thread_of_every_worker():
+    """Bands are cut for all the cluster's worker threads (9 workers, 2 threads each: 36 bands at
+    2 tasks a thread), asked with one call; scheduler_info() lists only 5 workers in some dask releases."""
+    from geo_sink.zonal.distributed import _plan, cluster_threads
+
+    class Client:
+        calls = 0
+
+        def nthreads(self):
+            self.calls += 1
+            return {f"tcp://127.0.0.1:{4000 + i}": 2 for i in range(9)}
+
+    from geo_sink.zonal.zones import ZoneIndex
+    rows = np.arange(0, 720, dtype=np.int32)
+    idx = ZoneIndex(grid_fingerprint="x", n_zones=1, run_row=rows, run_c0=np.zeros(720, np.int32),
+                    run_c1=np.full(720, 10, np.int32), run_zone=np.zeros(720, np.int32),
+                    b_row=np.zeros(0, np.int32), b_col=np.zeros(0, np.int32), b_zone=np.zeros(0, np.int32),
+                    b_frac=np.zeros(0), zone_area_km2=np.zeros(1), outside_km2=np.zeros(1))
+    c = Client()
+    assert cluster_threads(c) == (9, 18)
+    path, ra, bands = _plan(c, idx, "cache/zones/abc", np.ones(720), (0, 720), (0, 10), 10, 2)
+    assert path == "cache/zones/abc" and ra.dtype == np.float64 and c.calls == 2
+    assert len(bands) == 36 and bands[0] == (0, 20) and bands[-1] == (700, 720)
+    # a caller that already knows the threads saves the round trip
+    assert len(_plan(c, idx, "p", np.ones(720), (0, 720), (0, 10), 10, 2, threads=3)[2]) == 6 and c.calls == 2

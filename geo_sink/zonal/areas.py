@@ -171,10 +171,12 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     c0, c1 = index.col_range()
     rows = block_rows or default_block_rows(info, c1 - c0)
     if client is not None and r1 > r0:
-        from geo_sink.zonal.distributed import distributed_areas
+        from geo_sink.zonal.distributed import cluster_threads, distributed_areas
+        workers, threads = cluster_threads(client)
         area_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
-                                    index_file=ifile if ifile is not None and ifile.is_dir() else None)
-        notes.append(f"computed on {len(client.scheduler_info()['workers'])} dask worker(s)")
+                                    index_file=ifile if ifile is not None and ifile.is_dir() else None,
+                                    threads=threads)
+        notes.append(f"computed on {workers} dask worker(s)")
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
         if r1 > r0:

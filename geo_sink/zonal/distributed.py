@@ -96,16 +96,24 @@ def row_work(index: ZoneIndex, rows: tuple[int, int], cols: tuple[int, int]) -> 
     return (cols[1] - cols[0]) + covered
 
 
+def cluster_threads(client) -> tuple[int, int]:
+    """(workers, worker threads) of ``client``'s cluster, all of them (some dask releases cap
+    ``scheduler_info()`` at 5 workers)."""
+    nthreads = client.nthreads()
+    return len(nthreads), sum(nthreads.values())
+
+
 def _plan(client, index: ZoneIndex, index_file, row_area: np.ndarray, rows: tuple[int, int],
-          cols: tuple[int, int], block_rows: int, tasks_per_worker: int):
+          cols: tuple[int, int], block_rows: int, tasks_per_worker: int, threads: int | None = None):
     """The index as tasks take it (its cache folder's path, loaded once per worker, or without
     one the index scattered to every worker), the row areas (8 bytes a row, sent with each task:
-    cheaper than a scatter round trip) and ``tasks_per_worker`` bands of equal work per worker."""
-    n_workers = max(1, len(client.scheduler_info()["workers"]))
+    cheaper than a scatter round trip) and ``tasks_per_worker`` bands of equal work per worker
+    thread (``threads``: the cluster's, asked when not given)."""
+    threads = max(1, threads if threads is not None else cluster_threads(client)[1])
     # hash=False: a unique key per call.  With content keys, a second call scattering the same
     # object races the release of the first call's future and its tasks lose their dependency.
     idx = str(index_file) if index_file is not None else client.scatter(index, broadcast=True, hash=False)
-    bands = row_bands(rows, block_rows, n_workers * tasks_per_worker, row_work(index, rows, cols))
+    bands = row_bands(rows, block_rows, threads * tasks_per_worker, row_work(index, rows, cols))
     return idx, np.asarray(row_area, dtype=np.float64), bands
 
 
@@ -123,9 +131,11 @@ def _run_bands(client, func, lead: tuple, bands: list, tail: tuple) -> list:
 
 def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
                       cols: tuple[int, int], block_rows: int, band: int = 1,
-                      tasks_per_worker: int = 2, index_file=None) -> np.ndarray:
-    """Sum of :func:`band_areas` over row bands computed on ``client``'s workers."""
-    idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
+                      tasks_per_worker: int = 2, index_file=None, threads: int | None = None) -> np.ndarray:
+    """Sum of :func:`band_areas` over row bands computed on ``client``'s workers (``threads``:
+    the cluster's worker threads, asked when not given)."""
+    idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker,
+                           threads)
     parts = _run_bands(client, band_areas, (str(path), idx, ra), bands, (cols, block_rows, band))
     out = np.zeros((index.n_zones, max(p.shape[1] for p in parts)))
     for p in parts:
