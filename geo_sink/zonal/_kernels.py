@@ -46,6 +46,8 @@ def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pra
                 tmp[0, block[r, c]] += 1
                 c += 1
             left = b - a
+            # the flush below is written out twice on purpose: factored into an njit helper
+            # (inlined or not) the kernel took 0.18 s instead of 0.145 s on the benchmark raster
             for s in range(n_seen):
                 j = seen[s]
                 n = tmp[0, j] + tmp[1, j] + tmp[2, j] + tmp[3, j]
