@@ -29,6 +29,14 @@ def _setup():
     return plt
 
 
+def _county_bars(fig, ax, ylabel: str, title: str) -> str:
+    """Label a chart with one bar (group) per county and return it as SVG."""
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.tick_params(axis="x", rotation=60)
+    return _svg(fig)
+
+
 def coverage_chart(cov: pd.DataFrame, target: float | None, title: str) -> str:
     plt = _setup()
     c = cov[cov["zone_id"] != "ALL"].drop_duplicates("zone_id")
@@ -37,10 +45,7 @@ def coverage_chart(cov: pd.DataFrame, target: float | None, title: str) -> str:
     if target is not None:
         ax.axhline(target, color="#b2182b", linestyle="--", label=f"{target:g}%")
         ax.legend()
-    ax.set_ylabel("%")
-    ax.set_title(title)
-    ax.tick_params(axis="x", rotation=60)
-    return _svg(fig)
+    return _county_bars(fig, ax, "%", title)
 
 
 def pools_chart(stock: pd.DataFrame, title: str) -> str:
@@ -49,10 +54,7 @@ def pools_chart(stock: pd.DataFrame, title: str) -> str:
                                                      values="stock_t_co2e", aggfunc="sum") / 1e6
     fig, ax = plt.subplots(figsize=(7, 3))
     s.plot(kind="bar", stacked=True, ax=ax)
-    ax.set_ylabel("Mt CO2e")
-    ax.set_title(title)
-    ax.tick_params(axis="x", rotation=60)
-    return _svg(fig)
+    return _county_bars(fig, ax, "Mt CO2e", title)
 
 
 def fvc_chart(series: pd.DataFrame, title: str) -> str:
