@@ -17,6 +17,8 @@ warm 3 times each (medians; this shared VM's speed drifts by +-30% between runs)
             started in one subprocess, warmed by one call each, then 11 calls each, interleaved;
             medians, and the median of the ratios of back-to-back pairs (the RSS shown is the
             client's)
+  plain     interleaved with those: the two row bands of a 2-task pass in two plain processes
+            at once against one after the other in one process (no dask): the 2-core ceiling
 Imports and reading the zone layer are done before each clock starts (for every run alike).
 Prints wall time, Mpix/s, peak RSS, the ratios against the targets, and the largest class
 fraction difference to exactextract (percentage points).
@@ -136,6 +138,49 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class PlainPeer:
+    """The machine's own 2-process ceiling for the dask figure: the two row bands of a 2-task
+    pass (geo-sink's ``band_areas``) in two plain worker processes at once, against the same two
+    bands one after the other in one of them; no dask, no client work."""
+
+    def __init__(self, raster, zones):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from geo_sink.io.rasters import default_block_rows, raster_info
+        from geo_sink.zonal.areas import zones_on_grid
+        from geo_sink.zonal.distributed import row_bands, row_work
+        from geo_sink.zonal.zones import cached_zone_index
+
+        info = raster_info(raster)
+        index, _, ifile = cached_zone_index(zones_on_grid(zones, info.grid).values, info.grid)
+        rows, cols = index.row_range(), index.col_range()
+        br = default_block_rows(info, cols[1] - cols[0])
+        ra = info.grid.row_cell_area_m2()
+        self.args = [(str(raster), str(ifile), ra, b, cols, br)
+                     for b in row_bands(rows, br, 2, row_work(index, rows, cols))]
+        ctx = multiprocessing.get_context("spawn")
+        self.pools = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(2)]
+        for pool in self.pools:   # warm: numba and the index loaded in each process
+            for a in self.args:
+                pool.submit(_band, a).result()
+
+    def seconds(self, n: int) -> float:
+        t0 = time.perf_counter()
+        futures = [self.pools[i % n].submit(_band, a) for i, a in enumerate(self.args)]
+        sum(f.result() for f in futures)
+        return time.perf_counter() - t0
+
+    def close(self):
+        for pool in self.pools:
+            pool.shutdown()
+
+
+def _band(args):
+    from geo_sink.zonal.distributed import band_areas
+    return band_areas(*args)
+
+
 def measure(kind: str, raster: str, zones: str, cache: str) -> dict:
     """One measurement; imports and reading the zone layer happen before the clock starts."""
     os.environ["GEO_SINK_CACHE_DIR"] = cache
@@ -179,17 +224,23 @@ def measure(kind: str, raster: str, zones: str, cache: str) -> dict:
         clients = {n: make_client(workers=n) for n in (1, 2)}
         for c in clients.values():
             class_areas(raster, z, legend, client=c)  # warm: workers load numba and the index
-        times: dict = {1: [], 2: []}
-        # interleaved, so that a drift in the machine's speed hits both alike
+        plain = PlainPeer(raster, z)
+        times: dict = {1: [], 2: [], "plain1": [], "plain2": []}
+        # interleaved, so that a drift in the machine's speed hits all alike
         for _ in range(DASK_REPEATS):
             for n, c in clients.items():
                 t0 = time.perf_counter()
                 class_areas(raster, z, legend, client=c)
                 times[n].append(time.perf_counter() - t0)
+            for n in (1, 2):
+                times[f"plain{n}"].append(plain.seconds(n))
+        plain.close()
         for n, c in clients.items():
             close_client(c)
             out[f"dask{n}"] = {"seconds": float(np.median(times[n])), "spread": [min(times[n]), max(times[n])]}
         out["pair_ratio"] = float(np.median(np.array(times[1]) / np.array(times[2])))
+        out["plain_ratio"] = float(np.median(times["plain1"]) / np.median(times["plain2"]))
+        out["plain_seconds"] = [float(np.median(times["plain1"])), float(np.median(times["plain2"]))]
         t0 = time.perf_counter()
     else:
         from geo_sink.catalog import load_catalog
@@ -279,6 +330,9 @@ def main(argv=None) -> int:
           f"{DASK_REPEATS} warm calls, 1 worker {d1['spread'][0]:.2f}-{d1['spread'][1]:.2f} s, 2 workers "
           f"{d2['spread'][0]:.2f}-{d2['spread'][1]:.2f} s; median of back-to-back pairs "
           f"{r['dask']['pair_ratio']:.2f}x; cluster start not timed)")
+    p1, p2 = r["dask"]["plain_seconds"]
+    print(f"  plain processes 2 / 1 {r['dask']['plain_ratio']:6.2f}x   (the same 2 bands in 2 processes at once "
+          f"vs one after the other, no dask: this machine's ceiling for the line above; {p1:.2f} s / {p2:.2f} s)")
     print(f"  peak RSS geo-sink     {max(r['cold']['peak_rss_mb'], r['warm']['peak_rss_mb']):6.0f} MB (target <= 1024)")
     print(f"  max |fraction diff| vs exactextract: {worst * 100:.5f} percentage points (target < 0.05)")
     print(f"  area closure (classes+nodata+outside vs geodesic): {r['warm']['closure_pct_max']:.4f}%")
