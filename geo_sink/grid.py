@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyproj
@@ -25,6 +26,22 @@ EQUAL_AREA_METHODS = {
 
 class NotEqualAreaWarning(UserWarning):
     """Areas are measured on a projected CRS that does not preserve area."""
+
+
+def _row_areas(rows: np.ndarray, top: float, e: float, width: float, a: float, f: float) -> np.ndarray:
+    """Quadrangle area (m^2) of a cell ``width`` deg wide in each of ``rows`` (row 0's top edge at
+    latitude ``top``, rows ``e`` deg apart) on the ellipsoid (a, f)."""
+    lat_top = top + e * rows
+    return quadrangle_area(lat_top, lat_top + e, width, a=a, f=f)
+
+
+@lru_cache(maxsize=16)
+def _all_row_areas(height: int, top: float, e: float, width: float, a: float, f: float) -> np.ndarray:
+    """:func:`_row_areas` of rows ``0 .. height - 1``, read-only: a pass over a grid asks for
+    these on every call (1.3 ms for 25,200 rows) and shares them with its tasks."""
+    out = _row_areas(np.arange(height), top, e, width, a, f)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)
@@ -76,16 +93,18 @@ class Grid:
     def row_cell_area_m2(self, rows: np.ndarray | None = None) -> np.ndarray:
         """True area (m^2) of one cell in each row.
 
-        Geographic grids: ellipsoidal quadrangle area per row on the CRS's ellipsoid.
+        Geographic grids: ellipsoidal quadrangle area per row on the CRS's ellipsoid (all rows:
+        one read-only array per grid geometry and ellipsoid, kept for the next call).
         Equal-area projections: the constant ``|a * e|``.  Other projections: ``|a * e|`` with a
         :class:`NotEqualAreaWarning`, since the projection distorts areas.
         """
-        rows = np.arange(self.height) if rows is None else np.asarray(rows)
         t = self.transform
         if self.crs.is_geographic:
             a, f = ellipsoid_of(self.crs)
-            lat_top = t.f + t.e * rows
-            return quadrangle_area(lat_top, lat_top + t.e, t.a, a=a, f=f)
+            if rows is None:
+                return _all_row_areas(self.height, t.f, t.e, t.a, a, f)
+            return _row_areas(np.asarray(rows), t.f, t.e, t.a, a, f)
+        rows = np.arange(self.height) if rows is None else np.asarray(rows)
         unit = self.crs.axis_info[0].unit_conversion_factor if self.crs.axis_info else 1.0
         nominal = abs(t.a * t.e) * unit * unit
         if self.is_equal_area():

@@ -342,3 +342,48 @@ def test_long_runs_count_codes_that_appear_late_in_a_block():
     plain.kernels = None
     plain.add(block, 0)
     np.testing.assert_array_equal(plain.result_m2(), expected)
+
+
+def test_zone_fingerprint_is_kept_for_the_same_geometry_objects_only(monkeypatch):
+    """The same (immutable) shapely objects skip re-encoding; equal new objects give the same
+    fingerprint, changed ones a new one, also after the old objects are gone."""
+    import gc
+
+    from rasterio.transform import from_origin
+
+    from geo_sink.grid import Grid
+    from geo_sink.zonal import zones as zmod
+    grid = Grid(transform=from_origin(0, 1000, 100, 100), width=10, height=10, crs=pyproj.CRS(ALBERS_CN))
+    other = Grid(transform=from_origin(0, 1000, 50, 50), width=20, height=20, crs=pyproj.CRS(ALBERS_CN))
+    encoded = []
+    real = shapely.to_wkb
+    monkeypatch.setattr(shapely, "to_wkb", lambda g, **kw: encoded.append(len(g)) or real(g, **kw))
+    geoms = [shapely.box(100, 100, 700, 650), shapely.box(0, 0, 300, 300)]
+    fp = zmod.zones_fingerprint(geoms, grid)
+    assert zmod.zones_fingerprint(list(geoms), grid) == fp and encoded == [2]
+    assert zmod.zones_fingerprint(geoms, other) != fp and encoded == [2, 2]     # grid is in the key
+    assert zmod.zones_fingerprint([shapely.box(100, 100, 700, 650), shapely.box(0, 0, 300, 300)], grid) == fp
+    assert zmod.zones_fingerprint(geoms[::-1], grid) != fp                       # order counts
+    del geoms
+    gc.collect()
+    for _ in range(50):   # new objects, some at the freed addresses: each set hashed afresh
+        moved = [shapely.box(100, 100, 700, 651), shapely.box(0, 0, 300, 300)]
+        assert zmod.zones_fingerprint(moved, grid) != fp
+
+
+def test_row_areas_of_a_geographic_grid_are_kept_read_only_per_grid_and_ellipsoid():
+    from rasterio.transform import from_origin
+
+    from geo_sink.grid import Grid
+    t = from_origin(110.0, 41.0, 0.01, 0.01)
+    wgs = Grid(transform=t, width=50, height=300, crs=pyproj.CRS("EPSG:4326"))
+    clarke = Grid(transform=t, width=50, height=300, crs=pyproj.CRS("EPSG:4267"))   # NAD27, Clarke 1866
+    a = wgs.row_cell_area_m2()
+    assert wgs.row_cell_area_m2() is a and Grid(transform=t, width=50, height=300,
+                                                 crs=pyproj.CRS("EPSG:4326")).row_cell_area_m2() is a
+    assert not a.flags.writeable
+    lat = 41.0 - 0.01 * np.arange(300)
+    np.testing.assert_allclose(a, quadrangle_area(lat, lat - 0.01, 0.01), rtol=1e-12)
+    np.testing.assert_array_equal(wgs.row_cell_area_m2(np.array([5, 299])), a[[5, 299]])
+    b = clarke.row_cell_area_m2()
+    assert b is not a and 1e-6 < np.max(np.abs(b / a - 1)) < 1e-3

@@ -106,13 +106,20 @@ def tidy_areas(area_m2: np.ndarray, zones: pd.DataFrame, legend: Legend,
     z, c = np.nonzero(area_m2 > 0)
     keep = ~np.isin(c, list(nodata_codes))
     z, c = z[keep], c[keep]
-    known = np.array([int(code) in by_code for code in c], dtype=bool)
+    # one lookup per distinct code, then one take per column
+    codes, inv = np.unique(c, return_inverse=True)
+    known_code = np.array([int(code) in by_code for code in codes], dtype=bool)
+    names = np.array([by_code[int(code)].name if ok else UNKNOWN for code, ok in zip(codes, known_code)],
+                     dtype=object)
+    eco = np.array([by_code[int(code)].ecosystem if ok else "unknown" for code, ok in zip(codes, known_code)],
+                   dtype=object)
+    known = known_code[inv]
     df = pd.DataFrame({
         "zone_id": zones["zone_id"].to_numpy()[z],
         "zone_name": zones["zone_name"].to_numpy()[z],
         "class_code": c.astype(int),
-        "class_name": [by_code[int(k)].name if ok else UNKNOWN for k, ok in zip(c, known)],
-        "ecosystem": [by_code[int(k)].ecosystem if ok else "unknown" for k, ok in zip(c, known)],
+        "class_name": names[inv],
+        "ecosystem": eco[inv],
         "area_km2": area_m2[z, c] / 1e6,
     }, columns=AREA_COLUMNS)
     return df.reset_index(drop=True), df[~known]
