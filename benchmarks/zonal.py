@@ -19,6 +19,8 @@ warm 3 times each (medians; this shared VM's speed drifts by +-30% between runs)
             client's)
   plain     interleaved with those: the two row bands of a 2-task pass in two plain processes
             at once against one after the other in one process (no dask): the 2-core ceiling
+  cpu       interleaved too: a pure Python loop (no I/O, no memory traffic) in the same two
+            processes at once against one after the other: what the host gives two busy cores
 Imports and reading the zone layer are done before each clock starts (for every run alike).
 Prints wall time, Mpix/s, peak RSS, the ratios against the targets, and the largest class
 fraction difference to exactextract (percentage points).
@@ -45,6 +47,7 @@ GEN_VERSION = 2
 PATCHES = ((2, 0.10), (4, 0.06), (16, 0.04))  # (size in pixels, share of cells)
 PATCH_CLASSES = np.array([4, 7, 10, 12, 13, 16], dtype=np.uint8)
 DASK_REPEATS = 11  # timed calls on each warmed cluster, interleaved; medians are reported
+SPIN_STEPS = 2_000_000  # one pure-CPU task of the cpu peer: about the time of one band task
 REPEATS = 3       # read, cold and warm runs (each a fresh process); the median is reported
 
 
@@ -171,9 +174,25 @@ class PlainPeer:
         sum(f.result() for f in futures)
         return time.perf_counter() - t0
 
+    def cpu_seconds(self, n: int) -> float:
+        """Two pure-CPU tasks (:func:`_spin`) in ``n`` of the processes (2: at once, 1: in turn)."""
+        t0 = time.perf_counter()
+        futures = [self.pools[i % n].submit(_spin, SPIN_STEPS) for i in range(2)]
+        for f in futures:
+            f.result()
+        return time.perf_counter() - t0
+
     def close(self):
         for pool in self.pools:
             pool.shutdown()
+
+
+def _spin(steps: int) -> int:
+    """A loop of integer arithmetic on a few registers' worth of data."""
+    s = 0
+    for i in range(steps):
+        s += i * i
+    return s
 
 
 def _band(args):
@@ -225,7 +244,7 @@ def measure(kind: str, raster: str, zones: str, cache: str) -> dict:
         for c in clients.values():
             class_areas(raster, z, legend, client=c)  # warm: workers load numba and the index
         plain = PlainPeer(raster, z)
-        times: dict = {1: [], 2: [], "plain1": [], "plain2": []}
+        times: dict = {1: [], 2: [], "plain1": [], "plain2": [], "cpu1": [], "cpu2": []}
         # interleaved, so that a drift in the machine's speed hits all alike
         for _ in range(DASK_REPEATS):
             for n, c in clients.items():
@@ -234,6 +253,7 @@ def measure(kind: str, raster: str, zones: str, cache: str) -> dict:
                 times[n].append(time.perf_counter() - t0)
             for n in (1, 2):
                 times[f"plain{n}"].append(plain.seconds(n))
+                times[f"cpu{n}"].append(plain.cpu_seconds(n))
         plain.close()
         for n, c in clients.items():
             close_client(c)
@@ -241,6 +261,8 @@ def measure(kind: str, raster: str, zones: str, cache: str) -> dict:
         out["pair_ratio"] = float(np.median(np.array(times[1]) / np.array(times[2])))
         out["plain_ratio"] = float(np.median(times["plain1"]) / np.median(times["plain2"]))
         out["plain_seconds"] = [float(np.median(times["plain1"])), float(np.median(times["plain2"]))]
+        out["cpu_ratio"] = float(np.median(times["cpu1"]) / np.median(times["cpu2"]))
+        out["cpu_pairs"] = [float(a / b) for a, b in zip(times["cpu1"], times["cpu2"])]
         t0 = time.perf_counter()
     else:
         from geo_sink.catalog import load_catalog
@@ -333,6 +355,10 @@ def main(argv=None) -> int:
     p1, p2 = r["dask"]["plain_seconds"]
     print(f"  plain processes 2 / 1 {r['dask']['plain_ratio']:6.2f}x   (the same 2 bands in 2 processes at once "
           f"vs one after the other, no dask: this machine's ceiling for the line above; {p1:.2f} s / {p2:.2f} s)")
+    cp = r["dask"]["cpu_pairs"]
+    print(f"  pure CPU 2 / 1        {r['dask']['cpu_ratio']:6.2f}x   (a Python loop in the same 2 processes at once vs "
+          f"in turn: what the host gives two busy cores, 2.00 on dedicated ones; back-to-back pairs "
+          f"{min(cp):.2f}-{max(cp):.2f}x)")
     print(f"  peak RSS geo-sink     {max(r['cold']['peak_rss_mb'], r['warm']['peak_rss_mb']):6.0f} MB (target <= 1024)")
     print(f"  max |fraction diff| vs exactextract: {worst * 100:.5f} percentage points (target < 0.05)")
     print(f"  area closure (classes+nodata+outside vs geodesic): {r['warm']['closure_pct_max']:.4f}%")
