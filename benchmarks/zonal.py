@@ -17,7 +17,7 @@ warm 3 times each (medians; this shared VM's speed drifts by +-30% between runs)
             started in one subprocess, warmed by one call each, then 11 calls each, interleaved;
             medians, and the median of the ratios of back-to-back pairs (the RSS shown is the
             client's)
-  plain     interleaved with those: the two row bands of a 2-task pass in two plain processes
+  plain     interleaved with those: the two row bands of a 2-worker pass in two plain processes
             at once against one after the other in one process (no dask): the 2-core ceiling
   cpu       interleaved too: a pure Python loop (no I/O, no memory traffic) in the same two
             processes at once against one after the other: what the host gives two busy cores
@@ -142,7 +142,7 @@ def peak_rss_mb() -> float:
 
 
 class PlainPeer:
-    """The machine's own 2-process ceiling for the dask figure: the two row bands of a 2-task
+    """The machine's own 2-process ceiling for the dask figure: the two row bands of a 2-worker
     pass (geo-sink's ``band_areas``) in two plain worker processes at once, against the same two
     bands one after the other in one of them; no dask, no client work."""
 

@@ -103,6 +103,16 @@ def cluster_threads(client) -> tuple[int, int]:
     return len(nthreads), sum(nthreads.values())
 
 
+#: Row bands per worker thread.  One: the scheduler hands each worker ceil(1.1 x threads) tasks
+#: at once (dask's worker-saturation), so a second band per single-threaded worker is queued on
+#: that worker and never rebalanced; it only adds a task's messaging (~2.5 ms) and a pause between
+#: the worker's two tasks (~3 ms).  Interleaved A/B on the benchmark raster (15 pairs a run, 4
+#: runs, 2026-12-01), 1 against 2 bands a thread: 2 workers 166/173, 202/218, 174/180 and
+#: 178/185 ms, 1 worker 293/298, 309/317, 306/310 and 306/310 ms.  The bands are cut at equal
+#: estimated work (:func:`row_work`); the two bands of that pass took 141-148 and 149-152 ms.
+TASKS_PER_WORKER = 1
+
+
 def _plan(client, index: ZoneIndex, index_file, row_area: np.ndarray, rows: tuple[int, int],
           cols: tuple[int, int], block_rows: int, tasks_per_worker: int, threads: int | None = None):
     """The index as tasks take it (its cache folder's path, loaded once per worker, or without
@@ -131,7 +141,7 @@ def _run_bands(client, func, lead: tuple, bands: list, tail: tuple) -> list:
 
 def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
                       cols: tuple[int, int], block_rows: int, band: int = 1,
-                      tasks_per_worker: int = 2, index_file=None, threads: int | None = None) -> np.ndarray:
+                      tasks_per_worker: int = TASKS_PER_WORKER, index_file=None, threads: int | None = None) -> np.ndarray:
     """Sum of :func:`band_areas` over row bands computed on ``client``'s workers (``threads``:
     the cluster's worker threads, asked when not given)."""
     idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker,
@@ -145,7 +155,7 @@ def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows
 
 def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_area: np.ndarray,
                             rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                            tasks_per_worker: int = 2, index_file=None) -> np.ndarray:
+                            tasks_per_worker: int = TASKS_PER_WORKER, index_file=None) -> np.ndarray:
     """Sum of :func:`band_transitions` as a dense (zones x 65536) matrix of m^2."""
     idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
     out = np.zeros((index.n_zones, 65536))
@@ -156,7 +166,7 @@ def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_ar
 
 
 def distributed_density(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
-                        cols: tuple[int, int], block_rows: int, nodata, tasks_per_worker: int = 2,
+                        cols: tuple[int, int], block_rows: int, nodata, tasks_per_worker: int = TASKS_PER_WORKER,
                         index_file=None) -> np.ndarray:
     """Sum of :func:`band_density` (3 x zones)."""
     idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
