@@ -17,22 +17,21 @@ from geo_sink import __version__
 from geo_sink.catalog import Catalog, load_catalog
 from geo_sink.io import load_boundaries, read_zones, write_table
 from geo_sink.io.atomic import atomic_path
-from geo_sink.io.rasters import catalog_raster
+from geo_sink.io.rasters import catalog_raster, raster_info
 from geo_sink.project import Project, load_project
 from geo_sink.errors import InputDataError
-from geo_sink.sinks.carbon import carbon_stock_series, constants, density_lut
-from geo_sink.sinks.forest import (DEFINITION_NOTE, coverage_gap, forest_coverage, growing_stock_carbon,
+from geo_sink.sinks.carbon import carbon_stock_series, constants
+from geo_sink.sinks.carbon_run import density_for, write_density_cogs
+from geo_sink.measurability import cell_size, check_rules, rule_reason, verdict
+from geo_sink.sinks.forest import (DEFINITION_NOTE, coverage_bracket, coverage_gap, forest_coverage, growing_stock_carbon,
                                    growing_stock_gap, growing_stock_totals, read_inventory)
 from geo_sink.zonal.continuous import zonal_density_sum
-from geo_sink.sinks.pools import read_pools
 from geo_sink.sinks.wetland import wetland_areas, wetland_fluxes, wetland_polygon_areas
 from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.zonal import class_areas
 from geo_sink.zonal.transitions import transition_areas
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
-#: Land-cover products with classes this coarse (m) under-count fragmented forest.
-COARSE_M = 250
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,13 @@ def embedded_projects() -> list[Path]:
 
     cat = load_catalog()
     return [cat.root / "regions" / "石家庄市.yaml", ensure_demo()]
+
+
+def study_latitude(zones: gpd.GeoDataFrame) -> float:
+    """Latitude (deg, WGS 84) of the centre of the zones' bounding box: where a geographic map's
+    cells are measured for the resolution rules."""
+    b = zones.to_crs(4326).total_bounds
+    return float((b[1] + b[3]) / 2)
 
 
 def project_zones(project: Project) -> gpd.GeoDataFrame:
@@ -132,55 +138,83 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
                f"({tag}); area closure within {res.summary['closure_pct'].abs().max():.4f}%")
     if not lcs:
         return
-    # 2. carbon stocks and sinks
+    # 2. carbon stocks and sinks, IPCC Tier 1 defaults of each county's climate zone
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
-    legends = {lc.legend for lc in lcs}
+    total = project.total_zone()
+    legends = sorted({lc.legend for lc in lcs})
+    decided = pd.DataFrame()
     if len(legends) != 1:
-        yield f"{project.name}: land-cover years use different legends {sorted(legends)}; carbon skipped"
+        yield f"{project.name}: land-cover years use different legends {legends}; carbon skipped"
     else:
-        leg = legends.pop()
-        pools = read_pools(cat.dataset_path(f"carbon_pools_{leg}"), cat.legend(leg))
-        known = {y: a[a["ecosystem"] != "unknown"] for y, a in areas.items()}
-        stocks, sinks = carbon_stock_series(known, pools, co2, draws=draws)
+        legend = cat.legend(legends[0])
+        codes = sorted(set().union(*[set(a.loc[a["ecosystem"] != "unknown", "class_code"]) for a in areas.values()]))
+        dens, climate, tier1 = density_for(cat, legend, codes, zones, climate_zone=project.spec.climate_zone,
+                                           edition=project.spec.ipcc_edition)
+        put(climate.assign(synthetic=syn), "climate_zones.csv")
+        undecided = climate[climate["climate_zone"].isna()]
+        if len(undecided):
+            yield (f"{project.name}: no climate zone for {', '.join(undecided['zone_name'].astype(str))} "
+                   f"({undecided['climate_basis'].iloc[0]}); their carbon is left out: give climate_zone in the project")
+        decided = climate.dropna(subset=["climate_zone"])
+        known = {y: a[(a["ecosystem"] != "unknown") & a["zone_id"].isin(decided["zone_id"])] for y, a in areas.items()}
+    if len(legends) == 1 and not len(decided):
+        yield f"{project.name}: no county has a climate zone; carbon skipped"
+    elif len(legends) == 1:
+        put(tier1.table_rows(dens.groups).assign(synthetic=syn), "carbon_parameters.csv")
+        stocks, sinks = carbon_stock_series(known, dens, co2, draws=draws, total=total)
         put(stocks.assign(synthetic=syn), "carbon_stock.csv")
-        tot = stocks[stocks["pool"] == "total"]
         last = max(areas)
-        city = tot[tot["year"] == last]
-        yield (f"{project.name}: carbon stock {city['stock_t_co2e'].sum() / 1e6:.1f} Mt CO2e in {last} "
-               f"(pools table carbon_pools_{leg}, {draws} Monte Carlo draws)")
+        city = stocks[(stocks["pool"] == "total") & (stocks["year"] == last) & (stocks["zone_id"] == total[0])].iloc[0]
+        iv = (f" (5-95% {city['stock_t_co2e_p05'] / 1e6:.1f}-{city['stock_t_co2e_p95'] / 1e6:.1f})"
+              if "stock_t_co2e_p05" in city else "")
+        zones_used = ", ".join(f"{g} ({(decided['climate_zone'] == g).sum()} counties)" for g in dens.groups)
+        yield (f"{project.name}: carbon stock {city['stock_t_co2e'] / 1e6:.1f} Mt CO2e{iv} in {last} "
+               f"(IPCC {tier1.edition} Tier 1 defaults of {zones_used}; {draws} Monte Carlo draws)")
         if len(sinks):
             put(sinks.assign(synthetic=syn), "carbon_sink.csv")
-            s = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == min(areas)) & (sinks["year_to"] == last)]
+            s = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == min(areas)) & (sinks["year_to"] == last)
+                      & (sinks["zone_id"] == total[0])].iloc[0]
+            iv = (f" (5-95% {s['sink_t_co2e_yr_p05']:,.0f} to {s['sink_t_co2e_yr_p95']:,.0f})"
+                  if "sink_t_co2e_yr_p05" in s else "")
             yield (f"{project.name}: land-cover-change sink {min(areas)}-{last}: "
-                   f"{s['sink_t_co2e_yr'].sum():,.0f} t CO2e/yr over all counties")
+                   f"{s['sink_t_co2e_yr']:,.0f} t CO2e/yr{iv} over all counties")
         last_lc = [lc for lc in lcs if lc.year == last][0]
-        from geo_sink.io.rasters import write_cog_from
-        cog = write_cog_from(last_lc.path, out_dir / f"carbon_density_{last}.tif", density_lut(pools),
-                             nodata=-1.0, UNITS="Mg C/ha", SYNTHETIC=str(last_lc.synthetic).lower(),
-                             DESCRIPTION="total carbon density (above+below+soil+dead)")
-        provenance["outputs"].append(cog.name)
-    # 3. forest coverage against the project's targets
+        for cog in write_density_cogs(last_lc.path, out_dir / f"carbon_density_{last}.tif", dens,
+                                      dict(zip(zones["zone_id"], zones["zone_name"])), last_lc.synthetic):
+            provenance["outputs"].append(cog.name)
+    # 3. forest coverage against the project's targets, judged only where the map can see forest
+    rules = check_rules(pd.read_csv(cat.dataset_path("measurability_rules")), str(cat.dataset_path("measurability_rules")))
+    lat = study_latitude(zones)
+    grids = {lc.year: raster_info(lc.path, crs=lc.crs).grid for lc in lcs}
+    verdicts = {lc.year: verdict("forest_coverage", cell_size(grids[lc.year].transform, grids[lc.year].crs, lat),
+                                 rules, cat.legend(lc.legend).product_resolution_m) for lc in lcs}
+    cov_targets = [t for t in cat.targets_for(indicator="forest_coverage") if t.id in project.spec.targets]
     cov_frames = []
-    for y in sorted(areas):
-        cov = forest_coverage(areas[y], summaries[y]).assign(year=y, note=DEFINITION_NOTE)
-        for t in cat.targets_for(indicator="forest_coverage"):
-            if t.id in project.spec.targets:
-                cov_frames.append(coverage_gap(cov, t.value).assign(target_id=t.id, target_year=t.year,
-                                                                      document=cat.documents[t.document].title))
-        cov_frames.append(cov) if not any(t in project.spec.targets for t in
-                                          [x.id for x in cat.targets_for(indicator="forest_coverage")]) else None
+    for lc in lcs:
+        y, v = lc.year, verdicts[lc.year]
+        cov = forest_coverage(areas[y], summaries[y]).merge(
+            coverage_bracket(areas[y], summaries[y], cat.legend(lc.legend)), on="zone_id", how="left").assign(
+            year=y, note=DEFINITION_NOTE, map_resolution_m=v.resolution_m, measurable=v.measurable,
+            measurability_rule=rule_reason("forest_coverage", rules),
+            bracket_note="context only: coverage under widening class definitions, never compared with a target")
+        if not cov_targets:
+            cov_frames.append(cov.assign(measurability_note=v.note, measurability_note_zh=v.note_zh))
+        for t in cov_targets:
+            cov_frames.append(coverage_gap(cov, t.value, v.measurable, v.note).assign(
+                measurability_note_zh=v.note_zh, target_id=t.id, target_year=t.year, document=cat.documents[t.document].title))
     if cov_frames:
         cov_all = pd.concat(cov_frames, ignore_index=True).assign(synthetic=syn)
         put(cov_all, "forest_coverage.csv")
+        last_v = verdicts[max(areas)]
         allrow = cov_all[(cov_all["zone_id"] == "ALL") & (cov_all["year"] == max(areas))].iloc[0]
         line = f"{project.name}: map-derived forest coverage {allrow['coverage_pct']:.2f}% ({max(areas)})"
-        if "target_pct" in cov_all:
+        if not last_v.measurable:
+            line += (f", context only (forest / +shrub / +savanna: {allrow['coverage_forest_pct']:.2f}% / "
+                     f"{allrow['coverage_forest_shrub_pct']:.2f}% / {allrow['coverage_forest_shrub_savanna_pct']:.2f}%); "
+                     f"targets not judged: {last_v.note}")
+        elif "target_pct" in cov_all:
             line += (f" vs target {allrow['target_pct']:g}%: gap {allrow['gap_pp']:.2f} pp, "
-                     f"{allrow['forest_to_add_km2']:,.0f} km² of forest to add")
-        coarse = [lc.year for lc in lcs if cat.legend(lc.legend).product_resolution_m >= COARSE_M]
-        if coarse:
-            line += (f"; caution: the {coarse} map is coarse (>= {COARSE_M} m classes), so fragmented "
-                     "mountain forest falls into other majority classes; use a 30 m map (CLCD) for the target")
+                     f"{allrow['forest_to_add_km2']:,.0f} km² of forest to add ({last_v.note})")
         yield line
     gs_targets = [t for t in cat.targets_for(indicator="forest_growing_stock") if t.id in project.spec.targets]
     if project.spec.growing_stock is None:
@@ -196,11 +230,13 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     gwp = pd.read_csv(cat.dataset_path("gwp")).set_index("gas")["gwp"]
     if len(wet):
         flux = wetland_fluxes(wet, rates[rates["ecosystem"] == "wetland"], float(gwp["CH4"]), co2,
-                              draws=draws, seed=DEFAULT_SEED).assign(year=last, synthetic=syn)
+                              draws=draws, seed=DEFAULT_SEED, total=total).assign(year=last, synthetic=syn)
         put(flux, "wetlands.csv")
-        yield (f"{project.name}: wetlands {wet['area_km2'].sum():.1f} km² ({last}): uptake "
-               f"{flux['co2_uptake_t_co2e_yr'].sum():,.0f} t CO2e/yr, CH4 {flux['ch4_t_co2e_yr'].sum():,.0f} "
-               "t CO2e/yr (reported separately)")
+        t = flux[flux["zone_id"] == total[0]].iloc[0]
+        yield (f"{project.name}: wetlands {t['area_km2']:.1f} km² ({last}): uptake "
+               f"{t['co2_uptake_t_co2e_yr']:,.0f} t CO2e/yr, CH4 {t['ch4_t_co2e_yr']:,.0f} "
+               f"t CO2e/yr (reported separately), net {t['net_t_co2e_yr']:,.0f}"
+               + (f" (5-95% {t['net_t_co2e_yr_p05']:,.0f} to {t['net_t_co2e_yr_p95']:,.0f})" if draws else ""))
     else:
         yield f"{project.name}: no wetland classes in the {last} land cover"
     if project.spec.wetlands is not None:
@@ -208,10 +244,12 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
         parks = read_zones(w.file, id_field=w.name_field, name_field=w.name_field)
         pw = wetland_polygon_areas(parks.rename(columns={"zone_name": "name"}), zones, name_field="name")
         pf = wetland_fluxes(pw, rates[rates["ecosystem"] == "wetland"], float(gwp["CH4"]), co2,
-                            draws=draws, seed=DEFAULT_SEED).assign(synthetic=syn)
+                            draws=draws, seed=DEFAULT_SEED, total=total).assign(synthetic=syn)
         put(pf, "wetland_parks.csv")
+        t = pf[pf["zone_id"] == total[0]]
+        net = float(t["net_t_co2e_yr"].iloc[0]) if len(t) else 0.0
         yield (f"{project.name}: {pw['wetland_type'].nunique()} named wetland(s), {pw['area_km2'].sum():.1f} km²: "
-               f"net {pf['net_t_co2e_yr'].sum():,.0f} t CO2e/yr after CH4")
+               f"net {net:,.0f} t CO2e/yr after CH4")
     # 5. transitions between consecutive years
     for a, b in zip(lcs[:-1], lcs[1:]):
         try:
@@ -253,7 +291,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
         layer = layer.merge(c, on="zone_id", how="left")
     if "stocks" in locals():
         st = stocks[(stocks["pool"] == "total") & (stocks["year"] == last)][
-            ["zone_id"] + [c for c in stocks.columns if c.startswith("stock_t_co2e")]]
+            ["zone_id", "climate_zone"] + [c for c in stocks.columns if c.startswith("stock_t_co2e")]]
         layer = layer.merge(st, on="zone_id", how="left")
         if len(sinks):
             sk = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == min(areas)) & (sinks["year_to"] == last)][

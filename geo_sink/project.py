@@ -127,14 +127,26 @@ class MinesSpec(_Spec):
 
 
 class SubsidenceSpec(_Spec):
-    """An InSAR deformation raster or longwall panels with mining parameters."""
+    """An InSAR deformation raster or longwall panels with mining parameters.
+
+    InSAR: ``unit`` is the raster's unit, ``mm`` (cumulative displacement) or ``mm/yr`` (a rate);
+    ``sign`` the sign subsidence has in it (``negative``, the default: line-of-sight or vertical
+    motion away from the satellite / downward is negative, as SBAS and LiCSBAS deliver it;
+    ``positive`` for a subsidence map drawn positive down).  Uplift is never counted as subsidence.
+    The boundary threshold carries its own unit: ``threshold_mm`` (cumulative, 10 mm by default) or
+    ``threshold_mm_yr`` (a rate); comparing a rate raster with a cumulative threshold, or the
+    reverse, needs ``years``, the span over which the rate acts (cumulative = rate x years).
+    """
 
     insar: Path | None = None
     unit: Literal["mm", "mm/yr"] | None = None
+    sign: Literal["negative", "positive"] = "negative"
+    years: float | None = Field(default=None, gt=0)
     line_of_sight: bool = False
     incidence_deg: float | None = Field(default=None, gt=0, lt=90)
     panels: Path | None = None
-    threshold_mm: float = Field(default=10.0, gt=0)
+    threshold_mm: float | None = Field(default=None, gt=0)
+    threshold_mm_yr: float | None = Field(default=None, gt=0)
     active_rate_mm_yr: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
@@ -145,7 +157,28 @@ class SubsidenceSpec(_Spec):
             raise ValueError("an 'insar' raster needs 'unit': mm (cumulative) or mm/yr (rate)")
         if self.line_of_sight and self.incidence_deg is None:
             raise ValueError("line-of-sight InSAR needs 'incidence_deg' to project to the vertical")
+        if self.threshold_mm is not None and self.threshold_mm_yr is not None:
+            raise ValueError("give one boundary threshold: 'threshold_mm' (cumulative) or 'threshold_mm_yr' (rate)")
+        unit = self.unit if self.insar is not None else "mm"
+        if self.threshold_unit != unit and self.years is None:
+            raise ValueError(f"the raster is in {unit} but the boundary threshold in {self.threshold_unit}: "
+                             "give 'years' (the span over which the rate acts; cumulative = rate x years) "
+                             + ("or 'threshold_mm_yr' (a rate boundary)" if unit == "mm/yr" else ""))
+        if self.panels is not None and self.threshold_mm_yr is not None:
+            raise ValueError("longwall panels give final (cumulative) subsidence: use 'threshold_mm'")
+        if self.active_rate_mm_yr is not None and unit != "mm/yr":
+            raise ValueError("'active_rate_mm_yr' needs a rate raster ('unit: mm/yr')")
         return self
+
+    @property
+    def threshold(self) -> float:
+        """The boundary threshold in :attr:`threshold_unit` (10 mm cumulative when none is given)."""
+        return self.threshold_mm_yr if self.threshold_mm_yr is not None else (
+            self.threshold_mm if self.threshold_mm is not None else 10.0)
+
+    @property
+    def threshold_unit(self) -> str:
+        return "mm/yr" if self.threshold_mm_yr is not None else "mm"
 
 
 class PVConstraintsSpec(_Spec):
@@ -158,9 +191,20 @@ class PVConstraintsSpec(_Spec):
 
 
 class PVSpec(_Spec):
-    """PV yield inputs: an hourly weather file (TMY or measured) instead of scaled clear sky."""
+    """PV yield and CO2 inputs.
+
+    ``weather``: an hourly weather file instead of the default year built from the monthly
+    climatology: a CSV with ``time, ghi, dni, dhi, temp_air, wind_speed``, an EnergyPlus EPW or a
+    TMY3 CSV (``weather_format`` when the suffix does not say: ``csv``, ``epw``, ``tmy3``).
+    ``grid_factor`` / ``alt_grid_factor``: ids from ``pv/grid_emission_factors.csv`` or
+    ``pv/combined_margin.csv`` (default: the latest average factor of the project's province,
+    else its regional grid, else national; and the regional combined margin beside it).
+    """
 
     weather: Path | None = None
+    weather_format: Literal["csv", "epw", "tmy3"] | None = None
+    grid_factor: str | None = None
+    alt_grid_factor: str | None = None
 
 
 class ProjectSpec(_Spec):
@@ -178,6 +222,21 @@ class ProjectSpec(_Spec):
     targets: list[str] = Field(default_factory=list)
     output: Path
     synthetic: bool = False
+    #: IPCC climate zone(s) instead of the decision from the station table: one zone for every
+    #: county, or {county name or adcode: zone}.
+    climate_zone: str | dict[str, str] | None = None
+    #: Which IPCC Tier 1 defaults: the 2006 Guidelines, or the 2019 Refinement where it changed them.
+    ipcc_edition: Literal["2006", "2019"] = "2006"
+
+    @field_validator("climate_zone")
+    @classmethod
+    def _known_zones(cls, v):
+        from geo_sink.sinks.climate import ZONES
+        zones = [v] if isinstance(v, str) else list((v or {}).values())
+        bad = sorted({z for z in zones if z not in ZONES})
+        if bad:
+            raise ValueError(f"unknown IPCC climate zone(s) {bad}; expected one of {list(ZONES)}")
+        return v
 
     @field_validator("landcover")
     @classmethod
@@ -221,6 +280,16 @@ class Project:
     @property
     def output(self) -> Path:
         return self.spec.output
+
+    def total_zone(self) -> tuple[str, str]:
+        """(zone_id, zone_name) of the rows that sum all counties: the region's adcode and name
+        when the boundary names a Chinese region (e.g. ("140600", "朔州市")), else ("ALL", name)."""
+        b = self.spec.boundary
+        if b.region is not None:
+            from geo_sink.io.boundaries import resolve_region
+            r = resolve_region(b.region)
+            return r.adcode, r.name
+        return "ALL", self.name
 
     def __repr__(self) -> str:
         return f"Project({self.name!r}, {self.path})"
@@ -308,6 +377,13 @@ def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
             need(getattr(spec.pv_constraints, k), f"pv_constraints.{k}")
     if spec.pv is not None:
         need(spec.pv.weather, "pv.weather")
+        ids = [(k, getattr(spec.pv, k)) for k in ("grid_factor", "alt_grid_factor") if getattr(spec.pv, k)]
+        if ids:
+            from geo_sink.pv.siting_run import grid_factor_tables
+            known = sorted(set().union(*(t.index for t in grid_factor_tables(cat))))
+            for k, v in ids:
+                if v not in known:
+                    probs.append(f"pv.{k}: unknown grid factor {v!r}; expected one of {known}")
     for k, v in spec.parameters.items():
         if v not in cat.datasets:
             probs.append(f"parameters.{k}: unknown catalog id {v!r}")

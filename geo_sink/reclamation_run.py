@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -18,6 +19,7 @@ from geo_sink.catalog import load_catalog
 from geo_sink.io import write_table
 from geo_sink.io.scenes import SceneError, read_scene
 from geo_sink.io.vectors import polygonal
+from geo_sink.measurability import check_rules, grid_cell_size
 from geo_sink.sinks.carbon import constants
 from geo_sink.sinks.pools import read_table
 from geo_sink.sinks.reclamation import (NDVI_SATURATION_NOTE, RATE_COLUMNS, SERIES_COLUMNS,
@@ -85,6 +87,7 @@ def scene_fvc(sc, polys: gpd.GeoDataFrame, params: dict) -> pd.DataFrame:
     stats["zone_id"] = stats["polygon_id"].map(meta["county_id"]).to_numpy()
     stats["zone_name"] = stats["polygon_id"].map(meta["county_name"]).to_numpy()
     stats["scene"], stats["product"], stats["date"] = Path(sc.path).name, sc.product, str(sc.date)
+    stats["cell_m"] = grid_cell_size(s.grid).max_m
     return stats[SERIES_COLUMNS]
 
 
@@ -167,12 +170,27 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
         latest["date"] = series["date"].max()
         latest["note"] = NDVI_SATURATION_NOTE
         latest = latest.drop(columns=["fw", "sw"])
+        # the coarsest scene cell of the latest date decides whether the cover target can be judged
+        cell = pd.to_numeric(last.get("cell_m", pd.Series(dtype=float)), errors="coerce").max()
+        rules = check_rules(pd.read_csv(cat.dataset_path("measurability_rules")), "measurability_rules")
+        rule = rules[rules["indicator"] == "reclaimed_land_vegetation_cover"]
+        limit = float(rule["max_cell_m"].iloc[0]) if len(rule) else np.inf
+        latest["scene_cell_m"] = cell
+        if not np.isfinite(cell):
+            latest["measurable"] = pd.array([pd.NA] * len(latest), dtype="boolean")
+            latest["measurability_note"] = ("scene cell size not recorded (series rows from an older geo-sink): "
+                                            "run again with a fresh fvc_series.csv to judge the cover target")
+        else:
+            latest["measurable"] = pd.array([cell <= limit] * len(latest), dtype="boolean")
+            latest["measurability_note"] = (f"scene cell {cell:.0f} m {'<=' if cell <= limit else '>'} {limit:.0f} m limit "
+                                            "for vegetation of reclaimed platforms and slopes")
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     now = max([int(str(s.date)[:4]) for s in scenes] + [int(pieces["year"].max()) if len(pieces) else 2020])
     rates = _rates(cat)
     piece_table = pd.DataFrame(pieces.drop(columns="geometry"))
     carbon = reclaimed_carbon(piece_table, rates, now, co2, draws=draws, seed=seed)
-    by_zone = reclaimed_carbon_by_zone(piece_table, rates, now, co2, draws=draws, seed=seed).assign(year=now)
+    by_zone = reclaimed_carbon_by_zone(piece_table, rates, now, co2, draws=draws, seed=seed,
+                                       total=project.total_zone()).assign(year=now)
     return ReclamationResult(per_mine, per_zone, series, latest, carbon, by_zone, problems,
                              mine_years, zone_years)
 
@@ -206,7 +224,10 @@ def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, ta
         lt = res.latest.assign(synthetic=synthetic)
         if cover_bar is not None:
             lt["bar_pct"] = cover_bar.value
-            lt["meets_bar"] = lt["share_vegetated_pct"] >= cover_bar.value
+            judged = lt["measurable"].fillna(False).astype(bool) if "measurable" in lt else True
+            lt["meets_bar"] = pd.array([bool(v >= cover_bar.value) if j else pd.NA for v, j in
+                                        zip(lt["share_vegetated_pct"], np.broadcast_to(judged, len(lt)))],
+                                       dtype="boolean")
         write_table(lt, out_dir / "vegetation_cover_by_county.csv")
         for r in lt.itertuples():
             lines.append(f"{r.zone_name}: reclaimed land {r.share_vegetated_pct:.1f}% vegetated, mean FVC "

@@ -1,10 +1,20 @@
 """Monte Carlo propagation of coefficient uncertainty (seeded, reproducible, vectorised).
 
-Each coefficient with a mean and a standard deviation is drawn from a lognormal distribution
-with that mean and standard deviation (positive, as densities and rates are); coefficients
-with sd = 0 stay fixed.  One draw of a coefficient is shared by every county, as a
-mis-estimated density would be: intervals of sums over counties are therefore not narrowed
-by averaging.
+Conventions (README, "Method and sources"):
+
+* Each coefficient with a mean and a standard deviation is drawn from a lognormal
+  distribution with that mean and standard deviation (positive, as densities and rates are);
+  coefficients with sd = 0 stay fixed.
+* Published uncertainties are converted to a standard deviation by :func:`sd_from_uncertainty`:
+  IPCC's "+-x %" is the half-width of a 95% interval (sd = x% / 1.96 of the mean); where a
+  table says its error is "2 x sd as percent of the mean" (IPCC 2006 Table 2.3) sd = x% / 2;
+  a published range lo-hi read as a 95% range gives sd = (hi - lo) / (2 x 1.96).
+* One draw per coefficient: a value used by several land-cover codes, several counties or
+  several pools (a reference soil stock that every class's soil stock is derived from, an
+  above-ground stock that below-ground is derived from) is drawn once and shared, as a
+  mis-estimated coefficient would be.  Intervals of sums over counties are therefore not
+  narrowed by averaging, and city totals come from summing the same draws (never from adding
+  county percentiles).
 """
 
 from __future__ import annotations
@@ -44,6 +54,71 @@ def lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.ndarray:
     mu = np.log(np.where(mean > 0, mean, 1.0)) - sigma ** 2 / 2
     z = rng.standard_normal((n,) + mean.shape)
     return np.where(varying, np.exp(mu + sigma * z), mean)
+
+
+#: z of the two-sided 95% interval of a normal distribution.
+Z95 = 1.959963984540054
+
+
+def sd_from_uncertainty(value, pct=None, lo=None, hi=None, basis: str = "ci95") -> float:
+    """Standard deviation from a published uncertainty.
+
+    Parameters
+    ----------
+    value : float
+        The central value.
+    pct : float, optional
+        "+-x %" of the value (``ci95``, ``two_sd``).
+    lo, hi : float, optional
+        A published range (``range95``).
+    basis : {"ci95", "two_sd", "range95", "none"}
+        ``ci95``: +-pct% is the half-width of a 95% interval, sd = pct/100 x value / 1.96 (IPCC's
+        convention for "+-x %" uncertainties, 2006 GL Vol.1 Ch.3 section 3.1.3);
+        ``two_sd``: +-pct% is two standard deviations, sd = pct/100 x value / 2;
+        ``range95``: lo-hi is a 95% range, sd = (hi - lo) / (2 x 1.96);
+        ``none``: no uncertainty given, sd = 0.
+
+    Returns
+    -------
+    float
+        The standard deviation, in the value's unit.
+    """
+    value = float(value)
+    if basis == "none":
+        return 0.0
+    if basis in ("ci95", "two_sd"):
+        if pct is None or not np.isfinite(float(pct)) or float(pct) < 0:
+            raise ValueError(f"basis {basis!r} needs a non-negative percentage, got {pct!r}")
+        return abs(value) * float(pct) / 100.0 / (Z95 if basis == "ci95" else 2.0)
+    if basis == "range95":
+        if lo is None or hi is None or not float(lo) <= value <= float(hi):
+            raise ValueError(f"basis 'range95' needs lo <= value <= hi, got {lo!r} <= {value} <= {hi!r}")
+        return (float(hi) - float(lo)) / (2.0 * Z95)
+    raise ValueError(f"unknown uncertainty basis {basis!r}; expected ci95, two_sd, range95 or none")
+
+
+def shared_lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Lognormal draws where equal (mean, sd) pairs are the same coefficient, drawn once.
+
+    Parameters
+    ----------
+    mean, sd : array_like, same shape (e.g. codes x pools)
+    n : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (n, *mean.shape)
+        Entries with the same (mean, sd) pair hold identical draws (a pools table that gives
+        one grassland value for two legend codes has one grassland coefficient).  Callers that
+        must keep pools apart pass them column by column or encode them in ``mean``.
+    """
+    mean = np.asarray(mean, dtype=float)
+    sd = np.asarray(sd, dtype=float)
+    pairs = np.stack([mean.reshape(-1), sd.reshape(-1)], axis=1)
+    uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
+    d = lognormal_draws(uniq[:, 0], uniq[:, 1], n, rng)       # (n, k)
+    return d[:, inv.reshape(-1)].reshape((n,) + mean.shape)
 
 
 def percentile_interval(draws: np.ndarray, lo: float = 5.0, hi: float = 95.0) -> tuple[np.ndarray, np.ndarray]:

@@ -46,17 +46,27 @@ plt.show()
 
 # %% [markdown]
 # ## 2. Yield of 1 kWp and CO2 avoided
-# pvlib clear sky (bundled Linke turbidity) scaled to the site's annual GHI from the catalog.
+# A typical year of hourly weather from the monthly climatology of station 53578 朔州 (seeded
+# day-to-day clearness, Collares-Pereira & Rabl hours, Erbs direct/diffuse split), Perez on the
+# tilted plane; CO2 with the default grid factor of the province (山西 2022 average) and the North
+# China combined margin beside it.
 
 # %%
-import pandas as pd
-from geo_sink.pv.energy import annual_yield_kwh_per_kwp, co2_avoided_t, share_gap_closed, weather
+from geo_sink.pv.energy import (annual_yield_kwh_per_kwp, co2_avoided_t, default_grid_factor_ids,
+                                diffuse_fraction, grid_factor, share_gap_closed)
+from geo_sink.pv.siting_run import energy_parameters, grid_factor_tables, project_weather
 
-e = pd.read_csv(cat.dataset_path("pv_energy_parameters")).set_index("name")["value"]
-wx = weather(39.40, 112.55, 1300, e["annual_ghi_kwh_m2"], e["air_temperature_c"], e["wind_speed_m_s"])
+e = energy_parameters(cat)["value"]
+wx, how = project_weather(project, cat, 39.40, 112.55, 1300)
+print(how)
 y = annual_yield_kwh_per_kwp(39.40, 112.55, 1300, wx, e["tilt_deg"], e["azimuth_deg"], e["system_losses_pct"],
-                             e["gamma_pdc_per_c"], e["inverter_efficiency"])
-print(f"{y:.0f} kWh/kWp a year; 100 MW avoid {co2_avoided_t(100 * y, 0.5703):,.0f} t CO2/yr")
+                             e["gamma_pdc_per_c"], e["inverter_efficiency"], e["albedo"])
+factors, margins = grid_factor_tables(cat)
+main_id, alt_id = default_grid_factor_ids(factors, margins, "14")
+for fid in (main_id, alt_id):
+    f = grid_factor(factors, margins, fid)
+    print(f"{y:.0f} kWh/kWp a year ({100 * diffuse_fraction(wx):.0f}% diffuse); 100 MW avoid "
+          f"{co2_avoided_t(100 * y, f['t_co2_mwh']):,.0f} t CO2/yr with {f['id']} ({f['t_co2_mwh']:.4f} t/MWh, {f['year']})")
 
 # %% [markdown]
 # ## 3. How far 100 MW goes toward the new-energy share targets

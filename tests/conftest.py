@@ -65,3 +65,32 @@ def project_copy(demo_project, tmp_path, edit=None):
     f = tmp_path / "project.yaml"
     f.write_text(yaml.safe_dump(proj, allow_unicode=True), encoding="utf-8")
     return f
+
+
+def copy_scene(src, dst):
+    """Copy a scene folder to ``dst`` (a new folder name with another date) and date its own
+    metadata like the name: a STAC item's ``id``/``datetime`` (file renamed after the folder), a
+    Landsat MTL's ``DATE_ACQUIRED``.  geo-sink refuses scenes whose name and metadata disagree."""
+    import datetime as dt
+    import json
+    import shutil
+
+    from geo_sink.io.scenes import date_in_name
+
+    src, dst = Path(src), Path(dst)
+    shutil.copytree(src, dst)
+    day = date_in_name(dst)
+    for f in sorted(dst.glob("*.json")):
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        if f.name.endswith("_MTL.json"):
+            doc["LANDSAT_METADATA_FILE"]["IMAGE_ATTRIBUTES"]["DATE_ACQUIRED"] = day.isoformat()
+            f.write_text(json.dumps(doc), encoding="utf-8")
+            continue
+        doc["id"] = dst.name
+        t = doc.get("properties", {}).get("datetime")
+        if t and day is not None:
+            when = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+            doc["properties"]["datetime"] = when.replace(year=day.year, month=day.month, day=day.day).isoformat().replace("+00:00", "Z")
+        f.unlink()
+        (dst / f"{dst.name}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return dst

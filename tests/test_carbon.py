@@ -147,3 +147,85 @@ def test_stock_and_sink_table_columns():
     row = t[t.pool == "total"].iloc[0]
     assert row.sink_t_co2e_yr == pytest.approx(100 * 100 / 5 * CO2)
     assert row.sink_t_co2e_yr_p05 < row.sink_t_co2e_yr < row.sink_t_co2e_yr_p95
+
+
+# --- Monte Carlo conventions: one draw per shared coefficient, city rows from summed draws ---
+
+SHARED = PoolTable(codes=np.array([9, 10]), mean=np.array([[0.0, 0.0, 50.0, 0.0], [0.0, 0.0, 50.0, 0.0]]),
+                   sd=np.array([[0.0, 0.0, 20.0, 0.0], [0.0, 0.0, 20.0, 0.0]]), source="two grassland codes")
+
+
+def one_year(rows):
+    return {2020: pd.DataFrame(rows, columns=["zone_id", "zone_name", "class_code", "area_km2"])}
+
+
+def test_a_coefficient_shared_by_two_codes_is_drawn_once():
+    # 1 km2 split over codes 9 and 10 (one grassland value) has the interval of 1 km2 of code 9:
+    # with one draw per code the split would narrow it by ~1/sqrt(2)
+    split, _ = carbon_stock_series(one_year([["a", "甲", 9, 0.5], ["a", "甲", 10, 0.5]]), SHARED, CO2,
+                                   draws=20_000, seed=3)
+    whole, _ = carbon_stock_series(one_year([["a", "甲", 9, 1.0]]), SHARED, CO2, draws=20_000, seed=3)
+    f = lambda s: s[s.pool == "soil"][["stock_t_co2e_p05", "stock_t_co2e_p95"]].to_numpy()
+    np.testing.assert_allclose(f(split), f(whole), rtol=1e-9)
+
+
+def test_city_row_is_the_sum_of_the_same_draws():
+    rows = [["a", "甲", 9, 1.0], ["b", "乙", 9, 3.0]]
+    st, _ = carbon_stock_series(one_year(rows), SHARED, CO2, draws=20_000, seed=3, total=("140600", "朔州市"))
+    soil = st[st.pool == "soil"].set_index("zone_id")
+    assert soil.loc["140600", "zone_name"] == "朔州市"
+    assert soil.loc["140600", "stock_mg_c"] == pytest.approx(400 * 50)
+    # one shared coefficient: every county is the same draw times its area, so the city's
+    # percentiles are exactly the sum of the counties' (perfect correlation)
+    for q in ("stock_t_co2e_p05", "stock_t_co2e_p95"):
+        assert soil.loc["140600", q] == pytest.approx(soil.loc["a", q] + soil.loc["b", q], rel=1e-9)
+
+
+def test_city_interval_of_two_climate_zones_from_joint_draws(catalog):
+    """Two counties in different climate zones draw their reference stocks independently: the
+    city interval is narrower than the sum of the county intervals and matches an independent
+    simulation of the sum."""
+    from geo_sink.sinks.carbon import tier1_densities
+    from geo_sink.sinks.carbon_run import tier1_defaults
+
+    tier1 = tier1_defaults(catalog)
+    legend = catalog.legend("clcd")
+    rows = [["a", "甲", 7, 10.0], ["b", "乙", 7, 10.0]]             # barren: soil = sandy reference stock only
+    dens = tier1_densities(tier1, legend, [7], {"a": "warm_temperate_dry", "b": "cool_temperate_dry"})
+    st, _ = carbon_stock_series(one_year(rows), dens, CO2, draws=200_000, seed=11, total=("ALL", "市"))
+    soil = st[st.pool == "soil"].set_index("zone_id")
+    assert soil.loc["a", "climate_zone"] == "warm_temperate_dry" and soil.loc["b", "climate_zone"] == "cool_temperate_dry"
+    assert soil.loc["a", "stock_mg_c"] == pytest.approx(1000 * 19) and soil.loc["b", "stock_mg_c"] == pytest.approx(1000 * 34)
+    # independent check: lognormals with the Table 2.3 means and sd = 45% of the mean
+    rng = np.random.default_rng(99)
+    def ln(m, n=2_000_000):
+        s2 = np.log1p(0.45 ** 2)
+        return np.exp(np.log(m) - s2 / 2 + np.sqrt(s2) * rng.standard_normal(n))
+    city = (ln(19.0) + ln(34.0)) * 1000 * CO2
+    lo, hi = np.percentile(city, [5, 95])
+    assert soil.loc["ALL", "stock_t_co2e_p05"] == pytest.approx(lo, rel=0.01)
+    assert soil.loc["ALL", "stock_t_co2e_p95"] == pytest.approx(hi, rel=0.01)
+    assert soil.loc["ALL", "stock_t_co2e_p95"] - soil.loc["ALL", "stock_t_co2e_p05"] < 0.9 * (
+        soil.loc[["a", "b"], "stock_t_co2e_p95"].sum() - soil.loc[["a", "b"], "stock_t_co2e_p05"].sum())
+
+
+def test_city_sink_row_and_missing_climate_zone(catalog):
+    from geo_sink.errors import InputDataError
+    from geo_sink.sinks.carbon import tier1_densities
+    from geo_sink.sinks.carbon_run import tier1_defaults
+
+    tier1 = tier1_defaults(catalog)
+    series = {2015: pd.DataFrame({"zone_id": ["a", "b"], "zone_name": ["甲", "乙"], "class_code": [1, 1],
+                                  "area_km2": [1.0, 1.0]}),
+              2020: pd.DataFrame({"zone_id": ["a", "a", "b"], "zone_name": ["甲", "甲", "乙"],
+                                  "class_code": [1, 2, 1], "area_km2": [0.5, 0.5, 1.0]})}
+    dens = tier1_densities(tier1, catalog.legend("clcd"), [1, 2], {"a": "cool_temperate_dry", "b": "cool_temperate_dry"})
+    _, sinks = carbon_stock_series(series, dens, CO2, draws=2000, seed=1, total=("ALL", "市"))
+    tot = sinks[(sinks.pool == "total")].set_index("zone_id")
+    forest, crop = tier1.mean_densities("cool_temperate_dry", ["forest", "cropland"]).sum(axis=1)
+    assert tot.loc["ALL", "sink_t_co2e_yr"] == pytest.approx(50 * (forest - crop) / 5 * CO2)
+    assert tot.loc["ALL", "sink_t_co2e_yr"] == pytest.approx(tot.loc["a", "sink_t_co2e_yr"])
+    assert tot.loc["b", "sink_t_co2e_yr"] == 0
+    bad = tier1_densities(tier1, catalog.legend("clcd"), [1, 2], {"a": "cool_temperate_dry"})
+    with pytest.raises(InputDataError, match=r"no carbon densities \(climate zone\) for zone\(s\) \['b'\]"):
+        carbon_stock_series(series, bad, CO2, draws=0)

@@ -113,3 +113,15 @@ def test_missing_dataset_file(cat_copy):
 def test_unknown_legend_lookup(catalog):
     with pytest.raises(LegendError, match="corine.*clcd"):
         catalog.legend("corine")
+
+
+def test_readme_status_table_is_the_catalog(catalog):
+    """The README's table of checked / verify / convention values is generated from the files."""
+    from geo_sink.catalog.audit import BEGIN, END, coefficient_status, status_markdown
+    readme = (catalog.root.parent / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index(BEGIN):readme.index(END) + len(END)]
+    assert block == status_markdown(catalog), "regenerate: python -c 'from geo_sink.catalog import load_catalog; " \
+        "from geo_sink.catalog.audit import status_markdown; print(status_markdown(load_catalog()))'"
+    t = coefficient_status(catalog).set_index("dataset")
+    assert t.loc["ipcc_tier1_defaults", "verify"] > 0 and t.loc["measurability_rules", "convention"] == 3
+    assert (t[["checked", "verify", "convention", "other"]].sum(axis=1) == t["rows"]).all()

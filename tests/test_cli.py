@@ -91,12 +91,33 @@ def test_carbon_two_years_with_outputs(demo_project, tmp_path):
     df = pd.read_csv(out, dtype={"zone_id": str})
     assert list(df.columns[:5]) == ["zone_id", "zone_name", "pool", "stock_mg_c", "stock_t_co2e"]
     assert {"sink_t_co2e_yr", "sink_t_co2e_yr_p05", "sink_t_co2e_yr_p95"} <= set(df.columns)
-    assert set(df.pool) == {"above", "below", "soil", "dead", "total"} and df.zone_id.nunique() == 6
+    assert set(df.pool) == {"above", "below", "soil", "dead", "total"} and df.zone_id.nunique() == 7
+    # six counties, all cool temperate dry, and the row of all zones from the joint draws
+    assert (df.climate_zone == "cool_temperate_dry").all()
+    tot = df[df.pool == "total"].set_index("zone_id")
+    assert tot.loc["ALL", "stock_t_co2e"] == pytest_approx(tot.drop("ALL")["stock_t_co2e"].sum())
+    assert tot.loc["ALL", "sink_t_co2e_yr_p95"] < tot.drop("ALL")["sink_t_co2e_yr_p95"].sum()
     g = gpd.read_parquet(tmp_path / "c.parquet")
     assert len(g) == 6 and g.crs is not None and "sink_t_co2e_yr" in g.columns
     with rasterio.open(tmp_path / "d.tif") as src:
         assert src.profile["tiled"] and src.overviews(1) and src.tags()["UNITS"] == "Mg C/ha"
-        assert src.read(1).max() == pytest_approx(100.4)  # forest: 28.2 + 8.2 + 50 + 14
+        assert src.tags()["CLIMATE_ZONE"] == "cool_temperate_dry"
+        # forest, IPCC 2006 cool temperate dry: (20/2 + 120/2) x 0.47 + (20x0.46/2 + 120x0.23/2) x 0.47 + 50 + 28
+        assert src.read(1).max() == pytest_approx(32.9 + 8.648 + 50 + 28)
+
+
+def test_carbon_climate_zone_override_and_pools_conflict(demo_project, tmp_path):
+    d = demo_project.parent
+    out = tmp_path / "w.csv"
+    r = CliRunner().invoke(cli, ["carbon", str(d / "landcover_clcd_2020.tif"), "朔州市", "--legend", "clcd",
+                                 "--climate-zone", "warm_temperate_dry", "--draws", "0", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out, dtype={"zone_id": str})
+    assert (df.climate_zone == "warm_temperate_dry").all()
+    r = CliRunner().invoke(cli, ["carbon", str(d / "landcover_clcd_2020.tif"), "朔州市", "--legend", "clcd",
+                                 "--pools", "carbon_pools_clcd_cool_temperate_dry", "--climate-zone",
+                                 "warm_temperate_dry", "-o", str(out)])
+    assert r.exit_code == EXIT_INPUT and "exclude each other" in r.output
 
 
 def test_carbon_years_need_later_map(tmp_path):
@@ -113,9 +134,9 @@ def test_reclamation_cli_strict_keeps_series(demo_project, tmp_path):
     assert "60% bar" in r.output and "vegetated" in r.output
     series = (out / "fvc_series.csv").read_bytes()
     # a project copy with an extra, corrupt scene
-    from tests.conftest import project_copy
+    from tests.conftest import copy_scene, project_copy
     bad = tmp_path / "S2A_49SFJ_20240815_0_L2A"
-    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", bad)
+    copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", bad)
     (bad / "SCL.tif").write_bytes(b"broken")
     f = project_copy(demo_project, tmp_path, lambda proj: proj["imagery"]["scenes"].append(
         {"path": str(bad), "product": "sentinel2_l2a", "date": "2024-08-15"}))

@@ -93,3 +93,18 @@ def test_inventory_checks_and_target_gap(tmp_path):
     tot = growing_stock_totals(read_inventory(f))
     gap = growing_stock_gap(tot, 1467).set_index("zone_id").loc["ALL"]
     assert gap.volume_1e4_m3 == pytest.approx(7.5) and gap.gap_1e4_m3 == pytest.approx(1459.5) and not gap.met
+
+
+def test_wetland_city_row_from_the_shared_rates(catalog):
+    """One uptake rate and one CH4 factor serve every wetland: the city's net is the same draws
+    times the summed area, so its percentiles are the sum of the rows' (perfect correlation)."""
+    rates = pd.read_csv(catalog.dataset_path("accumulation_rates"))
+    rates = rates[rates.ecosystem == "wetland"]
+    wet = pd.DataFrame({"zone_id": ["a", "b"], "zone_name": ["甲", "乙"], "wetland_type": ["Wetland", "Wetland"],
+                        "area_km2": [4.0, 6.0]})
+    f = wetland_fluxes(wet, rates, 28.0, 44 / 12, draws=20_000, seed=2, total=("140600", "朔州市")).set_index("zone_id")
+    city = f.loc["140600"]
+    assert city["wetland_type"] == "(all)" and city["area_km2"] == pytest.approx(10.0)
+    for col in ("net_t_co2e_yr", "net_t_co2e_yr_p05", "net_t_co2e_yr_p95", "co2_uptake_t_co2e_yr_p95", "ch4_t_co2e_yr_p05"):
+        assert city[col] == pytest.approx(f.loc["a", col] + f.loc["b", col], rel=1e-9)
+    assert city["co2_uptake_t_co2e_yr_p05"] < city["co2_uptake_t_co2e_yr"] < city["co2_uptake_t_co2e_yr_p95"]

@@ -58,6 +58,9 @@ def test_valid_minimal_project(proj):
     (lambda d: d.update(subsidence={"insar": "x.tif"}), r"subsidence: Value error, an 'insar' raster needs 'unit'"),
     (lambda d: d.update(imagery={"scenes": [{"path": "s", "product": "sentinel2_l2a", "date": "2023-13-01"}]}),
      r"imagery\.scenes\.0\.date"),
+    (lambda d: d.update(climate_zone="cold_temperate"), r"climate_zone: Value error, unknown IPCC climate zone\(s\) \['cold_temperate'\]"),
+    (lambda d: d.update(climate_zone={"平鲁区": "temperate"}), r"climate_zone: Value error, unknown IPCC climate zone\(s\) \['temperate'\]"),
+    (lambda d: d.update(ipcc_edition="2021"), r"ipcc_edition: Input should be '2006' or '2019'"),
 ])
 def test_each_problem_named(proj, edit, expected):
     with pytest.raises(ProjectError, match=expected):

@@ -14,7 +14,7 @@ from geo_sink.errors import InputDataError
 from geo_sink.sinks.reclamation import (check_reclaimed_rates, fvc, ndvi, ndvi_endmembers, reclaimed_carbon,
                                         reclaimed_carbon_by_zone, reclamation_rate,
                                         reclamation_rate_by_year)
-from tests.conftest import write_raster
+from tests.conftest import copy_scene, write_raster
 
 UTM = "EPSG:32649"
 ORIGIN = (640000.0, 4370000.0)
@@ -254,7 +254,7 @@ def test_series_grows_and_survives_a_corrupt_scene(demo_project, tmp_path):
     assert by.iloc[-1] > by.iloc[0]
     # a corrupt new scene: clear error with 'raise', reported and skipped with 'skip'
     bad = tmp_path / "S2A_49SFJ_20240815_0_L2A"
-    shutil.copytree(scenes[1].path, bad)
+    copy_scene(scenes[1].path, bad)
     (bad / "B08.tif").write_bytes(b"not a tiff")
     spec = SimpleNamespace(path=bad, product="sentinel2_l2a", date=dt.date(2024, 8, 15))
     with pytest.raises(SceneError, match="B08"):
@@ -273,3 +273,52 @@ def test_reclamation_from_transitions_by_hand():
         "area_km2": [2.0, 1.0, 1.0, 5.0]})
     out = reclamation_from_transitions(tr).iloc[0]
     assert (out.disturbed_km2, out.reclaimed_km2, out.rate_pct) == (4.0, 2.0, 50.0)
+
+
+def test_city_row_of_reclaimed_carbon_is_the_all_pieces_sum():
+    """The city row equals the county result of one zone holding every piece (same draws)."""
+    rates = pd.DataFrame({"vegetation": ["forest", "grassland"], "pool": ["biomass", "soil"],
+                          "rate_mg_c_ha_yr": [1.0, 0.4], "sd_mg_c_ha_yr": [0.5, 0.2], "saturation_years": [30, 30]})
+    pieces = pd.DataFrame({"zone_id": ["a", "b", "b"], "zone_name": ["甲", "乙", "乙"],
+                           "vegetation": ["forest", "grassland", "forest"], "year": [2010, 2012, 2015],
+                           "area_km2": [1.0, 2.0, 0.5]})
+    z = reclaimed_carbon_by_zone(pieces, rates, 2023, 1.0, draws=20_000, seed=5,
+                                 total=("140600", "朔州市")).set_index("zone_id")
+    one = reclaimed_carbon_by_zone(pieces.assign(zone_id="x", zone_name="x"), rates, 2023, 1.0,
+                                   draws=20_000, seed=5).iloc[0]
+    city = z.loc["140600"]
+    assert city["zone_name"] == "朔州市" and city["reclaimed_km2"] == pytest.approx(3.5)
+    for col in ("sink_t_co2e_yr", "sink_t_co2e_yr_p05", "sink_t_co2e_yr_p95", "cumulative_t_co2e_p95"):
+        assert city[col] == pytest.approx(one[col], rel=1e-12)
+    assert city["sink_t_co2e_yr"] == pytest.approx(z.loc["a", "sink_t_co2e_yr"] + z.loc["b", "sink_t_co2e_yr"])
+    # with two independent rates the city interval is narrower than the sum of the county ones
+    assert city["sink_t_co2e_yr_p95"] - city["sink_t_co2e_yr_p05"] < (
+        z.loc[["a", "b"], "sink_t_co2e_yr_p95"].sum() - z.loc[["a", "b"], "sink_t_co2e_yr_p05"].sum())
+
+
+def test_vegetation_cover_verdict_needs_fine_scenes(demo_project, tmp_path):
+    """The demo's 10 m and 30 m scenes can judge the 90% cover bar; a 250 m scene cannot, and
+    then meets_bar is empty and the report says not measurable."""
+    from geo_sink.catalog import load_catalog
+    from geo_sink.pipeline import project_zones
+    from geo_sink.project import load_project
+    from geo_sink.reclamation_run import run_reclamation, write_reclamation
+
+    p = load_project(demo_project)
+    cat = load_catalog()
+    bars = [cat.targets[t] for t in p.spec.targets if t in cat.targets]
+    res = run_reclamation(p, project_zones(p), tmp_path, draws=100, seed=1)
+    assert set(res.series["cell_m"].round()) <= {10.0, 30.0}
+    assert res.latest["measurable"].all() and (res.latest["scene_cell_m"] <= 30).all()
+    write_reclamation(res, tmp_path, True, bars)
+    v = pd.read_csv(tmp_path / "vegetation_cover_by_county.csv")
+    assert v["meets_bar"].notna().all()
+    coarse = res.latest.assign(scene_cell_m=250.0, measurable=pd.array([False] * len(res.latest), dtype="boolean"),
+                               measurability_note="scene cell 250 m > 30 m limit")
+    res.latest = coarse
+    write_reclamation(res, tmp_path, True, bars)
+    v = pd.read_csv(tmp_path / "vegetation_cover_by_county.csv")
+    assert v["meets_bar"].isna().all()
+    from geo_sink.report.build import _target_status
+    t = next(b for b in bars if b.indicator == "reclaimed_land_vegetation_cover")
+    assert _target_status(t, tmp_path)[0] == "not_measurable"

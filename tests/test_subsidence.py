@@ -97,3 +97,51 @@ def test_panel_without_thickness_is_an_error():
     panels = gpd.GeoDataFrame({"depth_m": [300.0], "dip_deg": [0.0]}, geometry=[shapely.box(0, 0, 100, 500)], crs="EPSG:32649")
     with pytest.raises(InputDataError, match="thickness_m"):
         subsidence_grid(panels, P, Grid(10, 10, Affine(10, 0, 0, 0, -10, 100), pyproj.CRS("EPSG:32649")))
+
+
+def test_sign_units_and_uplift_by_hand():
+    """A hand-made LOS rate field with both signs (SBAS/LiCSBAS convention: negative = away from
+    the satellite): -24 LOS at 60 deg incidence is 48 mm/yr of subsidence, +24 is 48 mm/yr uplift."""
+    from geo_sink.pv.subsidence import in_unit, subsidence_mask, subsidence_positive_down
+    los = np.array([[-24.0, 24.0], [-3.0, np.nan]])
+    v = subsidence_positive_down(los_to_vertical(los, 60.0), "negative")
+    np.testing.assert_allclose(v, [[48.0, -48.0], [6.0, np.nan]])
+    # a map drawn positive down is taken as it is
+    np.testing.assert_allclose(subsidence_positive_down(np.array([5.0, -2.0]), "positive"), [5.0, -2.0])
+    # rate boundary 10 mm/yr: only the subsiding pixel; the equally large uplift never counts
+    assert subsidence_mask(v, "mm/yr", 10.0, "mm/yr").tolist() == [[True, False], [False, False]]
+    # cumulative boundary 10 mm over 2 years: 6 mm/yr x 2 = 12 mm now counts, uplift still not
+    assert subsidence_mask(v, "mm/yr", 10.0, "mm", years=2.0).tolist() == [[True, False], [True, False]]
+    # a cumulative raster against a rate boundary: 30 mm over 4 years = 7.5 mm/yr < 10
+    assert subsidence_mask(np.array([30.0, 50.0]), "mm", 10.0, "mm/yr", years=4.0).tolist() == [False, True]
+    assert in_unit(np.array([7.0]), "mm", "mm").tolist() == [7.0]
+    from geo_sink.errors import InputDataError
+    with pytest.raises(InputDataError, match="without 'years'"):
+        subsidence_mask(v, "mm/yr", 10.0, "mm")
+    with pytest.raises(ValueError, match="sign must be"):
+        subsidence_positive_down(los, "down")
+
+
+@pytest.mark.parametrize("sub,msg", [
+    ({"insar": "x.tif", "unit": "mm/yr"}, "give 'years'"),
+    ({"insar": "x.tif", "unit": "mm/yr", "threshold_mm": 10}, "the raster is in mm/yr but the boundary threshold in mm"),
+    ({"insar": "x.tif", "unit": "mm", "threshold_mm_yr": 5}, "the raster is in mm but the boundary threshold in mm/yr"),
+    ({"insar": "x.tif", "unit": "mm/yr", "threshold_mm": 10, "threshold_mm_yr": 5}, "give one boundary threshold"),
+    ({"insar": "x.tif", "unit": "mm", "active_rate_mm_yr": 5}, "needs a rate raster"),
+    ({"insar": "x.tif", "unit": "mm/yr", "threshold_mm_yr": 10, "sign": "down"}, "sign"),
+])
+def test_insar_units_are_checked_in_the_project(sub, msg):
+    from geo_sink.project import SubsidenceSpec
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError, match=msg):
+        SubsidenceSpec.model_validate(sub)
+
+
+def test_insar_spec_threshold_carries_its_unit():
+    from geo_sink.project import SubsidenceSpec
+    s = SubsidenceSpec.model_validate({"insar": "x.tif", "unit": "mm/yr", "threshold_mm_yr": 8})
+    assert (s.threshold, s.threshold_unit, s.sign) == (8, "mm/yr", "negative")
+    s = SubsidenceSpec.model_validate({"insar": "x.tif", "unit": "mm/yr", "years": 3})
+    assert (s.threshold, s.threshold_unit) == (10.0, "mm")     # the 10 mm cumulative boundary, rate x 3 yr
+    s = SubsidenceSpec.model_validate({"panels": "p.geojson"})
+    assert (s.threshold, s.threshold_unit) == (10.0, "mm")

@@ -12,8 +12,8 @@ from geo_sink.cli.options import (cache_option, cluster_options, crs_option, leg
 from geo_sink.cli.resolve import resolve_raster
 from geo_sink.errors import InputDataError
 from geo_sink.io import load_zones, write_table
-from geo_sink.sinks.carbon import (carbon_stock_series, constants, density_lut,
-                                   stock_and_sink_table)
+from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
+from geo_sink.sinks.carbon_run import density_for, write_density_cogs
 from geo_sink.sinks.pools import read_pools
 from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.zonal import class_areas
@@ -27,7 +27,12 @@ from geo_sink.cli.progress import say
 @legend_option
 @click.option("--pools", "pools_arg", metavar="POOLS.csv",
               help="Carbon pools table (InVEST CSV: lucode, c_above, c_below, c_soil, c_dead in "
-                   "Mg C/ha) or a catalog id; default: the catalog's table for the legend.")
+                   "Mg C/ha) for every county; default: IPCC Tier 1 defaults of each county's "
+                   "climate zone (decided from the catalog's stations, see climate_zones in the README).")
+@click.option("--climate-zone", "climate_zone", metavar="ZONE",
+              help="IPCC climate zone for every county (e.g. warm_temperate_dry) instead of the decision.")
+@click.option("--ipcc-edition", type=click.Choice(["2006", "2019"]), default="2006", show_default=True,
+              help="IPCC Tier 1 defaults: the 2006 Guidelines or the 2019 Refinement where it changed them.")
 @click.option("--lulc-later", metavar="LULC2", help="A later land-cover map on the same grid.")
 @click.option("--years", nargs=2, type=int, metavar="Y1 Y2", help="Years of LULC and LULC2.")
 @zone_field_option
@@ -44,20 +49,18 @@ from geo_sink.cli.progress import say
 @click.option("--density-cog", type=click.Path(dir_okay=False, path_type=Path),
               help="Total carbon density of LULC (Mg C/ha) as a Cloud-Optimized GeoTIFF.")
 @cluster_options
-def carbon(lulc, zones, legend_id, pools_arg, lulc_later, years, zone_field, name_field, level, crs,
-           draws, seed, cache, output, geoparquet, density_cog, workers, scheduler):
+def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_later, years, zone_field, name_field,
+           level, crs, draws, seed, cache, output, geoparquet, density_cog, workers, scheduler):
     """Carbon stock (Mg C, t CO2e) of each county by pool; with --lulc-later and --years, the
     annual sink (t CO2e/yr) by stock difference, with Monte Carlo 5-95% intervals."""
     cat = load_catalog()
     path, leg_id, crs1, label = resolve_raster(cat, lulc, legend_id, crs)
     legend = cat.legend(leg_id)
-    if pools_arg is None:
-        pools_path = cat.dataset_path(f"carbon_pools_{leg_id}")
-    elif pools_arg in cat.datasets:
-        pools_path = cat.dataset_path(pools_arg)
-    else:
-        pools_path = Path(pools_arg)
-    pools = read_pools(pools_path)
+    pools = None
+    if pools_arg is not None:
+        if climate_zone:
+            raise InputDataError("--pools and --climate-zone exclude each other: a pools table is used for every county")
+        pools = read_pools(cat.dataset_path(pools_arg) if pools_arg in cat.datasets else Path(pools_arg))
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     z = load_zones(zones, id_field=zone_field, name_field=name_field, level=level)
     if (lulc_later is None) != (not years):
@@ -77,17 +80,24 @@ def carbon(lulc, zones, legend_id, pools_arg, lulc_later, years, zone_field, nam
             if len(res.unknown_codes):
                 click.echo(f"{p}: codes not in legend {leg_id} left out of the stock: "
                            f"{res.unknown_codes['class_code'].tolist()}", err=True)
-    stocks, sinks = carbon_stock_series(areas, pools, co2, draws=draws, seed=seed)
+    codes = sorted(set().union(*[set(a["class_code"]) for a in areas.values()]))
+    dens, climate, _ = density_for(cat, legend, codes, z, pools=pools, climate_zone=climate_zone,
+                                   edition=ipcc_edition)
+    if climate is not None:
+        left = climate[climate["climate_zone"].isna()]
+        if len(left):
+            click.echo(f"no climate zone for {', '.join(left['zone_name'].astype(str))}: left out "
+                       "(give --climate-zone)", err=True)
+            areas = {y: a[~a["zone_id"].isin(left["zone_id"])] for y, a in areas.items()}
+    stocks, sinks = carbon_stock_series(areas, dens, co2, draws=draws, seed=seed, total=("ALL", "(all zones)"))
     table = stock_and_sink_table(stocks, sinks, y1, y2)
     write_table(table, output)
-    say(f"{label}: carbon stock of {len(z)} zones by pool -> {output}")
+    say(f"{label}: carbon stock of {len(z)} zones by pool ({', '.join(dens.groups)}) -> {output}")
     if geoparquet:
         tot = table[table["pool"] == "total"].drop(columns=["pool"])
         g = z[["zone_id", "geometry"]].merge(tot, on="zone_id")
         write_table(g, geoparquet)
         say(f"county totals -> {geoparquet}")
     if density_cog:
-        from geo_sink.io.rasters import write_cog_from
-        write_cog_from(path, density_cog, density_lut(pools), nodata=-1.0,
-                       UNITS="Mg C/ha", DESCRIPTION="total carbon density (above+below+soil+dead)")
-        say(f"carbon density (Mg C/ha) -> {density_cog}")
+        for p in write_density_cogs(path, density_cog, dens, dict(zip(z["zone_id"], z["zone_name"]))):
+            say(f"carbon density (Mg C/ha) -> {p}")

@@ -74,7 +74,11 @@ def parcels_from_mask(ok: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
 
 
 def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, grid: Grid,
-           synthetic: bool) -> list[str]:
+           synthetic: bool, unit: str = "mm", in_sub: np.ndarray | None = None) -> list[str]:
+    """Eligible parcels, capacity, yield and CO2 on the subsidence land of ``w_mm``.
+
+    ``w_mm`` is subsidence positive down in ``unit`` (``mm`` cumulative or ``mm/yr``); ``in_sub``
+    the subsidence land (the boundary mask; by default ``w_mm >= threshold_mm``)."""
     cat = load_catalog()
     p = siting_parameters(cat)
     sp, pc = project.spec.subsidence, project.spec.pv_constraints
@@ -98,7 +102,9 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
         slope, aspect = slope_aspect(dem, grid)
     else:
         slope, aspect = np.zeros(w_mm.shape, np.float32), np.full(w_mm.shape, 180.0, np.float32)
-    in_sub = np.nan_to_num(w_mm) >= sp.threshold_mm
+    if in_sub is None:
+        from geo_sink.pv.subsidence import subsidence_mask
+        in_sub = subsidence_mask(w_mm, unit, sp.threshold, sp.threshold_unit, sp.years)
     ok, removed = eligible_mask(in_sub, excluded_classes, excluded_zones, slope, aspect, p)
     parcels = parcels_from_mask(ok, grid)
     lines = [f"PV: {int(in_sub.sum())} subsidence pixels; removed by rule: "
@@ -119,10 +125,11 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
     parcels["zone_id"] = parcels["parcel_id"]
     parcels["zone_name"] = parcels["parcel_id"]
     parcels["mean_slope_deg"] = zonal_density_sum((slope, grid), parcels, per_area_unit_m2=1.0, cache=False)["mean"].to_numpy()
-    parcels["mean_subsidence_mm"] = zonal_density_sum((w_mm, grid), parcels, per_area_unit_m2=1.0, cache=False)["mean"].to_numpy()
-    if sp.insar is not None and sp.unit == "mm/yr" and sp.active_rate_mm_yr is not None:
-        parcels["status"] = np.where(parcels["mean_subsidence_mm"] >= sp.active_rate_mm_yr, "active", "stable")
-    elif sp.insar is not None and sp.unit == "mm/yr":
+    sub_col = f"mean_subsidence_{unit.replace('/', '_')}"
+    parcels[sub_col] = zonal_density_sum((w_mm, grid), parcels, per_area_unit_m2=1.0, cache=False)["mean"].to_numpy()
+    if unit == "mm/yr" and sp.active_rate_mm_yr is not None:
+        parcels["status"] = np.where(parcels[sub_col] >= sp.active_rate_mm_yr, "active", "stable")
+    elif unit == "mm/yr":
         parcels["status"] = "unknown (no active_rate_mm_yr given)"
     else:
         parcels["status"] = "unknown (no rate)"
@@ -138,7 +145,7 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
     parcels["rank"] = np.arange(1, len(parcels) + 1)
     parcels["synthetic"] = synthetic
     out = parcels.to_crs(4326)
-    energy_lines, summary = _energy(project, cat, out, p, dem if pc is not None and pc.dem is not None else None, grid)
+    energy_lines, summary = _energy(project, cat, out, p, dem if pc is not None and pc.dem is not None else None, grid, zones)
     write_table(out, out_dir / "pv_parcels.gpkg")
     write_table(out, out_dir / "pv_parcels.parquet")
     write_table(summary.assign(synthetic=synthetic), out_dir / "pv_by_county.csv")
@@ -154,51 +161,127 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
     return lines + energy_lines
 
 
-def _energy(project, cat, out, p, dem, grid, draws: int = 20_000, seed: int = 20240104):
-    """Yield per kWp at the parcels' centre, energy and CO2 per parcel and county with 5-95%."""
-    from geo_sink.pv.energy import annual_yield_kwh_per_kwp, co2_avoided_t, weather
-    from geo_sink.uncertainty import lognormal_draws, percentile_interval
+def grid_factor_tables(cat) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The catalog's grid emission factors and combined margins, indexed by id."""
+    f = pd.read_csv(cat.dataset_path("grid_emission_factors"), dtype={"adcode_prefixes": str}).set_index("id")
+    m = pd.read_csv(cat.dataset_path("grid_combined_margin")).set_index("id")
+    return f, m
 
-    e = pd.read_csv(cat.dataset_path("pv_energy_parameters")).set_index("name")
+
+def energy_parameters(cat) -> pd.DataFrame:
+    return pd.read_csv(cat.dataset_path("pv_energy_parameters")).set_index("name")
+
+
+def climatology(cat) -> pd.DataFrame:
+    """Monthly climatology (rows: month 1-12; columns: ghi_kwh_m2, dhi_kwh_m2, kt_daily_sd, kt_lag1, temp_air_c)."""
+    t = pd.read_csv(cat.dataset_path("pv_weather_climatology"))
+    return t.pivot(index="month", columns="name", values="value").sort_index()
+
+
+def project_weather(project, cat, lat: float, lon: float, alt: float):
+    """Hourly weather for the yield and a sentence saying where it came from."""
+    from geo_sink.pv.energy import climatology_weather
+
+    pvs = project.spec.pv
+    if pvs is not None and pvs.weather is not None:
+        from geo_sink.pv.weather_io import read_weather
+        w = read_weather(pvs.weather, pvs.weather_format)
+        return w, (f"hourly weather file {pvs.weather.name} ({w.attrs['format']}, {len(w)} h, "
+                   f"GHI {w['ghi'].sum() / 1000 * 8760 / len(w):,.0f} kWh/m²)")
+    v = energy_parameters(cat)["value"].astype(float)
+    c = climatology(cat)
+    w = climatology_weather(lat, lon, alt, c["ghi_kwh_m2"].to_numpy(), c["temp_air_c"].to_numpy(),
+                            c["kt_daily_sd"].to_numpy(), c["kt_lag1"].to_numpy(), v["kt_min"], v["kt_max"],
+                            v["wind_speed_m_s"], v["diurnal_temperature_range_c"], int(v["weather_seed"]))
+    return w, (f"typical year from the catalog's {cat.dataset('pv_weather_climatology').title.split('(')[-1].split(';')[0]} "
+               f"monthly climatology (GHI {c['ghi_kwh_m2'].sum():,.0f} kWh/m²): AR(1) daily clearness (seed {int(v['weather_seed'])}), "
+               f"Collares-Pereira & Rabl hours, Erbs split ({100 * w['dhi'].sum() / w['ghi'].sum():.0f}% diffuse)")
+
+
+def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: int = 20240104):
+    """Yield per kWp at the parcels' centre; energy and CO2 per parcel, county and city with 5-95%
+    from joint draws (packing density, GHI, losses, grid factor)."""
+    from geo_sink.pv.energy import (annual_yield_kwh_per_kwp, co2_avoided_t, default_grid_factor_ids,
+                                    energy_draws, grid_factor, zone_intervals)
+    from geo_sink.pv.subsidence_run import city_of
+    from geo_sink.uncertainty import lognormal_draws
+
+    e = energy_parameters(cat)
     v = e["value"].astype(float)
-    ef = pd.read_csv(cat.dataset_path("grid_emission_factors")).set_index("id")["factor_t_co2_mwh"]
     lon, lat = out.union_all().centroid.coords[0]
     alt = float(np.nanmean(dem)) if dem is not None else 0.0
-    if project.spec.pv is not None and project.spec.pv.weather is not None:
-        from geo_sink.pv.energy import read_weather
-        w = read_weather(project.spec.pv.weather)
-        v = v.copy()
-        v["annual_ghi_kwh_m2"] = float(w["ghi"].sum() / 1000.0 * 8760 / len(w))
-    else:
-        w = weather(lat, lon, alt, v["annual_ghi_kwh_m2"], v["air_temperature_c"], v["wind_speed_m_s"])
+    w, src = project_weather(project, cat, lat, lon, alt)
     y = annual_yield_kwh_per_kwp(lat, lon, alt, w, v["tilt_deg"], v["azimuth_deg"], v["system_losses_pct"],
                                  v["gamma_pdc_per_c"], v["inverter_efficiency"], v["albedo"])
+    # grid factors: the project's choice, else the province's latest average and the regional combined margin
+    factors, margins = grid_factor_tables(cat)
+    ids = [str(z) for z in zones["zone_id"]]
+    prefix = ids[0][:2] if ids and all(len(z) == 6 and z.isdigit() for z in ids) and len({z[:2] for z in ids}) == 1 else None
+    main_id, alt_id = default_grid_factor_ids(factors, margins, prefix)
+    pvs = project.spec.pv
+    if pvs is not None and pvs.grid_factor:
+        main_id = pvs.grid_factor
+    if pvs is not None and pvs.alt_grid_factor:
+        alt_id = pvs.alt_grid_factor
+    gf = {"": grid_factor(factors, margins, main_id)}
+    if alt_id is not None and alt_id != main_id:
+        gf["alt_"] = grid_factor(factors, margins, alt_id)
+
+    def factor_cols(pre, f):
+        return {f"{pre}grid_factor_id": f["id"], f"{pre}grid_factor_region": f["region"],
+                f"{pre}grid_factor_year": f["year"], f"{pre}grid_factor_t_co2_mwh": f["t_co2_mwh"],
+                f"{pre}grid_factor_document": f["document"]}
+
     out["full_load_hours"] = y
     out["energy_gwh_yr"] = out["capacity_mw"] * y / 1000.0
-    out["co2_avoided_t_yr"] = co2_avoided_t(out["energy_gwh_yr"] * 1000.0, float(ef["national_2022"]))
-    out["co2_avoided_north_china_om_t_yr"] = co2_avoided_t(out["energy_gwh_yr"] * 1000.0, float(ef["north_china_om_2019"]))
-    # Monte Carlo over packing density, GHI and losses (yield scales with GHI and 1 - losses)
+    for pre, f in gf.items():
+        out[f"co2_avoided_{pre}t_yr"] = co2_avoided_t(out["energy_gwh_yr"] * 1000.0, f["t_co2_mwh"])
+        for k, val in factor_cols(pre, f).items():
+            out[k] = val
+    # joint Monte Carlo: one draw of each coefficient shared by all counties
     rng = np.random.default_rng(seed)
     dens = lognormal_draws(p["packing_density_mw_km2"], p["packing_density_sd_mw_km2"], draws, rng)
-    ghi = lognormal_draws(v["annual_ghi_kwh_m2"], e.loc["annual_ghi_kwh_m2", "sd"], draws, rng)
+    ghi = lognormal_draws(v["ghi_scale"], e.loc["ghi_scale", "sd"], draws, rng)
     loss = lognormal_draws(v["system_losses_pct"], e.loc["system_losses_pct", "sd"], draws, rng)
-    ydraw = y * ghi / v["annual_ghi_kwh_m2"] * (1 - loss / 100) / (1 - v["system_losses_pct"] / 100)
+    fdraw = {pre: lognormal_draws(f["t_co2_mwh"], f["sd_t_co2_mwh"], draws, rng) for pre, f in gf.items()}
     g = out.groupby(["county_id", "county"])
     summary = g.agg(parcels=("parcel_id", "count"), eligible_km2=("area_km2", "sum"), capacity_mw=("capacity_mw", "sum"),
-                    energy_gwh_yr=("energy_gwh_yr", "sum"), co2_avoided_t_yr=("co2_avoided_t_yr", "sum")).reset_index()
-    km2 = summary["eligible_km2"].to_numpy()
-    cap = dens[:, None] * km2[None, :]
-    en = cap * ydraw[:, None] / 1000.0
-    for name, d in (("capacity_mw", cap), ("energy_gwh_yr", en), ("co2_avoided_t_yr", en * 1000 * float(ef["national_2022"]))):
-        lo, hi = percentile_interval(d)
+                    energy_gwh_yr=("energy_gwh_yr", "sum"),
+                    **{f"co2_avoided_{pre}t_yr": (f"co2_avoided_{pre}t_yr", "sum") for pre in gf}).reset_index()
+    summary = summary.rename(columns={"county_id": "zone_id", "county": "zone_name"}).assign(level="county")
+    d = energy_draws(summary["eligible_km2"].to_numpy(), y, dens, ghi / v["ghi_scale"], loss, v["system_losses_pct"],
+                     {f"co2_avoided_{pre}t_yr": fd for pre, fd in fdraw.items()})
+    iv = zone_intervals(d)
+    cid, cname = city_of(project, zones)
+    total = {"zone_id": cid, "zone_name": cname, "level": "city", **{c: summary[c].sum() for c in
+             ["parcels", "eligible_km2", "capacity_mw", "energy_gwh_yr"] + [f"co2_avoided_{pre}t_yr" for pre in gf]}}
+    for name, (lo, hi, tlo, thi) in iv.items():
         summary[f"{name}_p05"], summary[f"{name}_p95"] = lo, hi
+        total[f"{name}_p05"], total[f"{name}_p95"] = tlo, thi
+    summary = pd.concat([summary, pd.DataFrame([total])], ignore_index=True)
     summary["full_load_hours"] = y
-    src = ("hourly weather " + project.spec.pv.weather.name if project.spec.pv is not None and project.spec.pv.weather
-           else "pvlib clear-sky scaled to")
-    lines = [f"PV yield {y:,.0f} kWh/kWp ({y:,.0f} full-load hours; {src} "
-             f"{v['annual_ghi_kwh_m2']:.0f} kWh/m² GHI, {v['tilt_deg']:g}° south, {v['system_losses_pct']:g}% losses): "
-             f"{summary['energy_gwh_yr'].sum():,.0f} GWh/yr, {summary['co2_avoided_t_yr'].sum():,.0f} t CO2/yr avoided "
-             f"(national factor {float(ef['national_2022']):g} t/MWh)"]
+    for pre, f in gf.items():
+        for k, val in factor_cols(pre, f).items():
+            summary[k] = val
+    summary["weather"] = src
+    summary = summary[["zone_id", "zone_name", "level"] + [c for c in summary.columns if c not in ("zone_id", "zone_name", "level")]]
+    summary["interval_note"] = ("5-95% of 20,000 joint draws (packing density, GHI, losses, grid factor; one draw shared by "
+                                "all counties); the city row is taken over the summed draws, not added county percentiles")
+    f0 = gf[""]
+    lines = [f"PV yield {y:,.0f} kWh/kWp ({y:,.0f} full-load hours; {src}; {v['tilt_deg']:g}° south, Perez, "
+             f"{v['system_losses_pct']:g}% losses)"]
+    lo_h, hi_h = v["full_load_hours_low_h"], v["full_load_hours_high_h"]
+    if not lo_h <= y <= hi_h:
+        lines.append(f"PV yield {y:,.0f} h is outside the expected band for northern Shanxi ({lo_h:,.0f}–{hi_h:,.0f} h): check the weather")
+    tot = summary.iloc[-1]
+    lines.append(f"PV {cname}: {tot['energy_gwh_yr']:,.0f} GWh/yr ({tot['energy_gwh_yr_p05']:,.0f}–{tot['energy_gwh_yr_p95']:,.0f}), "
+                 f"{tot['co2_avoided_t_yr']:,.0f} t CO2/yr avoided ({tot['co2_avoided_t_yr_p05']:,.0f}–{tot['co2_avoided_t_yr_p95']:,.0f}) "
+                 f"with grid factor {f0['id']} = {f0['t_co2_mwh']:.4f} t CO2/MWh ({f0['region']}, {f0['year']}; {f0['document']})")
+    if "alt_" in gf:
+        fa = gf["alt_"]
+        lines.append(f"PV {cname}: {tot['co2_avoided_alt_t_yr']:,.0f} t CO2/yr ({tot['co2_avoided_alt_t_yr_p05']:,.0f}–"
+                     f"{tot['co2_avoided_alt_t_yr_p95']:,.0f}) with the alternative {fa['id']} = {fa['t_co2_mwh']:.4f} t CO2/MWh "
+                     f"({fa['region']}, {fa['year']}; {fa['document']})")
     return lines, summary
 
 

@@ -90,8 +90,66 @@ def subsidence_mm(x: np.ndarray, y: np.ndarray, panel: Panel, p: PIMParameters) 
 
 def los_to_vertical(los_mm, incidence_deg) -> np.ndarray:
     """Vertical displacement from line-of-sight displacement, assuming no horizontal motion:
-    ``d_v = d_los / cos(incidence)``."""
+    ``d_v = d_los / cos(incidence)`` (same unit and sign as the input, mm or mm/yr)."""
     return np.asarray(los_mm, float) / np.cos(np.radians(incidence_deg))
+
+
+#: Units a deformation raster or a boundary threshold can carry: cumulative displacement or rate.
+UNITS = ("mm", "mm/yr")
+
+#: What ``sign`` means: the sign subsidence (downward motion) has in the raster.  SBAS/LiCSBAS
+#: line-of-sight products give motion away from the satellite as negative, so subsidence is
+#: negative there ("negative", the default); a map of subsidence drawn positive down is
+#: "positive".
+SIGNS = ("negative", "positive")
+
+
+def subsidence_positive_down(values, sign: str) -> np.ndarray:
+    """Deformation with subsidence positive and uplift negative (same unit as the input).
+
+    >>> subsidence_positive_down(np.array([-12.0, 3.0]), "negative").tolist()
+    [12.0, -3.0]
+    """
+    if sign not in SIGNS:
+        raise ValueError(f"sign must be 'negative' or 'positive' (the sign of subsidence in the raster), got {sign!r}")
+    v = np.asarray(values, float)
+    return -v if sign == "negative" else v
+
+
+def in_unit(values, unit: str, to_unit: str, years: float | None = None) -> np.ndarray:
+    """Deformation (positive down) expressed in ``to_unit``: a rate (mm/yr) acting over ``years``
+    is ``rate x years`` mm; a cumulative value (mm) over ``years`` is ``mm / years`` mm/yr.
+
+    >>> float(in_unit(15.0, "mm/yr", "mm", years=2.0))
+    30.0
+    """
+    for u in (unit, to_unit):
+        if u not in UNITS:
+            raise ValueError(f"unit must be one of {UNITS}, got {u!r}")
+    v = np.asarray(values, float)
+    if unit == to_unit:
+        return v
+    if years is None or not years > 0:
+        from geo_sink.errors import InputDataError
+        raise InputDataError(f"a deformation in {unit} cannot be compared with a threshold in {to_unit} "
+                             f"without 'years' (the time span over which the rate acts)")
+    return v * years if unit == "mm/yr" else v / years
+
+
+def subsidence_mask(values, unit: str, threshold: float, threshold_unit: str,
+                    years: float | None = None) -> np.ndarray:
+    """Pixels where subsidence (positive down) reaches the boundary threshold in its own unit.
+
+    Uplift (negative values) never counts, whatever the threshold; NaN never counts.
+
+    >>> subsidence_mask(np.array([12.0, -30.0, 4.0, np.nan]), "mm/yr", 10.0, "mm/yr").tolist()
+    [True, False, False, False]
+    """
+    if not threshold > 0:
+        raise ValueError(f"the boundary threshold must be positive (subsidence), got {threshold}")
+    v = in_unit(values, unit, threshold_unit, years)
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(v, nan=-np.inf) >= threshold
 
 
 def panel_frame(rect, dip_azimuth_deg: float | None = None):
@@ -155,12 +213,13 @@ def subsidence_grid(panels, params: PIMParameters, grid) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def subsided_area(w_mm: np.ndarray, grid, threshold_mm: float = 10.0):
-    """Polygons (grid CRS) where subsidence >= ``threshold_mm`` (the 10 mm boundary by default)."""
+def subsided_area(w_mm: np.ndarray, grid, threshold_mm: float = 10.0, mask: np.ndarray | None = None):
+    """Polygons (grid CRS) where subsidence >= ``threshold_mm`` (the 10 mm boundary by default),
+    or where ``mask`` is true when it is given (e.g. from :func:`subsidence_mask`)."""
     import rasterio.features
     import shapely
 
-    mask = (w_mm >= threshold_mm).astype(np.uint8)
+    mask = (np.asarray(mask, bool) if mask is not None else np.nan_to_num(w_mm) >= threshold_mm).astype(np.uint8)
     geoms = [shapely.geometry.shape(g) for g, v in rasterio.features.shapes(mask, mask=mask.astype(bool),
                                                                              transform=grid.transform) if v == 1]
     return shapely.union_all(geoms) if geoms else shapely.Polygon()

@@ -17,7 +17,8 @@ from geo_sink.errors import InputDataError
 from geo_sink.grid import Grid
 from geo_sink.io import write_table
 from geo_sink.io.atomic import atomic_path
-from geo_sink.pv.subsidence import PIMParameters, los_to_vertical, subsided_area, subsidence_grid
+from geo_sink.pv.subsidence import (PIMParameters, los_to_vertical, subsided_area, subsidence_grid,
+                                    subsidence_mask, subsidence_positive_down)
 
 RES_M = 30.0
 
@@ -45,38 +46,69 @@ def panels_grid(panels: gpd.GeoDataFrame, params: PIMParameters, res: float = RE
     return Grid(w, h, Affine(res, 0, x0, 0, -res, y1), crs)
 
 
+def unit_suffix(unit: str) -> str:
+    """Column-name form of a unit: ``mm`` -> ``mm``, ``mm/yr`` -> ``mm_yr``."""
+    return unit.replace("/", "_")
+
+
+def city_of(project, zones: gpd.GeoDataFrame) -> tuple[str, str]:
+    """The project's region as (zone_id, zone_name) for city/project-total rows: the adcode and
+    name of the boundary's region (e.g. ``140600``, ``朔州市``), else ``ALL`` and the project name."""
+    b = project.spec.boundary
+    if b.region is not None:
+        from geo_sink.io.boundaries import resolve_region
+        r = resolve_region(b.region)
+        return r.adcode, r.name
+    return "ALL", project.name
+
+
 def run_subsidence(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: bool) -> list[str]:
     cat = load_catalog()
     sp = project.spec.subsidence
     out_dir = Path(out_dir)
     status = "unknown (no rate)"
+    sign_note = "positive = subsidence (down)"
     if sp.panels is not None:
         panels = gpd.read_file(sp.panels)
         params = pim_parameters(cat)
         grid = panels_grid(panels, params)
         w = subsidence_grid(panels.to_crs(grid.crs), params, grid)
-        source = f"probability integral method over {len(panels)} panels (q={params.q}, tanβ={params.tan_beta})"
+        unit = "mm"
+        source = f"probability integral method over {len(panels)} panels (q={params.q}, tanβ={params.tan_beta}; final subsidence, mm)"
     else:
         with rasterio.open(sp.insar) as src:
             if src.crs is None:
                 raise InputDataError(f"{sp.insar}: InSAR raster has no CRS")
-            w = src.read(1, masked=True).filled(np.nan).astype(np.float32)
+            raw = src.read(1, masked=True).filled(np.nan).astype(np.float64)
             grid = Grid(src.width, src.height, src.transform, pyproj.CRS(src.crs.to_wkt()))
+        unit = sp.unit
         if sp.line_of_sight:
-            w = los_to_vertical(w, sp.incidence_deg)
-        w = -w  # InSAR: negative = toward the ground; here positive = subsidence
-        if sp.unit == "mm/yr":
+            raw = los_to_vertical(raw, sp.incidence_deg)
+        w = subsidence_positive_down(raw, sp.sign).astype(np.float32)
+        sign_note = (f"raster sign: subsidence {sp.sign} ({'LOS away from the satellite / down is negative, as SBAS and LiCSBAS deliver it' if sp.sign == 'negative' else 'positive down'}); "
+                     "here positive = subsidence, negative = uplift (never counted)")
+        if unit == "mm/yr":
             status = (f"rate raster (mm/yr): parcels active where mean rate >= {sp.active_rate_mm_yr:g} mm/yr"
                       if sp.active_rate_mm_yr is not None else "rate raster (mm/yr), no activity threshold")
-        source = f"InSAR {Path(sp.insar).name} ({sp.unit}{', LOS' if sp.line_of_sight else ''})"
-    with atomic_path(out_dir / "subsidence_mm.tif") as tmp:
+        source = (f"InSAR {Path(sp.insar).name} ({'LOS ' if sp.line_of_sight else ''}{'rate' if unit == 'mm/yr' else 'cumulative'}, {unit}"
+                  f"{f', / cos {sp.incidence_deg:g}° to vertical' if sp.line_of_sight else ''})")
+    thr, thr_unit = sp.threshold, sp.threshold_unit
+    in_sub = subsidence_mask(w, unit, thr, thr_unit, sp.years)
+    label = f"≥ {thr:g} {thr_unit}" + (" cumulative" if thr_unit == "mm" else "")
+    if thr_unit != unit:
+        label += f" ({'rate × ' if unit == 'mm/yr' else 'cumulative ÷ '}{sp.years:g} yr)"
+    suf = unit_suffix(unit)
+    name = "subsidence_mm.tif" if unit == "mm" else "subsidence_mm_yr.tif"
+    with atomic_path(out_dir / name) as tmp:
         with rasterio.open(tmp, "w", driver="COG", width=grid.width, height=grid.height, count=1,
                            dtype="float32", crs=grid.crs.to_wkt(), transform=grid.transform, nodata=np.nan,
                            compress="DEFLATE") as dst:
             dst.write(w.astype(np.float32), 1)
-            dst.update_tags(UNITS="mm (positive down)", SOURCE=source, SYNTHETIC=str(synthetic).lower())
-    area = subsided_area(np.nan_to_num(w), grid, sp.threshold_mm)
-    b = gpd.GeoDataFrame({"threshold_mm": [sp.threshold_mm], "status": [status], "synthetic": [synthetic]},
+            dst.update_tags(UNITS=f"{unit} (positive down = subsidence, negative = uplift)", SOURCE=source,
+                            SYNTHETIC=str(synthetic).lower())
+    area = subsided_area(w, grid, mask=in_sub)
+    b = gpd.GeoDataFrame({"threshold": [thr], "threshold_unit": [thr_unit], "label": [label],
+                          "raster_unit": [unit], "status": [status], "synthetic": [synthetic]},
                          geometry=[area], crs=grid.crs).to_crs(4326)
     with atomic_path(out_dir / "subsidence_boundary.geojson") as tmp:
         tmp.write_text(b.to_json(drop_id=True), encoding="utf-8")
@@ -86,11 +118,24 @@ def run_subsidence(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: b
                              geometry=shapely.intersection(zones.geometry.values, b.geometry.iloc[0]), crs=4326)
     inter["subsided_km2"] = zone_geodesic_area_km2(inter)
     inter = pd.DataFrame(inter[inter["subsided_km2"] > 0].drop(columns="geometry"))
-    write_table(inter.assign(max_subsidence_mm=float(np.nanmax(w)), source=source, synthetic=synthetic),
+    inter.insert(2, "level", "county")
+    wmax = float(np.nanmax(w)) if np.isfinite(w).any() else np.nan
+    up = -float(np.nanmin(w)) if np.isfinite(w).any() and np.nanmin(w) < 0 else 0.0
+    if len(inter):
+        cid, cname = city_of(project, zones)
+        inter = pd.concat([inter, pd.DataFrame([{"zone_id": cid, "zone_name": cname, "level": "city",
+                                                 "subsided_km2": inter["subsided_km2"].sum()}])], ignore_index=True)
+    write_table(inter.assign(**{f"max_subsidence_{suf}": wmax, "boundary": label, "source": source,
+                                "sign_convention": sign_note, "synthetic": synthetic}),
                 out_dir / "subsidence_by_county.csv")
-    lines = [f"subsidence from {source}: max {np.nanmax(w):,.0f} mm, "
-             f"{inter['subsided_km2'].sum():.1f} km² beyond {sp.threshold_mm:g} mm"]
+    km2 = inter.loc[inter["level"] == "county", "subsided_km2"].sum() if len(inter) else 0.0
+    lines = [f"subsidence from {source}: max {wmax:,.0f} {unit}{' vertical' if sp.insar is not None and sp.line_of_sight else ''}, "
+             f"{km2:.1f} km² at {label}"]
+    if up > 0:
+        uplift = np.nan_to_num(w) < 0
+        up_km2 = float(uplift.sum(axis=1) @ grid.row_cell_area_m2()) / 1e6
+        lines.append(f"uplift: max {up:,.0f} {unit} on {up_km2:.2f} km² ({int(uplift.sum())} pixels), not counted as subsidence")
     if project.spec.landcover:
         from geo_sink.pv.siting_run import run_pv
-        lines += run_pv(project, zones, out_dir, w, grid, synthetic)
+        lines += run_pv(project, zones, out_dir, w, grid, synthetic, unit=unit, in_sub=in_sub)
     return lines

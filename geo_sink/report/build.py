@@ -130,8 +130,10 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
 
     cov = pd.read_csv(rd / "forest_coverage.csv", dtype={"zone_id": str}) if (rd / "forest_coverage.csv").exists() else None
     target = None
-    if cov is not None and "target_pct" in cov:
-        target = float(cov["target_pct"].dropna().min())
+    cov_last = cov[cov["year"] == cov["year"].max()] if cov is not None else None
+    # a target is drawn on the map (and gaps shown) only where the map can measure forest
+    if cov_last is not None and "target_pct" in cov_last and bool(cov_last.get("measurable", pd.Series([True])).all()):
+        target = float(cov_last["target_pct"].dropna().min())
     # --- county table in every popup (values escaped: rendered as text)
     c = counties.copy()
     c["name"] = [esc(v) for v in c["zone_name"]]
@@ -148,7 +150,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         c["sink"] = "—"
     c["pv"] = L["not_measured"]
     if (rd / "pv_by_county.csv").exists():
-        pvc = pd.read_csv(rd / "pv_by_county.csv", dtype={"county_id": str}).set_index("county_id")
+        pvc = pd.read_csv(rd / "pv_by_county.csv", dtype={"zone_id": str}).set_index("zone_id")
         c["pv"] = [f"{pvc.loc[z, 'capacity_mw']:,.0f} MW ({pvc.loc[z, 'capacity_mw_p05']:,.0f}–{pvc.loc[z, 'capacity_mw_p95']:,.0f})"
                    if z in pvc.index else "0 MW" for z in counties["zone_id"]]
     fields = ["name", "cov", "tgt", "gap", "stock", "sink", "pv"]
@@ -245,10 +247,11 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
             legends.append((L["reclaimed"], [(sequential(0, 1), "FVC 0"), (sequential(0.5, 1), "0.5"), (sequential(1, 1), "1")]))
     if (rd / "subsidence_boundary.geojson").exists():
         sb = gpd.read_file(rd / "subsidence_boundary.geojson")
-        sb = sb.assign(name=[esc(f"{L['subsidence']} ≥ {t:g} mm") for t in sb["threshold_mm"]])[["name", "geometry"]]
+        sb_labels = list(sb["label"])  # the boundary threshold with its unit, e.g. "≥ 10 mm cumulative"
+        sb = sb.assign(name=[esc(f"{L['subsidence']} {lab}") for lab in sb_labels])[["name", "geometry"]]
         _geojson_layer(sb, L["subsidence"], lambda f: {"fillColor": "#542788", "color": "#2d004b", "weight": 1,
                                                       "fillOpacity": 0.4}, ["name"], [esc(L["subsidence"])]).add_to(m)
-        legends.append((L["subsidence"], [("#542788", "≥ 10 mm")]))
+        legends.append((L["subsidence"], [("#542788", esc(sb_labels[0]) if sb_labels else "")]))
     if (rd / "pv_parcels.parquet").exists():
         pvp = gpd.read_parquet(rd / "pv_parcels.parquet")
         pvp = pvp.assign(name=[esc(f"{i} · {c} · #{r}") for i, c, r in zip(pvp["parcel_id"], pvp["county"], pvp["rank"])],
@@ -267,7 +270,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     rows = []
     for tid in project.spec.targets:
         t = cat.targets[tid]
-        st = _target_status(t, rd)
+        st = _target_status(t, rd, lang)
         rows.append(f"<tr><td>{esc(t.region)}</td><td>{esc(t.indicator)}</td><td>{esc(t.comparison)} {t.value:g} {esc(t.unit)}</td>"
                     f"<td>{t.year}</td><td>{esc(L.get(st[0], st[0]))}{esc(st[1])}</td>"
                     f"<td>{esc(cat.documents[t.document].title)} · {esc(t.article)}</td></tr>")
@@ -278,7 +281,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     if cov is not None:
         figs.append(charts.coverage_chart(cov[cov["year"] == cov["year"].max()], target, L["coverage"]))
     if (rd / "carbon_stock.csv").exists():
-        st = pd.read_csv(rd / "carbon_stock.csv")
+        st = pd.read_csv(rd / "carbon_stock.csv", dtype={"zone_id": str})
+        st = st[st["zone_id"].isin(counties["zone_id"])]   # counties only: the city row is their sum
         figs.append(charts.pools_chart(st[st["year"] == st["year"].max()], L["stock"]))
     if (rd / "fvc_series.csv").exists():
         figs.append(charts.fvc_chart(pd.read_csv(rd / "fvc_series.csv"), L["fvc"]))
@@ -305,12 +309,15 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     return out_html
 
 
-def _target_status(t, rd: Path) -> tuple[str, str]:
-    """('met' | 'not_met' | 'not_measured', detail) from the result tables."""
+def _target_status(t, rd: Path, lang: str = "en") -> tuple[str, str]:
+    """('met' | 'not_met' | 'not_measurable' | 'not_measured', detail) from the result tables."""
     try:
         if t.indicator == "forest_coverage" and (rd / "forest_coverage.csv").exists():
             c = pd.read_csv(rd / "forest_coverage.csv")
             r = c[(c["zone_id"] == "ALL") & (c.get("target_id") == t.id)].iloc[-1]
+            if r.get("status") == "not_measurable":
+                zh = lang == "zh" and pd.notna(r.get("measurability_note_zh"))
+                return ("not_measurable", f" ({r['measurability_note_zh'] if zh else r['measurability_note']})")
             return ("met" if r["met"] else "not_met", f" ({r['coverage_pct']:.2f}%)")
         if t.indicator == "mine_land_reclamation_rate" and (rd / "reclamation_by_mine.csv").exists():
             m = pd.read_csv(rd / "reclamation_by_mine.csv")
@@ -318,6 +325,8 @@ def _target_status(t, rd: Path) -> tuple[str, str]:
             return ("met" if rate >= t.value else "not_met", f" ({rate:.1f}%)")
         if t.indicator == "reclaimed_land_vegetation_cover" and (rd / "vegetation_cover_by_county.csv").exists():
             v = pd.read_csv(rd / "vegetation_cover_by_county.csv")
+            if "measurable" in v and not v["measurable"].fillna(False).astype(bool).all():
+                return ("not_measurable", f" ({v['measurability_note'].iloc[0]})")
             share = (v["share_vegetated_pct"] * v["valid_km2"]).sum() / v["valid_km2"].sum()
             return ("met" if share >= t.value else "not_met", f" ({share:.1f}%)")
         if t.indicator == "new_and_clean_energy_installed_share" and (rd / "pv_targets.csv").exists():

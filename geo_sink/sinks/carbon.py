@@ -6,11 +6,14 @@ true areas of :func:`geo_sink.zonal.class_areas` (km^2); densities are Mg C/ha.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
 from geo_sink.sinks.pools import POOLS, PoolTable
-from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, lognormal_draws, percentile_interval
+from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, percentile_interval, shared_lognormal_draws
 
 KM2_TO_HA = 100.0
 
@@ -78,15 +81,81 @@ def carbon_stock(areas: pd.DataFrame, pools: PoolTable, co2_per_c: float) -> pd.
     return _stock_frame(zones, a_ha @ dens, co2_per_c)
 
 
+@dataclass(frozen=True)
+class ZonedDensities:
+    """Carbon densities (Mg C/ha) per land-cover code for groups of zones (climate zones).
+
+    Attributes
+    ----------
+    codes : ndarray (c,)
+        Land-cover codes (columns).
+    groups : list of str
+        Group labels (IPCC climate zones, or one label for a single pools table).
+    mean : ndarray (K, c, 4)
+        Central densities per group, code and pool (above, below, soil, dead).
+    draw : callable (n, rng) -> ndarray (n, K, c, 4)
+        Monte Carlo densities; draws of a shared coefficient are shared between codes, pools
+        and groups (see :mod:`geo_sink.uncertainty`).
+    zone_group : dict
+        zone_id -> group label.
+    source : str
+    """
+
+    codes: np.ndarray
+    groups: list
+    mean: np.ndarray
+    draw: Callable
+    zone_group: dict
+    source: str
+
+    def group_of(self, zone_ids) -> np.ndarray:
+        """Group index of each zone (raises naming the zones that have no group)."""
+        pos = {g: i for i, g in enumerate(self.groups)}
+        lack = [str(z) for z in zone_ids if self.zone_group.get(z) not in pos]
+        if lack:
+            from geo_sink.errors import InputDataError
+            raise InputDataError(f"{self.source}: no carbon densities (climate zone) for zone(s) {lack[:8]}")
+        return np.array([pos[self.zone_group[z]] for z in zone_ids], dtype=np.int64)
+
+
+def table_densities(pools: PoolTable, codes, zone_ids) -> ZonedDensities:
+    """One pools table for every zone; equal (mean, sd) entries share one draw."""
+    rows = pools.rows_for(codes)
+    mean, sd = pools.mean[rows], pools.sd[rows]
+    label = "(pools table)"
+    return ZonedDensities(np.asarray(codes, dtype=np.int64), [label], mean[None],
+                          lambda n, rng: shared_lognormal_draws(mean, sd, n, rng)[:, None],
+                          {z: label for z in zone_ids}, pools.source)
+
+
+def tier1_densities(tier1, legend, codes, zone_climate: dict) -> ZonedDensities:
+    """IPCC Tier 1 densities of each zone's climate zone (:class:`geo_sink.sinks.tier1.Tier1Defaults`).
+
+    ``zone_climate`` maps zone_id -> IPCC climate zone; codes map to ecosystems by ``legend``.
+    """
+    by = legend.by_code()
+    missing = [int(c) for c in codes if int(c) not in by]
+    if missing:
+        from geo_sink.errors import InputDataError
+        raise InputDataError(f"legend {legend.id!r} has no class for code(s) {missing}")
+    ecos = [by[int(c)].ecosystem for c in codes]
+    groups = sorted({z for z in zone_climate.values() if z is not None})
+    mean = np.stack([tier1.mean_densities(g, ecos) for g in groups]) if groups else np.zeros((0, len(ecos), 4))
+    return ZonedDensities(np.asarray(codes, dtype=np.int64), groups, mean,
+                          lambda n, rng: tier1.draw_densities(groups, ecos, n, rng), dict(zone_climate),
+                          f"{tier1.source} (IPCC {tier1.edition})")
+
+
 def stock_draws(a_ha: np.ndarray, mean: np.ndarray, sd: np.ndarray, n: int, seed: int) -> np.ndarray:
     """Monte Carlo stocks: (n, zones, pools) Mg C for areas (z, c) and densities (c, p)."""
     rng = np.random.default_rng(seed)
-    dens = lognormal_draws(mean, sd, n, rng)          # (n, c, p)
+    dens = shared_lognormal_draws(mean, sd, n, rng)          # (n, c, p)
     return np.einsum("zc,ncp->nzp", a_ha, dens, optimize=True)
 
 
-def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools: PoolTable, co2_per_c: float,
-                        draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools, co2_per_c: float,
+                        draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
+                        total: tuple[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stocks for any number of years and the annual sinks between them, with 5-95% intervals.
 
     The same density draws serve every year, so a sink's interval reflects only what changes
@@ -95,65 +164,107 @@ def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools: PoolTable
     Parameters
     ----------
     areas_by_year : {year: tidy class areas}
-    pools : PoolTable
+    pools : PoolTable or ZonedDensities
+        One table for all zones, or densities per climate zone (:func:`tier1_densities`).
     co2_per_c : float
     draws, seed : Monte Carlo size and seed.
+    total : (zone_id, zone_name), optional
+        Add a row for all zones together under this id and name (e.g. ``("140600", "朔州市")``):
+        its interval comes from the sum of the same draws over the zones, never from adding
+        zone percentiles.
 
     Returns
     -------
     stocks : DataFrame
-        ``year, zone_id, zone_name, pool, stock_mg_c, stock_t_co2e, stock_t_co2e_p05,
-        stock_t_co2e_p95``.
+        ``year, zone_id, zone_name, climate_zone, pool, stock_mg_c, stock_t_co2e,
+        stock_t_co2e_p05, stock_t_co2e_p95``.
     sinks : DataFrame
-        ``year_from, year_to, zone_id, zone_name, pool, sink_t_co2e_yr, sink_t_co2e_yr_p05,
-        sink_t_co2e_yr_p95``: (stock_to - stock_from) / (year_to - year_from) x 44/12; positive
-        is uptake.  One row set per consecutive pair of years and one for first -> last.
+        ``year_from, year_to, zone_id, zone_name, climate_zone, pool, sink_t_co2e_yr,
+        sink_t_co2e_yr_p05, sink_t_co2e_yr_p95``: (stock_to - stock_from) / (year_to -
+        year_from) x 44/12; positive is uptake.  One row set per consecutive pair of years and
+        one for first -> last.
     """
     years = sorted(areas_by_year)
     all_codes = sorted(set().union(*[set(a["class_code"]) for a in areas_by_year.values()]))
-    rows = pools.rows_for(all_codes)
-    mean, sd = pools.mean[rows], pools.sd[rows]
     zones = pd.concat([a[["zone_id", "zone_name"]] for a in areas_by_year.values()]).drop_duplicates(
         "zone_id").reset_index(drop=True)
+    dens_src = pools if isinstance(pools, ZonedDensities) else table_densities(pools, all_codes, zones["zone_id"])
+    col = {int(c): i for i, c in enumerate(dens_src.codes)}
+    lack = [c for c in all_codes if int(c) not in col]
+    if lack:
+        from geo_sink.errors import InputDataError
+        raise InputDataError(f"{dens_src.source}: no carbon densities for land-cover codes {lack}")
+    sel = np.array([col[int(c)] for c in all_codes], dtype=np.int64)
+    mean = dens_src.mean[:, sel]                          # (K, c, p)
+    grp = dens_src.group_of(zones["zone_id"])            # (z,)
     a_ha = {y: area_matrix(areas_by_year[y], all_codes, zones)[2] for y in years}
-    det = {y: a_ha[y] @ mean for y in years}
+    det = {y: np.einsum("zc,zcp->zp", a_ha[y], mean[grp]) for y in years}
     pairs = list(zip(years[:-1], years[1:]))
     if len(years) > 2:
         pairs.append((years[0], years[-1]))
     z, p = len(zones), len(POOLS) + 1
     st_q = {y: np.zeros((2, z, p)) for y in years}
     sk_q = {pr: np.zeros((2, z, p)) for pr in pairs}
+    city = {y: np.zeros((draws, p)) for y in years} if draws and total else None
     if draws:
-        dens = lognormal_draws(mean, sd, draws, np.random.default_rng(seed))   # (n, c, p)
+        dens = dens_src.draw(draws, np.random.default_rng(seed))[:, :, sel]   # (n, K, c, p)
         # zones in chunks so memory stays ~ 64 MB per year whatever the number of counties
         step = max(1, int(64e6 // (8 * draws * p)))
-        for z0 in range(0, z, step):
-            sl = slice(z0, min(z, z0 + step))
-            mc = {y: _with_total(np.einsum("zc,ncp->nzp", a_ha[y][sl], dens, optimize=True)) for y in years}
-            for y in years:
-                st_q[y][:, sl] = np.stack(percentile_interval(mc[y] * co2_per_c))
-            for y0, y1 in pairs:
-                sk_q[(y0, y1)][:, sl] = np.stack(percentile_interval((mc[y1] - mc[y0]) / (y1 - y0) * co2_per_c))
+        for k in range(len(dens_src.groups)):
+            members = np.flatnonzero(grp == k)
+            for z0 in range(0, len(members), step):
+                sl = members[z0:z0 + step]
+                mc = {y: _with_total(np.einsum("zc,ncp->nzp", a_ha[y][sl], dens[:, k], optimize=True)) for y in years}
+                for y in years:
+                    st_q[y][:, sl] = np.stack(percentile_interval(mc[y] * co2_per_c))
+                    if city is not None:
+                        city[y] += mc[y].sum(axis=1)
+                for y0, y1 in pairs:
+                    sk_q[(y0, y1)][:, sl] = np.stack(percentile_interval((mc[y1] - mc[y0]) / (y1 - y0) * co2_per_c))
+    climate = np.array(dens_src.groups, dtype=object)[grp] if len(grp) else np.array([], dtype=object)
+    all_climate = "+".join(sorted(set(climate)))
     stock_frames = []
     for y in years:
-        f = _stock_frame(zones, det[y], co2_per_c).assign(year=y)
+        f = _stock_frame(zones, det[y], co2_per_c).assign(year=y, climate_zone=np.repeat(climate, p))
         if draws:
             f["stock_t_co2e_p05"], f["stock_t_co2e_p95"] = st_q[y][0].reshape(-1), st_q[y][1].reshape(-1)
+        if total:
+            t = _total_frame(total, det[y].sum(axis=0), co2_per_c, all_climate).assign(year=y)
+            if draws:
+                q = np.stack(percentile_interval(city[y] * co2_per_c))
+                t["stock_t_co2e_p05"], t["stock_t_co2e_p95"] = q[0], q[1]
+            f = pd.concat([f, t], ignore_index=True)
         stock_frames.append(f)
     stocks = pd.concat(stock_frames, ignore_index=True)
-    stocks = stocks[["year"] + [c for c in stocks.columns if c != "year"]]
+    stocks = stocks[["year", "zone_id", "zone_name", "climate_zone"] +
+                    [c for c in stocks.columns if c not in ("year", "zone_id", "zone_name", "climate_zone")]]
     sink_frames = []
     for y0, y1 in pairs:
-        f = _stock_frame(zones, (det[y1] - det[y0]) / (y1 - y0), co2_per_c, prefix="sink")
-        f = f.drop(columns="sink_mg_c").rename(columns={"sink_t_co2e": "sink_t_co2e_yr"})
+        f = _stock_frame(zones, (det[y1] - det[y0]) / (y1 - y0), co2_per_c, prefix="sink").assign(
+            climate_zone=np.repeat(climate, p))
         if draws:
             q = sk_q[(y0, y1)]
             f["sink_t_co2e_yr_p05"], f["sink_t_co2e_yr_p95"] = q[0].reshape(-1), q[1].reshape(-1)
+        if total:
+            t = _total_frame(total, (det[y1] - det[y0]).sum(axis=0) / (y1 - y0), co2_per_c, all_climate, prefix="sink")
+            if draws:
+                q = np.stack(percentile_interval((city[y1] - city[y0]) / (y1 - y0) * co2_per_c))
+                t["sink_t_co2e_yr_p05"], t["sink_t_co2e_yr_p95"] = q[0], q[1]
+            f = pd.concat([f, t], ignore_index=True)
+        f = f.drop(columns="sink_mg_c").rename(columns={"sink_t_co2e": "sink_t_co2e_yr"})
+        f = f[["zone_id", "zone_name", "climate_zone"] + [c for c in f.columns if c not in ("zone_id", "zone_name", "climate_zone")]]
         f.insert(0, "year_to", y1)
         f.insert(0, "year_from", y0)
         sink_frames.append(f)
     sinks = pd.concat(sink_frames, ignore_index=True) if sink_frames else pd.DataFrame()
     return stocks, sinks
+
+
+def _total_frame(total: tuple[str, str], stock_mg_c: np.ndarray, co2_per_c: float, climate: str,
+                 prefix: str = "stock") -> pd.DataFrame:
+    """(p,) Mg C of all zones -> the tidy rows of the total (pools + total)."""
+    z = pd.DataFrame({"zone_id": [str(total[0])], "zone_name": [str(total[1])]})
+    return _stock_frame(z, stock_mg_c[None, :], co2_per_c, prefix).assign(climate_zone=climate)
 
 
 def _with_total(d: np.ndarray) -> np.ndarray:
@@ -174,7 +285,7 @@ def stock_and_sink_table(stocks: pd.DataFrame, sinks: pd.DataFrame, year_from: i
     """One row per zone and pool: the stock of ``year_from`` and, with ``year_to``, the later
     stock (``stock_later_*``) and the annual sink between them."""
     keys = ["zone_id", "zone_name", "pool"]
-    cols = [c for c in stocks.columns if c.startswith("stock_")]
+    cols = [c for c in stocks.columns if c.startswith("stock_")] + (["climate_zone"] if "climate_zone" in stocks else [])
     out = stocks[stocks["year"] == year_from][keys + cols].reset_index(drop=True)
     if year_to is None:
         return out

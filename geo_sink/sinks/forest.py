@@ -73,17 +73,78 @@ def forest_coverage(areas: pd.DataFrame, summary: pd.DataFrame,
     return out[["zone_id", "zone_name", "forest_km2", "zone_area_km2", "coverage_pct", "definition"]]
 
 
-def coverage_gap(coverage: pd.DataFrame, target_pct: float) -> pd.DataFrame:
-    """Gap to a coverage target: percentage points and km^2 of forest to add.
+def coverage_bracket(areas: pd.DataFrame, summary: pd.DataFrame, legend) -> pd.DataFrame:
+    """Coverage under three widening forest definitions, per zone and for all zones: context.
+
+    Where a map cannot measure forest coverage, what it can say is a bracket: the share of
+    forest classes; forest plus shrubland (China's statistic counts 国家特别规定灌木林地 in dry
+    counties); and forest plus shrubland plus savanna classes (sparse tree cover the map may
+    have put there).  A bracket is labelled as context, never compared with a target.
+
+    Parameters
+    ----------
+    areas : DataFrame
+        Tidy class areas (``zone_id, class_code, ecosystem, area_km2``).
+    summary : DataFrame
+        ``zone_id, zone_name, zone_area_km2``.
+    legend : Legend
+        The map's legend; savanna classes are those whose name contains "savanna" and that are
+        not already forest.
+
+    Returns
+    -------
+    DataFrame
+        ``zone_id, coverage_forest_pct, coverage_forest_shrub_pct,
+        coverage_forest_shrub_savanna_pct`` (the last row ``ALL``).
+    """
+    savanna = [c.code for c in legend.classes if "savanna" in c.name.lower() and c.ecosystem != "forest"]
+    steps = {"coverage_forest_pct": ForestDefinition(("forest",)),
+             "coverage_forest_shrub_pct": ForestDefinition(("forest", "shrubland")),
+             "coverage_forest_shrub_savanna_pct": ForestDefinition(("forest", "shrubland"), tuple(savanna))}
+    out = None
+    for col, d in steps.items():
+        c = forest_coverage(areas, summary, d)[["zone_id", "coverage_pct"]].rename(columns={"coverage_pct": col})
+        out = c if out is None else out.merge(c, on="zone_id", how="left")
+    return out
+
+
+def coverage_gap(coverage: pd.DataFrame, target_pct: float, measurable: bool = True,
+                 note: str = "") -> pd.DataFrame:
+    """Gap to a coverage target: percentage points and km^2 of forest to add, and the verdict.
 
     ``gap_pp = target - coverage`` (positive: below target);
     ``forest_to_add_km2 = max(0, target/100 x area - forest)``; ``met = coverage >= target``.
+
+    Parameters
+    ----------
+    coverage : DataFrame from :func:`forest_coverage`
+    target_pct : float
+    measurable : bool
+        False when the map cannot measure forest coverage (:func:`geo_sink.measurability.verdict`):
+        then ``gap_pp`` and ``forest_to_add_km2`` are empty (NaN) and ``met`` is <NA>, never 0
+        or False, and ``status`` says ``not_measurable``.
+    note : str
+        Why (the verdict's note), kept in ``measurability_note``.
+
+    Returns
+    -------
+    DataFrame
+        coverage + ``target_pct, gap_pp, forest_to_add_km2, met`` (nullable boolean),
+        ``status`` (``met`` | ``not_met`` | ``not_measurable``), ``measurability_note``.
     """
     out = coverage.copy()
     out["target_pct"] = target_pct
-    out["gap_pp"] = target_pct - out["coverage_pct"]
-    out["forest_to_add_km2"] = np.maximum(0.0, target_pct / 100.0 * out["zone_area_km2"] - out["forest_km2"])
-    out["met"] = out["coverage_pct"] >= target_pct
+    if measurable:
+        out["gap_pp"] = target_pct - out["coverage_pct"]
+        out["forest_to_add_km2"] = np.maximum(0.0, target_pct / 100.0 * out["zone_area_km2"] - out["forest_km2"])
+        out["met"] = pd.array(out["coverage_pct"] >= target_pct, dtype="boolean")
+        out["status"] = np.where(out["met"], "met", "not_met")
+    else:
+        out["gap_pp"] = np.nan
+        out["forest_to_add_km2"] = np.nan
+        out["met"] = pd.array([pd.NA] * len(out), dtype="boolean")
+        out["status"] = "not_measurable"
+    out["measurability_note"] = note
     return out
 
 

@@ -247,14 +247,15 @@ def reclaimed_carbon(pieces: pd.DataFrame, rates: pd.DataFrame, year: int, co2_p
 
 
 def reclaimed_carbon_by_zone(pieces: pd.DataFrame, rates: pd.DataFrame, year: int, co2_per_c: float,
-                             draws: int = 0, seed: int = 0) -> pd.DataFrame:
+                             draws: int = 0, seed: int = 0, total: tuple[str, str] | None = None) -> pd.DataFrame:
     """:func:`reclaimed_carbon` summed per zone (county), with intervals of the sums.
 
     The Monte Carlo draws one rate per (vegetation, pool) and applies it to every piece, so the
     5-95% interval of a county is taken over the county's summed draws.  Adding the pieces'
     percentiles instead would be right only for a single pool; with several independently drawn
     pools it overstates the spread.  The same ``seed`` gives the same draws as
-    :func:`reclaimed_carbon`.
+    :func:`reclaimed_carbon`.  With ``total`` = (zone_id, zone_name) a last row sums every
+    piece, its interval over the same summed draws.
 
     Returns
     -------
@@ -271,8 +272,12 @@ def reclaimed_carbon_by_zone(pieces: pd.DataFrame, rates: pd.DataFrame, year: in
     member = np.zeros((len(pieces), len(uniq)))
     member[np.arange(len(pieces)), codes] = 1.0
     first = pd.Series(np.arange(len(pieces))).groupby(codes).first().to_numpy()
-    out = pd.DataFrame({"zone_id": pieces["zone_id"].to_numpy()[first],
-                        "zone_name": pieces["zone_name"].to_numpy()[first],
+    ids, names = list(pieces["zone_id"].to_numpy()[first]), list(pieces["zone_name"].to_numpy()[first])
+    if total is not None:
+        member = np.column_stack([member, np.ones(len(pieces))])
+        ids.append(str(total[0]))
+        names.append(str(total[1]))
+    out = pd.DataFrame({"zone_id": ids, "zone_name": names,
                         "reclaimed_km2": pieces["area_km2"].to_numpy(dtype=float) @ member})
     rate = rates["rate_mg_c_ha_yr"].to_numpy(dtype=float)
     now, cum = acc_now @ member, acc_cum @ member
@@ -318,7 +323,7 @@ def _intervals(d: np.ndarray, acc: np.ndarray, factor: float, chunk: int = 256):
 
 
 SERIES_COLUMNS = ["polygon_id", "mine", "zone_id", "zone_name", "scene", "product", "date", "mean_fvc",
-                  "share_vegetated_pct", "valid_km2", "masked_km2", "ndvi_soil", "ndvi_veg"]
+                  "share_vegetated_pct", "valid_km2", "masked_km2", "ndvi_soil", "ndvi_veg", "cell_m"]
 
 
 def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: float, veg_pct: float,

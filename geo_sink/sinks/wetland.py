@@ -43,7 +43,7 @@ def wetland_polygon_areas(wetlands: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
 
 
 def wetland_fluxes(wet: pd.DataFrame, rates: pd.DataFrame, gwp_ch4: float, co2_per_c: float,
-                   draws: int = 0, seed: int = 0) -> pd.DataFrame:
+                   draws: int = 0, seed: int = 0, total: tuple[str, str] | None = None) -> pd.DataFrame:
     """Annual CO2 uptake and CH4 emission of wetland areas, with optional 5-95% intervals.
 
     Parameters
@@ -59,18 +59,25 @@ def wetland_fluxes(wet: pd.DataFrame, rates: pd.DataFrame, gwp_ch4: float, co2_p
         44/12.
     draws, seed : int
         Monte Carlo draws (0: none).
+    total : (zone_id, zone_name), optional
+        Append a row for all rows together (``wetland_type`` ``(all)``), its interval from the
+        sum of the same draws (one uptake rate and one CH4 factor shared by every wetland).
 
     Returns
     -------
     DataFrame
         ``wet`` + ``co2_uptake_t_co2e_yr, ch4_t_yr, ch4_t_co2e_yr, net_t_co2e_yr`` (and
-        ``*_p05``, ``*_p95`` of the net when ``draws``): uptake = area_ha x rate x 44/12,
-        CH4 = area_ha x EF / 1000, net = uptake - CH4 x GWP.
+        ``*_p05``, ``*_p95`` of uptake, CH4 and net when ``draws``): uptake = area_ha x rate x
+        44/12, CH4 = area_ha x EF / 1000, net = uptake - CH4 x GWP.
     """
     r = rates.set_index("flux")
     seq, ch4 = r.loc["co2_sequestration"], r.loc["ch4_emission"]
-    ha = wet["area_km2"].to_numpy(dtype=float) * 100.0
     out = wet.copy()
+    if total is not None and len(wet):
+        out = pd.concat([out, pd.DataFrame({"zone_id": [str(total[0])], "zone_name": [str(total[1])],
+                                            "wetland_type": ["(all)"], "area_km2": [float(wet["area_km2"].sum())]})],
+                        ignore_index=True)
+    ha = out["area_km2"].to_numpy(dtype=float) * 100.0
     out["co2_uptake_t_co2e_yr"] = ha * float(seq["mean"]) * co2_per_c
     out["ch4_t_yr"] = ha * float(ch4["mean"]) / 1000.0
     out["ch4_t_co2e_yr"] = out["ch4_t_yr"] * gwp_ch4
@@ -79,7 +86,8 @@ def wetland_fluxes(wet: pd.DataFrame, rates: pd.DataFrame, gwp_ch4: float, co2_p
         rng = np.random.default_rng(seed)
         d = lognormal_draws([float(seq["mean"]), float(ch4["mean"])],
                             [float(seq["sd"]), float(ch4["sd"])], draws, rng)  # (n, 2)
-        net = ha[None, :] * (d[:, :1] * co2_per_c - d[:, 1:] / 1000.0 * gwp_ch4)
-        lo, hi = percentile_interval(net)
-        out["net_t_co2e_yr_p05"], out["net_t_co2e_yr_p95"] = lo, hi
+        up = ha[None, :] * d[:, :1] * co2_per_c
+        em = ha[None, :] * d[:, 1:] / 1000.0 * gwp_ch4
+        for name, v in (("co2_uptake_t_co2e_yr", up), ("ch4_t_co2e_yr", em), ("net_t_co2e_yr", up - em)):
+            out[f"{name}_p05"], out[f"{name}_p95"] = percentile_interval(v)
     return out

@@ -1,0 +1,94 @@
+"""The carbon edge: reads the catalog's Tier 1 tables and climate data, decides each county's
+IPCC climate zone, and builds the densities the pure functions of
+:mod:`geo_sink.sinks.carbon` take."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geo_sink.catalog import Catalog
+from geo_sink.sinks.climate import apply_overrides, county_climate
+from geo_sink.sinks.tier1 import Tier1Defaults
+
+
+def tier1_defaults(cat: Catalog, edition: str = "2006") -> Tier1Defaults:
+    """The catalog's IPCC Tier 1 parameters and pool formulas."""
+    path = cat.dataset_path("ipcc_tier1_defaults")
+    return Tier1Defaults.from_tables(pd.read_csv(path), pd.read_csv(cat.dataset_path("tier1_pool_formulas")),
+                                     edition=edition, source=str(path.name))
+
+
+def county_climate_zones(zones: gpd.GeoDataFrame, cat: Catalog, overrides=None) -> pd.DataFrame:
+    """IPCC climate zone of every zone: nearest catalog station, MAT moved to the zone's mean
+    elevation (pvlib's bundled 1/12 deg grid), the Annex 3A.5 rule; then the project's overrides.
+
+    Returns the table of :func:`geo_sink.sinks.climate.county_climate` (one row per zone).
+    """
+    from geo_sink.io.elevation import altitude_window
+    from geo_sink.zonal.continuous import zonal_density_sum
+
+    stations = pd.read_csv(cat.dataset_path("climate_stations"), dtype={"station_id": str})
+    params = pd.read_csv(cat.dataset_path("climate_parameters")).set_index("name")["value"].astype(float)
+    ll = zones.to_crs(4326)
+    elev, grid = altitude_window(ll.total_bounds, path=cat.dataset_path("pvlib_altitude"))
+    mean_elev = zonal_density_sum((elev, grid), ll, per_area_unit_m2=1.0, cache=False)["mean"].to_numpy()
+    pts = ll.geometry.representative_point()
+    clim = county_climate(ll["zone_id"], ll["zone_name"], pts.x.to_numpy(), pts.y.to_numpy(), mean_elev,
+                          stations, float(params["lapse_rate_c_per_100m"]), float(params["max_station_distance_km"]))
+    return apply_overrides(clim, overrides)
+
+
+def density_for(cat: Catalog, legend, codes, zones: gpd.GeoDataFrame, pools=None, climate_zone=None,
+                edition: str = "2006"):
+    """The densities a carbon run uses, and the climate table behind them.
+
+    Parameters
+    ----------
+    cat : Catalog
+    legend : Legend
+    codes : land-cover codes present
+    zones : zones with ``zone_id, zone_name``
+    pools : PoolTable, optional
+        A user's pools table for every county (then no climate zones are decided).
+    climate_zone : str or dict, optional
+        The project's or the command line's climate zones (:func:`apply_overrides`).
+    edition : "2006" or "2019"
+
+    Returns
+    -------
+    (ZonedDensities, climate DataFrame or None, Tier1Defaults or None)
+    """
+    from geo_sink.sinks.carbon import table_densities, tier1_densities
+
+    if pools is not None:
+        return table_densities(pools, codes, zones["zone_id"]), None, None
+    climate = county_climate_zones(zones, cat, climate_zone)
+    decided = climate.dropna(subset=["climate_zone"])
+    tier1 = tier1_defaults(cat, edition)
+    return tier1_densities(tier1, legend, codes, dict(zip(decided["zone_id"], decided["climate_zone"]))), climate, tier1
+
+
+def write_density_cogs(lulc_path, out_path, dens, zone_names: dict, synthetic: bool = False) -> list:
+    """Total carbon density (Mg C/ha) of a land-cover map as COGs: one file when every county
+    shares one density table, else one per climate zone (``<stem>_<zone>.tif``, tagged with the
+    counties it is valid for)."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from geo_sink.io.rasters import write_cog_from
+    from geo_sink.sinks.carbon import density_lut
+    from geo_sink.sinks.pools import PoolTable
+
+    out_path = Path(out_path)
+    written = []
+    for k, g in enumerate(dens.groups):
+        path = out_path if len(dens.groups) == 1 else out_path.with_name(f"{out_path.stem}_{g}{out_path.suffix}")
+        members = [str(zone_names.get(z, z)) for z, grp in dens.zone_group.items() if grp == g]
+        lut = density_lut(PoolTable(dens.codes, dens.mean[k], np.zeros_like(dens.mean[k]), dens.source))
+        written.append(write_cog_from(lulc_path, path, lut, nodata=-1.0, UNITS="Mg C/ha",
+                                      SYNTHETIC=str(bool(synthetic)).lower(), CLIMATE_ZONE=str(g),
+                                      VALID_FOR=",".join(members),
+                                      DESCRIPTION=f"total carbon density (above+below+soil+dead), {dens.source}, {g}"))
+    return written

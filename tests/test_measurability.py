@@ -1,0 +1,111 @@
+"""Which targets a map can judge: cell sizes checked against geodesic distances, verdicts,
+the forest-coverage verdict of the embedded regions end to end."""
+
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+from affine import Affine
+
+from geo_sink.measurability import RULE_COLUMNS, cell_size, check_rules, verdict
+from geo_sink.sinks.forest import coverage_bracket, coverage_gap, forest_coverage
+
+RULES = pd.DataFrame([["forest_coverage", 100, "forest patches", "long reason", "森林斑块", "src", "convention"]],
+                     columns=RULE_COLUMNS)
+
+
+@pytest.mark.parametrize("lat", [18.0, 38.0, 53.0])
+def test_geographic_cell_size_matches_geodesic_distances(lat):
+    geod = pyproj.Geod(ellps="WGS84")
+    c = cell_size(Affine(0.05, 0, 100.0, 0, -0.05, 60.0), "EPSG:4326", lat)
+    # east-west: arc of the parallel (a geodesic over 0.05 deg differs by < 1e-6 of it)
+    ew = geod.inv(110.0, lat, 110.05, lat)[2]
+    ns = geod.inv(110.0, lat - 0.025, 110.0, lat + 0.025)[2]
+    assert c.dx_m == pytest.approx(ew, rel=1e-5)
+    assert c.dy_m == pytest.approx(ns, rel=1e-5)
+    assert c.max_m == max(c.dx_m, c.dy_m)
+
+
+def test_cell_labels_state_the_real_size():
+    c = cell_size(Affine(0.05, 0, 100.0, 0, -0.05, 60.0), "EPSG:4326", 38.0)
+    assert c.label == "0.05° ≈ 4.4 × 5.5 km at 38.0°N"
+    albers = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
+    assert cell_size(Affine(30, 0, 0, 0, -30, 0), albers).label == "30 m"
+    ft = cell_size(Affine(100, 0, 0, 0, -100, 0), "EPSG:2249")   # US survey feet
+    assert ft.dx_m == pytest.approx(100 * 1200 / 3937)
+    with pytest.raises(ValueError, match="latitude"):
+        cell_size(Affine(0.05, 0, 100.0, 0, -0.05, 60.0), "EPSG:4326")
+
+
+def test_verdicts_from_cell_and_product_resolution():
+    coarse = verdict("forest_coverage", cell_size(Affine(0.05, 0, 100, 0, -0.05, 60), "EPSG:4326", 38.1), RULES)
+    assert not coarse.measurable and coarse.limit_m == 100
+    assert "not measurable with this map (cell 0.05° ≈ 4.4 × 5.5 km at 38.1°N)" in coarse.note
+    assert coarse.note_zh.startswith("无法用此图测算（像元 0.05°")
+    fine = cell_size(Affine(30, 0, 0, 0, -30, 0), "EPSG:3857")
+    assert verdict("forest_coverage", fine, RULES, product_resolution_m=30).measurable
+    # a 500 m product resampled onto a 30 m grid still sees 500 m
+    v = verdict("forest_coverage", fine, RULES, product_resolution_m=500)
+    assert not v.measurable and v.resolution_m == 500 and "product resolution 500 m" in v.note
+    # exactly at the limit counts as measurable; no rule: measurable, and the note says so
+    assert verdict("forest_coverage", cell_size(Affine(100, 0, 0, 0, -100, 0), "EPSG:3857"), RULES).measurable
+    other = verdict("wetland_area", fine, RULES)
+    assert other.measurable and "no resolution rule" in other.note
+
+
+def test_rules_table_is_checked(catalog):
+    rules = check_rules(pd.read_csv(catalog.dataset_path("measurability_rules")), "catalog")
+    assert set(rules["indicator"]) >= {"forest_coverage", "wetland_area", "reclaimed_land_vegetation_cover"}
+    assert (rules["source"].str.len() > 20).all()
+    from geo_sink.errors import InputDataError
+    with pytest.raises(InputDataError, match="max_cell_m"):
+        check_rules(RULES.assign(max_cell_m=-1), "x.csv")
+    with pytest.raises(InputDataError, match="listed twice"):
+        check_rules(pd.concat([RULES, RULES]), "x.csv")
+
+
+AREAS = pd.DataFrame({"zone_id": ["a"] * 4, "zone_name": ["甲"] * 4, "class_code": [4, 7, 9, 12],
+                      "ecosystem": ["forest", "shrubland", "grassland", "cropland"],
+                      "area_km2": [10.0, 5.0, 20.0, 65.0]})
+SUMMARY = pd.DataFrame({"zone_id": ["a"], "zone_name": ["甲"], "zone_area_km2": [200.0]})
+
+
+def test_not_measurable_gap_is_empty_never_zero_or_false():
+    cov = forest_coverage(AREAS, SUMMARY)
+    g = coverage_gap(cov, 43.0, measurable=False, note="why")
+    assert g["gap_pp"].isna().all() and g["forest_to_add_km2"].isna().all()
+    assert g["met"].isna().all() and str(g["met"].dtype) == "boolean"
+    assert (g["status"] == "not_measurable").all() and (g["measurability_note"] == "why").all()
+    m = coverage_gap(cov, 43.0).set_index("zone_id")
+    assert m.loc["a", "gap_pp"] == pytest.approx(43 - 5.0)
+    assert m.loc["a", "forest_to_add_km2"] == pytest.approx(86 - 10)
+    assert m.loc["a", "status"] == "not_met" and not bool(m.loc["a", "met"])
+
+
+def test_bracket_widens_by_shrub_then_savanna(catalog):
+    b = coverage_bracket(AREAS, SUMMARY, catalog.legend("modis_igbp")).set_index("zone_id")
+    # MODIS: 9 is "Savannas" (grassland ecosystem): counted only in the widest bracket
+    assert b.loc["a", "coverage_forest_pct"] == pytest.approx(5.0)
+    assert b.loc["a", "coverage_forest_shrub_pct"] == pytest.approx(7.5)
+    assert b.loc["a", "coverage_forest_shrub_savanna_pct"] == pytest.approx(17.5)
+    assert b.loc["ALL", "coverage_forest_shrub_savanna_pct"] == pytest.approx(17.5)
+
+
+def test_shijiazhuang_on_modis_gets_no_verdict(tmp_path, catalog):
+    from geo_sink.pipeline import run_project
+    from geo_sink.project import load_project
+    from geo_sink.report import build_report
+
+    p = load_project(catalog.root / "regions" / "石家庄市.yaml")
+    lines = list(run_project(p, tmp_path / "out", draws=200))
+    cov = pd.read_csv(tmp_path / "out" / "forest_coverage.csv", dtype={"zone_id": str})
+    assert len(cov) and not cov["measurable"].any()
+    assert cov["gap_pp"].isna().all() and cov["forest_to_add_km2"].isna().all() and cov["met"].isna().all()
+    assert (cov["status"] == "not_measurable").all()
+    assert cov["measurability_note"].str.contains("0.05° ≈ 4.4 × 5.5 km").all()
+    line = next(x for x in lines if "forest coverage" in x)
+    assert "not measurable" in line and "km² of forest to add" not in line and "context only" in line
+    html = build_report(p, tmp_path / "out", tmp_path / "r.html", lang="zh").read_text(encoding="utf-8")
+    assert "无法用此图测算" in html and "未达到" not in html
+    en = build_report(p, tmp_path / "out", tmp_path / "r_en.html", lang="en").read_text(encoding="utf-8")
+    assert "not measurable with this map" in en and "not met" not in en
