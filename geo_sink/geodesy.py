@@ -62,11 +62,25 @@ def ellipsoid_of(crs) -> tuple[float, float]:
     return ell.semi_major_metre, (0.0 if not inv_f else 1.0 / inv_f)
 
 
+#: Longitude width (deg) of the strips a polygon wider than this is cut into before its geodesic
+#: area is taken: a ring's signed area on the ellipsoid is defined modulo the ellipsoid's area
+#: (pyproj reduces it to +-half of it), and edges on the -180 and 180 meridians coincide, so a
+#: polygon around the globe measured in one piece comes out as ~0 (the whole-globe box) or
+#: wrapped (anything above half the ellipsoid).  Each strip is at most a quarter of it.
+STRIP_DEG = 90.0
+
+
 def geodesic_area(geoms, crs="EPSG:4326", densify_deg: float = 0.01) -> np.ndarray:
     """Geodesic area of polygons in m^2 (pyproj.Geod on the CRS's ellipsoid).
 
     Edges straight in longitude/latitude are first split every ``densify_deg`` degrees so that
     the geodesic edges pyproj integrates along follow them (matters for long east-west edges).
+    Rings are oriented first (shells counter-clockwise, holes clockwise), since pyproj adds the
+    signed areas of a polygon's rings: a hole wound like its shell would otherwise count as land.
+    Invalid polygons are made valid first (:func:`geo_sink.io.vectors.make_valid`: a bow-tie
+    counts both lobes, overlapping parts once).
+    Polygons more than :data:`STRIP_DEG` wide are measured in strips of that width (up to the
+    whole ellipsoid).
 
     Parameters
     ----------
@@ -88,6 +102,36 @@ def geodesic_area(geoms, crs="EPSG:4326", densify_deg: float = 0.01) -> np.ndarr
     a, f = ellipsoid_of(crs)
     geod = pyproj.Geod(a=a, f=f)
     geoms = np.atleast_1d(np.asarray(geoms, dtype=object))
-    dense = shapely.segmentize(geoms, densify_deg)
-    return np.array([abs(geod.geometry_area_perimeter(g)[0]) if g is not None and not g.is_empty
-                     else 0.0 for g in dense])
+    out = np.zeros(len(geoms))
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    present[present] = ~shapely.is_empty(geoms[present])
+    if not present.any():
+        return out
+    use = geoms[present]
+    bad = ~shapely.is_valid(use)
+    if bad.any():   # densifying an invalid polygon (GEOS) would keep only part of it
+        from geo_sink.io.vectors import make_valid
+        use = use.copy()
+        use[bad] = [make_valid(g) for g in use[bad]]
+    oriented = shapely.orient_polygons(use, exterior_cw=False)
+    bounds = shapely.bounds(oriented)
+    wide = (bounds[:, 2] - bounds[:, 0]) > STRIP_DEG
+    dense = shapely.segmentize(oriented, densify_deg)
+    areas = np.array([geod.geometry_area_perimeter(g)[0] for g in dense])
+    for i in np.flatnonzero(wide):
+        areas[i] = _strip_area(oriented[i], bounds[i], geod, densify_deg)
+    out[present] = np.abs(areas)
+    return out
+
+
+def _strip_area(geom, bounds, geod: pyproj.Geod, densify_deg: float) -> float:
+    """Geodesic area (m^2) of a wide polygon, the sum over strips :data:`STRIP_DEG` wide."""
+    x0 = np.floor(bounds[0] / STRIP_DEG) * STRIP_DEG
+    total = 0.0
+    for left in np.arange(x0, bounds[2], STRIP_DEG):
+        part = shapely.intersection(geom, shapely.box(left, bounds[1] - 1.0, left + STRIP_DEG, bounds[3] + 1.0))
+        if part.is_empty:
+            continue
+        part = shapely.orient_polygons(part, exterior_cw=False)
+        total += geod.geometry_area_perimeter(shapely.segmentize(part, densify_deg))[0]
+    return total

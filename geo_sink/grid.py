@@ -30,9 +30,11 @@ class NotEqualAreaWarning(UserWarning):
 
 def _row_areas(rows: np.ndarray, top: float, e: float, width: float, a: float, f: float) -> np.ndarray:
     """Quadrangle area (m^2) of a cell ``width`` deg wide in each of ``rows`` (row 0's top edge at
-    latitude ``top``, rows ``e`` deg apart) on the ellipsoid (a, f)."""
+    latitude ``top``, rows ``e`` deg apart) on the ellipsoid (a, f).  A grid may reach past a
+    pole (global grids padded by half a cell): latitudes are clipped to +-90, so a row beyond
+    the pole has no area and a row across it only the part on the ellipsoid."""
     lat_top = top + e * rows
-    return quadrangle_area(lat_top, lat_top + e, width, a=a, f=f)
+    return quadrangle_area(np.clip(lat_top, -90.0, 90.0), np.clip(lat_top + e, -90.0, 90.0), width, a=a, f=f)
 
 
 @lru_cache(maxsize=16)

@@ -76,10 +76,23 @@ def test_large_polygon_has_few_boundary_cells():
                                              rel=1e-12)
 
 
-def test_self_overlapping_polygon_is_an_error():
+def test_self_overlapping_polygon_is_repaired_with_a_warning():
+    """An invalid MultiPolygon (overlapping parts) is repaired at the API entry, as read_zones
+    does: the coverage is that of the union (issue #21, item 6)."""
+    from geo_sink.io.vectors import GeometryRepairWarning
+    bowtie_overlap = shapely.MultiPolygon([shapely.box(1, 1, 5, 5), shapely.box(3, 3, 7, 7)])
+    with pytest.warns(GeometryRepairWarning, match=r"Self-intersection.*area 32 -> 28"):
+        cov = polygon_coverage(bowtie_overlap, GRID)
+    union = shapely.union(shapely.box(1, 1, 5, 5), shapely.box(3, 3, 7, 7))
+    np.testing.assert_allclose(dense(cov), shapely_fractions(union), atol=1e-12)
+
+
+def test_unrepaired_self_overlap_is_caught_by_the_closure_check():
+    """The internal entry (for geometries already checked) still refuses overlapping rings."""
+    from geo_sink.zonal.coverage import exact_coverage
     bowtie_overlap = shapely.MultiPolygon([shapely.box(1, 1, 5, 5), shapely.box(3, 3, 7, 7)])
     with pytest.raises(GeometryError, match="did not close"):
-        polygon_coverage(bowtie_overlap, GRID)
+        exact_coverage(bowtie_overlap, GRID)
 
 
 def test_empty_geometry_is_an_error():

@@ -177,7 +177,8 @@ def test_fvc_series_scenes_on_two_workers(client, demo_project, tmp_path):
     scenes = list(p.spec.imagery.scenes)
     import shutil
     folder = tmp_path / "S2A_49SFJ_20240815_0_L2A"
-    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", folder)
+    from tests.conftest import copy_scene
+    copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", folder)
     (folder / "B08.tif").write_bytes(b"garbage")
     bad = SimpleNamespace(path=folder, product="sentinel2_l2a", date=scenes[0].date.replace(year=2024))
     ref, ref_problems = update_series(None, scenes + [bad], pieces, params, on_error="skip")
@@ -245,3 +246,37 @@ def test_bands_per_worker_thread_of_every_worker():
     assert len(bands) == 36 and bands[0] == (0, 20) and bands[-1] == (700, 720)
     # a caller that already knows the threads saves the round trip
     assert len(_plan(c, idx, "p", np.ones(720), (0, 720), (0, 10), 10, 2, threads=3)[2]) == 6 and c.calls == 2
+
+
+def test_masked_and_negative_nodata_rasters_on_two_workers(client, tmp_path, catalog):
+    """A GDAL mask band and a negative nodata value (int16, -999) give on the cluster what they
+    give in one process (issue #21): masked and -999 cells under nodata_km2."""
+    import rasterio
+    from rasterio.transform import from_origin
+    rng = np.random.default_rng(21)
+    a = rng.integers(1, 10, (80, 80)).astype(np.int16)
+    a[rng.random((80, 80)) < 0.1] = -999
+    valid = rng.random((80, 80)) > 0.2
+    path = tmp_path / "m.tif"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+            path, "w", driver="GTiff", width=80, height=80, count=1, dtype="int16", crs=ALBERS, nodata=-999,
+            transform=from_origin(0, 8000, 100, 100), tiled=True, blockxsize=16, blockysize=16) as dst:
+        dst.write(a, 1)
+        dst.write_mask(np.where(valid, 255, 0).astype(np.uint8))
+    z = zones([shapely.Point(4000, 4000).buffer(3500), shapely.box(500, 500, 3900, 7700)], ALBERS)
+    ref = class_areas(path, z, catalog.legend("clcd"), block_rows=16)
+    got = class_areas(path, z, catalog.legend("clcd"), block_rows=16, client=client)
+    pd.testing.assert_frame_equal(ref.areas, got.areas, rtol=1e-12)
+    pd.testing.assert_frame_equal(ref.summary, got.summary, rtol=1e-12)
+    assert (ref.summary.nodata_km2 > 0).all() and ref.unknown_codes.empty
+    vals = np.where(valid, a, 0).astype(np.float32)
+    fpath = tmp_path / "f.tif"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+            fpath, "w", driver="GTiff", width=80, height=80, count=1, dtype="float32", crs=ALBERS,
+            transform=from_origin(0, 8000, 100, 100), tiled=True, blockxsize=16, blockysize=16) as dst:
+        dst.write(vals, 1)
+        dst.write_mask(np.where(valid, 255, 0).astype(np.uint8))
+    d_ref = zonal_density_sum(fpath, z)
+    d_got = zonal_density_sum(fpath, z, client=client)
+    pd.testing.assert_frame_equal(d_ref, d_got, rtol=1e-12)
+    assert (d_ref.nodata_km2 > 0).all()

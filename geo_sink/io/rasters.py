@@ -39,7 +39,12 @@ def is_modis_cmg_crs(crs: pyproj.CRS) -> bool:
 
 @dataclass(frozen=True)
 class RasterInfo:
-    """What geo-sink needs to know about a raster file before reading it."""
+    """What geo-sink needs to know about a raster file before reading it.
+
+    ``has_mask``: the band's validity comes from a GDAL mask (an internal or ``.msk`` mask band,
+    per dataset or per band, or an alpha band) rather than from its nodata value or nothing;
+    readers then read the mask too (:func:`iter_row_blocks` with ``masks=True``) and treat the
+    cells it masks as nodata."""
 
     path: Path
     grid: Grid
@@ -47,6 +52,29 @@ class RasterInfo:
     dtype: str
     block_shape: tuple[int, int]
     crs_note: str | None = None
+    has_mask: bool = False
+
+    @property
+    def code_shift(self) -> int:
+        """How :func:`iter_code_blocks` stores the codes of this band: 0 as they are (8- and 16-bit
+        unsigned bands without a GDAL mask: the common case, streamed untouched); 1 (a GDAL mask,
+        a signed type, or 32/64-bit codes, whose nodata may be negative or beyond
+        :data:`MAX_CODE`) code ``c`` at ``c + 1`` and those cells at 0."""
+        dt = np.dtype(self.dtype)
+        return int(self.has_mask or np.issubdtype(dt, np.signedinteger) or dt.itemsize > 2)
+
+
+#: The largest land-cover code (a legend's codes are 0 .. 65535).
+MAX_CODE = 65535
+
+
+def band_has_mask(src, band: int) -> bool:
+    """True when GDAL's mask flags for ``band`` name a real mask (per-dataset, per-band or alpha),
+    not ALL_VALID or the nodata value: only then is a mask worth reading."""
+    from rasterio.enums import MaskFlags
+
+    flags = set(src.mask_flag_enums[band - 1])
+    return not flags & {MaskFlags.all_valid, MaskFlags.nodata}
 
 
 def resolve_crs(file_crs, path, crs: str | None = None) -> tuple[pyproj.CRS, str | None]:
@@ -92,13 +120,14 @@ def raster_info(path, crs: str | None = None, band: int = 1) -> RasterInfo:
             grid = Grid(src.width, src.height, src.transform, pcrs)
             block = src.block_shapes[band - 1]
             return RasterInfo(path, grid, src.nodatavals[band - 1], src.dtypes[band - 1],
-                              (int(block[0]), int(block[1])), note)
+                              (int(block[0]), int(block[1])), note, band_has_mask(src, band))
     except rasterio.errors.RasterioIOError as e:
         raise InputDataError(f"{path}: not a readable raster: {e}") from None
 
 
 def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                    band: int = 1, readers: int = 1, reuse: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+                    band: int = 1, readers: int = 1, reuse: bool = False,
+                    masks: bool = False) -> Iterator[tuple]:
     """Yield ``(row0, array)`` blocks of the window, in order, decoding ahead in threads.
 
     Parameters
@@ -118,6 +147,10 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
         then valid only until the next one is requested (for consumers that fold each block
         into a result at once).  Saves a fresh multi-MB allocation, and its page faults, per
         block.
+    masks : bool
+        Yield ``(row0, array, valid)``: ``valid`` is the band's GDAL mask for the block (uint8,
+        0 where masked) when the band has a real mask (:func:`band_has_mask`), else None (no
+        mask is read: the nodata value, if any, is in the array).
     """
     r0, r1 = rows
     c0, c1 = cols
@@ -125,7 +158,62 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
     # tile row is decoded for two blocks
     starts = [r0] + list(range((r0 // block_rows + 1) * block_rows, r1, block_rows))
     limit_gdal_cache()
-    yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse)
+    yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse, masks)
+
+
+def iter_code_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
+                     band: int = 1, readers: int = 1, reuse: bool = False,
+                     shift: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`iter_row_blocks` for categorical codes, laid out as ``shift`` says
+    (:attr:`RasterInfo.code_shift`; pass the value of the same file's header).
+
+    ``shift=0``: the blocks as stored (no extra work).  ``shift=1``: code ``c`` is yielded as
+    ``c + 1`` (uint16 or uint32), and 0 marks the cells to count as nodata that have no code of
+    their own: those the band's GDAL mask masks and those equal to a nodata value outside
+    0 .. :data:`MAX_CODE` (-999, 4294967295).  Other values outside that range raise
+    :class:`~geo_sink.errors.InputDataError` naming the file.  The encoding is done in the reader
+    threads, into reused buffers when ``reuse``.
+    """
+    if not shift:
+        yield from iter_row_blocks(path, rows, cols, block_rows, band=band, readers=readers, reuse=reuse)
+        return
+    with rasterio.open(path) as src:
+        nodata = src.nodatavals[band - 1]
+        dtype = np.dtype(src.dtypes[band - 1])
+    info = np.iinfo(dtype)
+    off_nodata = (int(nodata) if nodata is not None and float(nodata).is_integer()
+                  and not 0 <= nodata <= MAX_CODE and info.min <= nodata <= info.max else None)
+    wide = np.dtype(np.uint16) if dtype.itemsize == 1 or dtype == np.int16 else np.dtype(np.uint32)
+    check = info.min < 0 or info.max > MAX_CODE
+    r0, r1 = rows
+    c0, c1 = cols
+    starts = [r0] + list(range((r0 // block_rows + 1) * block_rows, r1, block_rows))
+
+    def encode(block, valid, out):
+        bad = None
+        if off_nodata is not None:
+            bad = block == off_nodata
+        if valid is not None:
+            bad = (valid == 0) if bad is None else (bad | (valid == 0))
+        if check and block.size and (block.min() < 0 or block.max() > MAX_CODE):
+            beyond = (block < 0) | (block > MAX_CODE)
+            if bad is not None:
+                beyond &= ~bad
+            if beyond.any():
+                r, c = (int(v[0]) for v in np.nonzero(beyond))
+                v = int(block[r, c])
+                raise InputDataError(
+                    f"{path}: band {band} holds the {'negative ' if v < 0 else ''}code {v} (row {r0 + r}, "
+                    f"col {c0 + c}), which is not its nodata value ({nodata}); land-cover codes must be "
+                    f"0 .. {MAX_CODE} (declare the value as nodata or remap it)")
+        out = np.add(block, 1, out=out, dtype=wide, casting="unsafe")
+        if bad is not None:
+            out[bad] = 0
+        return out
+
+    limit_gdal_cache()
+    yield from _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse, True,
+                       encode=(encode, wide))
 
 
 #: GDAL block cache (bytes) geo-sink asks for unless GDAL_CACHEMAX is set.  The streaming
@@ -146,27 +234,51 @@ def limit_gdal_cache() -> None:
         rasterio.env.set_gdal_config("GDAL_CACHEMAX", GDAL_CACHE_BYTES)
 
 
-def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False):
+def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False, masks=False, encode=None):
+    """The blocks of :func:`iter_row_blocks`; with ``masks`` also the band's mask where it has a
+    real one; with ``encode`` (a function of (block, valid, out) and its output type) the encoded
+    blocks, computed in the reading thread."""
     ends = dict(zip(starts, starts[1:] + [r1]))
     order = {s: i for i, s in enumerate(starts)}
     threaded = readers > 0 and len(starts) > 1
     bufs: list = []
-    if reuse:
+    mbufs: list = []
+    obufs: list = []
+    read_mask = False
+    if reuse or masks:
         with rasterio.open(path) as src:
             dtype = src.dtypes[band - 1]
+            read_mask = masks and band_has_mask(src, band)
+    if reuse:
         shape = (max(e - s for s, e in ends.items()), c1 - c0)
         # threaded: block i goes into buffer i % (readers + 1), which is neither the block just
         # yielded nor one of the readers - 1 others in flight (see the loop below)
-        bufs = [np.empty(shape, dtype=dtype) for _ in range(readers + 1 if threaded else 1)]
+        slots = readers + 1 if threaded else 1
+        bufs = [np.empty(shape, dtype=dtype) for _ in range(slots)]
+        if read_mask:
+            mbufs = [np.empty(shape, dtype=np.uint8) for _ in range(slots)]
+        if encode is not None:
+            obufs = [np.empty(shape, dtype=encode[1]) for _ in range(slots)]
 
     def window_read(src, s):
-        out = bufs[order[s] % len(bufs)][: ends[s] - s] if bufs else None
-        return src.read(band, window=Window(c0, s, c1 - c0, ends[s] - s), out=out)
+        slot = order[s] % len(bufs) if bufs else 0
+        n = ends[s] - s
+        win = Window(c0, s, c1 - c0, n)
+        block = src.read(band, window=win, out=bufs[slot][:n] if bufs else None)
+        if not masks:
+            return block
+        valid = src.read_masks(band, window=win, out=mbufs[slot][:n] if mbufs else None) if read_mask else None
+        if encode is not None:
+            return encode[0](block, valid, obufs[slot][:n] if obufs else None)
+        return block, valid
+
+    def item(s, got):
+        return (s, *got) if masks and encode is None else (s, got)
 
     if not threaded:
         with rasterio.open(path) as src:
             for s in starts:
-                yield s, window_read(src, s)
+                yield item(s, window_read(src, s))
         return
     local = threading.local()
     opened: list = []
@@ -178,18 +290,18 @@ def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False):
             src = local.src = rasterio.open(path)
             with lock:
                 opened.append(src)
-        return s, window_read(src, s)
+        return item(s, window_read(src, s))
 
     try:
         with ThreadPoolExecutor(max_workers=readers) as pool:
             pending = deque(pool.submit(read, s) for s in starts[:readers])
             nxt = readers
             while pending:
-                item = pending.popleft().result()
+                got = pending.popleft().result()
                 if nxt < len(starts):
                     pending.append(pool.submit(read, starts[nxt]))
                     nxt += 1
-                yield item
+                yield got
     finally:
         for src in opened:
             src.close()
@@ -259,10 +371,22 @@ def write_cog_from(src_path, target, lut: np.ndarray, nodata: float, band: int =
                        nodata=nodata, tiled=True, blockxsize=512, blockysize=512, compress="deflate")
         rows = default_block_rows(info, info.grid.width)
         with rasterio.open(stage, "w", **profile) as dst:
-            for r0, block in iter_row_blocks(info.path, (0, info.grid.height), (0, info.grid.width), rows, band=band):
-                if block.size and int(block.max()) >= len(lut):
-                    raise InputDataError(f"{src_path}: code {int(block.max())} is beyond the lookup table")
-                dst.write(lut[block], 1, window=Window(0, r0, block.shape[1], block.shape[0]))
+            for r0, block, valid in iter_row_blocks(info.path, (0, info.grid.height), (0, info.grid.width), rows,
+                                                    band=band, masks=True):
+                # cells the band's GDAL mask masks, and a negative nodata value: output nodata
+                off = None if valid is None else valid == 0
+                if info.nodata is not None and info.nodata < 0 and block.dtype.kind == "i":
+                    off = (block == info.nodata) if off is None else off | (block == info.nodata)
+                if off is not None:
+                    block = np.where(off, 0, block)
+                if block.size and (int(block.max()) >= len(lut) or int(block.min()) < 0):
+                    bad = int(block.max()) if int(block.max()) >= len(lut) else int(block.min())
+                    raise InputDataError(f"{src_path}: code {bad} is beyond the lookup table "
+                                         f"(codes 0..{len(lut) - 1})")
+                out = lut[block]
+                if off is not None:
+                    out[off] = nodata
+                dst.write(out, 1, window=Window(0, r0, block.shape[1], block.shape[0]))
             dst.update_tags(**tags)
         rasterio.shutil.copy(stage, tmp, driver="COG", compress="DEFLATE", predictor="3")
     return target

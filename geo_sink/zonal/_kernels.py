@@ -77,3 +77,26 @@ def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pra
 def add_cells(block, row0, col_off, rows, cols, zones, frac, row_area, acc):  # pragma: no cover
     for i in range(rows.shape[0]):
         acc[zones[i], block[rows[i] - row0, cols[i] - col_off]] += frac[i] * row_area[rows[i]]
+
+
+@njit(nogil=True, cache=True)
+def weighted_pieces(row, krow, ya, yb, xa, xb, col, coefs, sign, local, height):  # pragma: no cover
+    """Area-weighted trapezoid (``local``) and height of each boundary piece of a polygon on a
+    geographic grid (see :func:`geo_sink.zonal.coverage._weighted_pieces`, the same in numpy);
+    ``krow``: each piece's row of ``coefs``."""
+    for i in range(row.shape[0]):
+        k = krow[i]
+        c0 = coefs[k, 0]
+        c1 = coefs[k, 1]
+        c2 = coefs[k, 2]
+        c3 = coefs[k, 3]
+        d = yb[i] - ya[i]
+        m = 0.5 * (ya[i] + yb[i]) - row[i] - 0.5
+        w = c0 + m * (c1 + m * (c2 + m * c3))
+        w1 = c1 + m * (2.0 * c2 + 3.0 * c3 * m)
+        w2 = 2.0 * c2 + 6.0 * c3 * m
+        d2 = d * d
+        h = d * (w + w2 * d2 / 24.0)
+        mom = (xb[i] - xa[i]) * d2 * (w1 / 12.0 + c3 * d2 / 80.0)
+        local[i] = sign * ((col[i] + 1.0 - 0.5 * (xa[i] + xb[i])) * h - mom)
+        height[i] = sign * h

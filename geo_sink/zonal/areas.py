@@ -15,7 +15,7 @@ from geo_sink.catalog.models import Legend
 from geo_sink.errors import CRSError, InputDataError
 from geo_sink.geodesy import geodesic_area
 from geo_sink.grid import Grid
-from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info, warn_crs_note
+from geo_sink.io.rasters import MAX_CODE, default_block_rows, iter_code_blocks, raster_info, warn_crs_note
 from geo_sink.zonal.engine import ClassAreaAccumulator
 from geo_sink.zonal.zones import cached_zone_index
 
@@ -44,10 +44,12 @@ class ZonalResult:
         area > 0; codes not in the legend appear with class_name '(not in legend)' and
         ecosystem 'unknown').
     summary : pandas.DataFrame
-        Per zone: geodesic ``zone_area_km2``; ``covered_km2`` (known classes),
-        ``unknown_km2`` (codes not in the legend), ``nodata_km2``, ``outside_km2`` (part of the
-        zone beyond the raster's extent) and ``closure_pct`` = 100 * (sum of the four - zone
-        area) / zone area.
+        Per zone: ``zone_area_km2`` (geodesic; on an equal-area grid the polygon's area in its
+        CRS); ``covered_km2`` (known classes), ``unknown_km2`` (codes not in the legend),
+        ``nodata_km2`` (nodata codes, cells the band's GDAL mask masks, and a nodata value outside
+        0..65535 such as -999), ``outside_km2`` (part of the zone beyond the raster's extent) and
+        ``closure_pct`` = 100 * (sum of the four - zone area) / zone area (0 for a zone of area
+        0).
     unknown_codes : pandas.DataFrame
         ``class_code, pixels, area_km2`` of codes missing from the legend.
     notes : list of str
@@ -73,20 +75,102 @@ def _seg_len(crs) -> float:
 
 
 def zones_on_grid(zones: gpd.GeoDataFrame, grid: Grid) -> gpd.GeoSeries:
-    """Zone geometries reprojected explicitly to the grid's CRS (densified first)."""
+    """Zone geometries reprojected explicitly to the grid's CRS (densified first).
+
+    In the grid's CRS the geometries are returned as given: the zone index repairs what is
+    invalid and warns naming the zone (:func:`geo_sink.zonal.zones.prepare_zones`).  Before a
+    reprojection, invalid geometries and GeometryCollections are repaired here (the same repair
+    and warning), since densifying an invalid polygon (GEOS) silently keeps only part of it (one
+    lobe of a bow-tie); what the projection itself makes invalid the index repairs."""
     if zones.crs is None:
         raise CRSError("the zones have no CRS")
     zcrs = pyproj.CRS(zones.crs)
     if zcrs.equals(grid.crs, ignore_axis_order=True):
         return zones.geometry
-    geo = zones.geometry
+    geoms = np.asarray(zones.geometry.values, dtype=object)
+    ok = np.isin(shapely.get_type_id(geoms), (3, 6)) & shapely.is_valid(geoms)
+    if not ok.all():
+        geoms = _repair_before_reprojection(geoms, ~ok, zone_labels(zones))
+        ok = shapely.is_valid(geoms)
     seg = 0.01 if zcrs.is_geographic else _seg_len(zcrs)
-    geo = gpd.GeoSeries(shapely.segmentize(geo.values, seg), crs=zones.crs, index=zones.index)
-    out = geo.to_crs(grid.crs)
-    bad = ~shapely.is_valid(out.values)
-    if bad.any():
-        out = gpd.GeoSeries(shapely.make_valid(out.values), crs=grid.crs, index=zones.index)
+    dense = geoms.copy()
+    dense[ok] = shapely.segmentize(geoms[ok], seg)   # the rest (left to the index) as it is
+    out = gpd.GeoSeries(dense, crs=zones.crs, index=zones.index).to_crs(grid.crs)
+    return _repair_projection_artefacts(out, ok)
+
+
+#: Relative area change up to which an invalidity the reprojection made (near-coincident
+#: vertices crossing by rounding) is repaired without a warning: the input was valid.
+PROJECTION_REPAIR_RTOL = 1e-6
+
+
+def _repair_projection_artefacts(out: gpd.GeoSeries, was_valid: np.ndarray) -> gpd.GeoSeries:
+    """Repair geometries that were valid before the reprojection and are not after it, silently
+    when the repair keeps their area to :data:`PROJECTION_REPAIR_RTOL`; the rest are left for
+    the zone index, which repairs and warns naming the zone."""
+    from geo_sink.io.vectors import polygonal
+
+    g = np.asarray(out.values, dtype=object)
+    bad = was_valid & ~shapely.is_valid(g)
+    if not bad.any():
+        return out
+    g = g.copy()
+    for i in np.flatnonzero(bad):
+        fixed = polygonal(shapely.make_valid(g[i], method="structure"))
+        a0 = abs(shapely.area(g[i]))
+        if fixed is not None and abs(shapely.area(fixed) - a0) <= PROJECTION_REPAIR_RTOL * max(a0, 1e-300):
+            g[i] = fixed
+    return gpd.GeoSeries(g, crs=out.crs, index=out.index)
+
+
+def _repair_before_reprojection(geoms: np.ndarray, todo: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Repaired copies of ``geoms[todo]``, with a GeometryRepairWarning each; geometries refused
+    (GeometryError) or enclosing no area are left as they are, for the index to report."""
+    from geo_sink.errors import GeometryError
+    from geo_sink.io.vectors import GeometryRepairWarning, repair_polygonal
+
+    out = geoms.copy()
+    for i in np.flatnonzero(todo):
+        try:
+            fixed, detail = repair_polygonal(geoms[i], labels[i])
+        except GeometryError:
+            continue
+        if fixed.is_empty:
+            continue
+        out[i] = fixed
+        if detail is not None:
+            warnings.warn(f"{labels[i]} {detail}", GeometryRepairWarning, stacklevel=4)
     return out
+
+
+def zone_labels(zones: pd.DataFrame) -> list[str]:
+    """How warnings and errors name each zone: ``zone <zone_id> (<zone_name>)``."""
+    ids = zones["zone_id"] if "zone_id" in zones.columns else pd.Series(range(len(zones)))
+    names = zones["zone_name"] if "zone_name" in zones.columns else ids
+    return [f"zone {i} ({n})" for i, n in zip(ids.tolist(), names.tolist())]
+
+
+def reaches_grid(geoms, grid: Grid) -> bool:
+    """True when some zone's rings enter the grid's interior (a vertex inside, or an edge across
+    it): for zones the index gives no cell at all (zero-area rings, slivers thinner than float
+    precision), to tell "measures 0" from "outside the raster"."""
+    inner = shapely.box(*grid.bounds)
+    for g in geoms:
+        if g is None or shapely.is_empty(g):
+            continue
+        for part in shapely.get_parts(g):
+            try:
+                rings = shapely.get_rings(part) if shapely.get_type_id(part) == 3 else [part]
+            except shapely.errors.GEOSException:
+                rings = [part]
+            for ring in rings:
+                xy = shapely.get_coordinates(ring)
+                if not len(xy):
+                    continue
+                line = shapely.linestrings(xy) if len(np.unique(xy, axis=0)) > 1 else shapely.points(xy[0])
+                if shapely.intersects(line, inner) and not shapely.touches(line, inner):
+                    return True
+    return False
 
 
 def tidy_areas(area_m2: np.ndarray, zones: pd.DataFrame, legend: Legend,
@@ -136,7 +220,10 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
         Categorical raster (integer codes), geographic or projected CRS.
     zones : geopandas.GeoDataFrame
         ``zone_id``, ``zone_name`` and polygon geometry, with a CRS (reprojected to the
-        raster's CRS here, explicitly).
+        raster's CRS here, explicitly).  Invalid geometries are repaired with ``make_valid``,
+        GeometryCollections measured by their polygonal parts and rings that enclose no area
+        measure 0, each with a :class:`~geo_sink.io.vectors.GeometryRepairWarning` naming the
+        zone; empty, point or line zones are a :class:`~geo_sink.errors.GeometryError` naming it.
     legend : Legend
         Legend of the raster's codes.
     band : int
@@ -144,7 +231,8 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     crs : str, optional
         CRS to use when the raster has none (or to override a wrong one).
     nodata : list of int, optional
-        Extra nodata codes; the file's nodata value and the legend's nodata codes always count.
+        Extra nodata codes; the file's nodata value (negative ones too), the legend's nodata
+        codes and the cells the band's GDAL mask masks always count as nodata.
     cache : bool or path
         Reuse the zone rasterisation from the disk cache (see :func:`zone_index`).
     block_rows : int, optional
@@ -168,47 +256,59 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
             raise InputDataError(f"zones lack the column {col!r} (use geo_sink.io.read_zones)")
     geo_grid = zones_on_grid(zones, grid)
     row_area = grid.row_cell_area_m2()
-    index, cached, ifile = cached_zone_index(geo_grid.values, grid, cache=cache)
+    labels = zone_labels(zones)
+    index, cached, ifile = cached_zone_index(geo_grid.values, grid, cache=cache, labels=labels)
     zone_km2, outside_km2 = index.zone_area_km2, index.outside_km2
-    if np.all(outside_km2 >= zone_km2 * (1 - 1e-9)):
+    if not index.has_cells() and not reaches_grid(geo_grid.values, grid):
         raise InputDataError(f"{raster}: no zone overlaps the raster (raster bounds "
                              f"{tuple(round(b, 4) for b in grid.bounds)} in {grid.crs.name})")
     notes.append("zone index reused from cache" if cached else "zone index built")
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
     rows = block_rows or default_block_rows(info, c1 - c0)
+    shift = info.code_shift   # 1: codes stored + 1, masked cells and an out-of-range nodata at 0
     if client is not None and r1 > r0:
         from geo_sink.zonal.distributed import cluster_threads, distributed_areas
         workers, threads = cluster_threads(client)
-        area_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
-                                    index_file=ifile if ifile is not None and ifile.is_dir() else None,
-                                    threads=threads)
+        acc_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
+                                   index_file=ifile if ifile is not None and ifile.is_dir() else None,
+                                   threads=threads, shift=shift)
         notes.append(f"computed on {workers} dask worker(s)")
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
         if r1 > r0:
-            for row0, block in iter_row_blocks(info.path, (r0, r1), (c0, c1), rows, band=band, reuse=True):
+            for row0, block in iter_code_blocks(info.path, (r0, r1), (c0, c1), rows, band=band, reuse=True,
+                                                shift=shift):
                 acc.add(block, row0)
-        area_m2 = acc.result_m2()
+        acc_m2 = acc.result_m2()
+    masked_m2 = acc_m2[:, 0] if shift else np.zeros(len(zones))
+    area_m2 = acc_m2[:, shift:]
     nodata_codes = set(legend.nodata) | set(nodata or [])
     if info.nodata is not None and float(info.nodata).is_integer():
         nodata_codes.add(int(info.nodata))
     nodata_codes = {c for c in nodata_codes if 0 <= c < area_m2.shape[1]}
+    what = (["masked by the band's GDAL mask"] if info.has_mask else []) + (
+        [f"holding the nodata value {info.nodata:g}"]
+        if shift and info.nodata is not None and not 0 <= info.nodata <= MAX_CODE else [])
+    if what:
+        notes.append(f"{raster}: {masked_m2.sum() / 1e6:.6g} km^2 of cells {' or '.join(what)} "
+                     "counted under nodata_km2")
     areas, unknown = tidy_areas(area_m2, zones, legend, nodata_codes)
-    nd_km2 = area_m2[:, sorted(nodata_codes)].sum(axis=1) / 1e6 if nodata_codes else np.zeros(len(zones))
+    code_nd_km2 = area_m2[:, sorted(nodata_codes)].sum(axis=1) / 1e6 if nodata_codes else np.zeros(len(zones))
+    nd_km2 = code_nd_km2 + masked_m2 / 1e6
     unk_km2 = unknown.groupby("zone_id")["area_km2"].sum().reindex(zones["zone_id"]).fillna(0.0).to_numpy()
     total_km2 = area_m2.sum(axis=1) / 1e6
-    covered = total_km2 - nd_km2 - unk_km2
+    covered = total_km2 - code_nd_km2 - unk_km2
     summary = pd.DataFrame({
         "zone_id": zones["zone_id"].to_numpy(), "zone_name": zones["zone_name"].to_numpy(),
         "zone_area_km2": zone_km2, "covered_km2": covered, "unknown_km2": unk_km2,
         "nodata_km2": nd_km2, "outside_km2": outside_km2,
     })
-    summary["closure_pct"] = 100.0 * (covered + unk_km2 + nd_km2 + outside_km2 - zone_km2) / zone_km2
+    summary["closure_pct"] = closure_pct(covered + unk_km2 + nd_km2 + outside_km2, zone_km2)
     unk_codes = pd.DataFrame(columns=["class_code", "pixels", "area_km2"])
     if len(unknown):
         codes = sorted(unknown["class_code"].unique())
-        px = _pixel_counts(info, index, codes, (r0, r1), (c0, c1), band)
+        px = _pixel_counts(info, index, codes, (r0, r1), (c0, c1), band, shift)
         unk_codes = pd.DataFrame({"class_code": codes, "pixels": [px[c] for c in codes],
                                   "area_km2": [unknown.loc[unknown.class_code == c, "area_km2"].sum() for c in codes]})
         warnings.warn(f"{raster}: codes {codes} are not in legend {legend.id!r}: "
@@ -222,12 +322,23 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     return ZonalResult(areas=areas, summary=summary, unknown_codes=unk_codes, notes=notes)
 
 
-def _pixel_counts(info, index, codes, rows, cols, band) -> dict[int, int]:
+def closure_pct(accounted_km2, zone_km2) -> np.ndarray:
+    """100 x (accounted - zone area) / zone area; 0 for a zone of area 0 with nothing accounted
+    (a degenerate ring), NaN for one of area 0 with something accounted."""
+    acc = np.asarray(accounted_km2, dtype=float)
+    zone = np.asarray(zone_km2, dtype=float)
+    pos = zone > 0
+    out = np.where(acc == 0, 0.0, np.nan)
+    out[pos] = 100.0 * (acc[pos] - zone[pos]) / zone[pos]
+    return out
+
+
+def _pixel_counts(info, index, codes, rows, cols, band, shift=0) -> dict[int, int]:
     """Pixels in zones holding each of ``codes`` (a boundary pixel counts once per zone)."""
     whole = replace(index, b_frac=np.ones_like(index.b_frac))
     counter = ClassAreaAccumulator(whole, np.ones(info.grid.height), col_offset=cols[0])
-    for row0, block in iter_row_blocks(info.path, rows, cols,
-                                       default_block_rows(info, cols[1] - cols[0]), band=band, reuse=True):
+    for row0, block in iter_code_blocks(info.path, rows, cols, default_block_rows(info, cols[1] - cols[0]),
+                                        band=band, reuse=True, shift=shift):
         counter.add(block, row0)
     res = counter.result_m2()
-    return {int(c): int(round(res[:, c].sum())) for c in codes}
+    return {int(c): int(round(res[:, c + shift].sum())) for c in codes}

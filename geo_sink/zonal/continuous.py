@@ -8,7 +8,7 @@ import pandas as pd
 
 from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
-from geo_sink.zonal.areas import zones_on_grid
+from geo_sink.zonal.areas import zone_labels, zones_on_grid
 from geo_sink.zonal.zones import ZoneIndex, cached_zone_index
 
 
@@ -32,14 +32,17 @@ class DensityAccumulator:
         self._runs = tuple(x[order] for x in (index.run_row, index.run_c0, index.run_c1, index.run_zone))
         self._sums = np.zeros((3, index.n_zones))
 
-    def add(self, block: np.ndarray, row0: int) -> None:
-        """Add the rows ``row0 .. row0 + len(block)`` (columns from ``col_offset``)."""
+    def add(self, block: np.ndarray, row0: int, mask: np.ndarray | None = None) -> None:
+        """Add the rows ``row0 .. row0 + len(block)`` (columns from ``col_offset``); ``mask``: the
+        band's GDAL mask for the block (0 = masked: nodata), if it has one."""
         total, valid, nod = self._sums
         ix, area, c0 = self.index, self.area, self.c0
         rr, a0, a1, zz = self._runs
         block = block.astype(np.float64)
         nd = self.nodata
         ok = np.isfinite(block) if nd is None or np.isnan(nd) else (block != nd) & np.isfinite(block)
+        if mask is not None:
+            ok &= mask != 0
         vals = np.where(ok, block, 0.0)
         lo, hi = np.searchsorted(rr, np.array([row0, row0 + block.shape[0]], dtype=rr.dtype))
         csum = np.concatenate([np.zeros((block.shape[0], 1)), np.cumsum(vals, axis=1)], axis=1)
@@ -72,7 +75,8 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
     Parameters
     ----------
     raster : path-like, or (array, Grid)
-        Values per area (e.g. m^3/ha); nodata (and NaN) pixels are skipped and reported.
+        Values per area (e.g. m^3/ha); nodata (and NaN) pixels, and those the band's GDAL mask
+        masks, are skipped and reported.
     zones : GeoDataFrame with ``zone_id, zone_name``
     per_area_unit_m2 : float
         Area unit of the values in m^2 (1e4 for "per hectare").
@@ -88,14 +92,14 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
     in_memory = isinstance(raster, tuple)
     if in_memory:
         array, grid = raster
-        nd, dtype = None, array.dtype
+        nd, dtype, masked = None, array.dtype, False
     else:
         info = raster_info(raster, crs=crs)
-        grid, nd, dtype = info.grid, info.nodata, info.dtype
+        grid, nd, dtype, masked = info.grid, info.nodata, info.dtype, info.has_mask
     if not np.issubdtype(np.dtype(dtype), np.number):
         raise InputDataError(f"{raster}: values must be numeric")
     geo = zones_on_grid(zones, grid)
-    index, _, ifile = cached_zone_index(geo.values, grid, cache=cache)
+    index, _, ifile = cached_zone_index(geo.values, grid, cache=cache, labels=zone_labels(zones))
     area = grid.row_cell_area_m2()
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
@@ -103,18 +107,19 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
         from geo_sink.zonal.distributed import distributed_density
         total, valid, nod = distributed_density(
             client, info.path, index, area, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), nd,
-            index_file=ifile if ifile is not None and ifile.is_dir() else None)
+            index_file=ifile if ifile is not None and ifile.is_dir() else None, masks=masked)
     else:
         acc = DensityAccumulator(index, area, col_offset=c0, nodata=nd)
         if r1 <= r0:
             blocks = []
         elif in_memory:
             step = max(1, 4_000_000 // max(1, c1 - c0))
-            blocks = ((s, array[s:min(r1, s + step), c0:c1]) for s in range(r0, r1, step))
-        else:
-            blocks = iter_row_blocks(info.path, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), reuse=True)
-        for row0, block in blocks:
-            acc.add(block, row0)
+            blocks = ((s, array[s:min(r1, s + step), c0:c1], None) for s in range(r0, r1, step))
+        else:   # masked cells (the band's GDAL mask, when it has one) count as nodata
+            blocks = iter_row_blocks(info.path, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), reuse=True,
+                                     masks=True)
+        for row0, block, mask in blocks:
+            acc.add(block, row0, mask)
         total, valid, nod = acc.sums()
     out = pd.DataFrame({"zone_id": zones["zone_id"].to_numpy(), "zone_name": zones["zone_name"].to_numpy(),
                         "total": total / per_area_unit_m2, "valid_km2": valid / 1e6, "nodata_km2": nod / 1e6})

@@ -14,6 +14,18 @@ pieces in it plus the signed heights dy of all pieces to its left in the same ro
 proportional to the number of boundary crossings, independent of the number of interior
 cells, so the polygon work for a county at 10 m costs the same as at 1 km per crossing.
 
+On a geographic grid the true area of a cell is not spread evenly over its latitude extent
+(the area element is ``b^2 / 2 * g'(phi) dlon dphi``, see :mod:`geo_sink.geodesy`), so the
+share of a boundary cell's *ellipsoidal* area that the polygon covers differs from its share of
+the cell in longitude/latitude: by ``tan(phi) * dphi`` at most, 4e-6 for a 0.00025 deg cell at
+40 N, but up to tens of percent for 0.25 deg cells next to a pole.  ``area_weighted=True``
+(what :func:`geo_sink.zonal.zones.build_zone_index` uses on geographic grids) integrates the same
+pieces against that density, so that fraction x the row's cell area is the true area of the
+cell's covered part, as it is for interior cells.  Within a row the density is the cubic through
+its exact values at four Chebyshev nodes (normalised to the row's exact mean), integrated in
+closed form on each piece about its midpoint; the cubic departs from the density by ~5e-10 of
+it in 1 deg rows and ~2e-6 in 5 deg rows.  Rows that reach past a pole keep plain fractions.
+
 References
 ----------
 .. [1] Baston, D. (2022). exactextract: fast and accurate raster zonal statistics.
@@ -24,11 +36,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+from functools import lru_cache
+
 import numpy as np
 import shapely
 
 from geo_sink.errors import GeometryError
+from geo_sink.geodesy import _authalic_g, ellipsoid_of
 from geo_sink.grid import Grid
+
+try:  # numba is a dependency; the numpy path stays for platforms without it
+    from geo_sink.zonal import _kernels
+except ImportError:  # pragma: no cover
+    _kernels = None
 
 #: Tolerance on the running coverage between boundary cells (must be an integer 0 or 1).
 _RUN_TOL = 1e-6
@@ -81,6 +102,74 @@ def _rings_pixel_space(geom, grid: Grid) -> list[np.ndarray]:
     return out
 
 
+#: Chebyshev nodes on [-1/2, 1/2] and the inverse Vandermonde matrix of the cubic through them.
+_CHEB_U = 0.5 * np.cos((2 * np.arange(4) + 1) * np.pi / 8)
+_CHEB_INV = np.linalg.inv(np.vander(_CHEB_U, 4, increasing=True))
+
+
+def _row_cubics(grid: Grid) -> np.ndarray:
+    """(height + 2) x 4 coefficients of the area density of each grid row as a cubic in
+    ``u = tau - 1/2`` (tau: pixel offset in the row), with mean 1 over the row; entry ``r + 1``
+    is row ``r``, entries 0 and ``height + 1`` (rows beyond the grid, which only the closure
+    check sees) the constant 1.  Kept per grid geometry and ellipsoid (:func:`_cubics`).
+
+    The density is ``g'(phi) = 2 cos(phi) / (1 - e^2 sin^2 phi)^2`` (:func:`geodesy._authalic_g`
+    differentiated), divided by its exact mean over the row, ``|g(phi_1) - g(phi_0)| / |dphi|``.
+    Rows that reach past a pole (or have no extent) get the constant 1 (plain fractions)."""
+    t = grid.transform
+    return _cubics(grid.height, t.f, t.e, *ellipsoid_of(grid.crs))
+
+
+@lru_cache(maxsize=8)
+def _cubics(height: int, top0: float, step: float, a: float, f: float) -> np.ndarray:
+    e2 = f * (2.0 - f)
+    rows = np.arange(height, dtype=float)
+    top, bottom = top0 + step * rows, top0 + step * (rows + 1)
+    g0 = _authalic_g(np.radians(np.clip(top, -90, 90)), np.sqrt(e2))
+    g1 = _authalic_g(np.radians(np.clip(bottom, -90, 90)), np.sqrt(e2))
+    mean = np.abs(g1 - g0) / abs(np.radians(step))
+    flat = (np.maximum(np.abs(top), np.abs(bottom)) > 90.0) | ~(mean > 0)
+    phi = np.radians(top0 + step * (rows[:, None] + 0.5 + _CHEB_U[None, :]))
+    s2 = np.sin(phi) ** 2
+    dens = 2.0 * np.cos(phi) / (1.0 - e2 * s2) ** 2 / np.where(flat, 1.0, mean)[:, None]
+    coefs = np.empty((height + 2, 4))
+    coefs[1:-1] = dens @ _CHEB_INV.T
+    coefs[1:-1, 0] += 1.0 - (coefs[1:-1, 0] + coefs[1:-1, 2] / 12.0)     # the row's mean exactly 1
+    coefs[1:-1][flat] = (1.0, 0.0, 0.0, 0.0)
+    coefs[[0, -1]] = (1.0, 0.0, 0.0, 0.0)
+    coefs.flags.writeable = False
+    return coefs
+
+
+def _weighted_pieces(row, ya, yb, xa, xb, col, coefs, sign):
+    """(local, height) of each piece against its row's density ``w(u)`` (cubic, ``coefs``).
+
+    About the piece's midpoint ``m`` (in ``u``) and with ``d = yb - ya``:
+    ``height = d (w(m) + w2(m) d^2 / 24)`` (the integral of w over the piece) and
+    ``local = (col + 1 - x_mid) height - (xb - xa) d^2 (w1(m) / 12 + w3 d^2 / 480)`` (the
+    integral of (col + 1 - x) w, x linear along the piece), w1, w2, w3 the derivatives of w;
+    both exact for a cubic and free of cancellation for pieces of any length.  The numba kernel
+    when it is there, else the same in numpy."""
+    local = np.empty(len(row))
+    height = np.empty(len(row))
+    krow = np.clip(row, -1, len(coefs) - 2) + 1
+    if _kernels is not None:
+        _kernels.weighted_pieces(row, krow, ya, yb, xa, xb, col, coefs, sign, local, height)
+        return local, height
+    c0, c1, c2, c3 = coefs[krow].T
+    d = yb - ya
+    m = 0.5 * (ya + yb) - row - 0.5
+    w = c0 + m * (c1 + m * (c2 + m * c3))
+    w1 = c1 + m * (2.0 * c2 + 3.0 * c3 * m)
+    w2 = 2.0 * c2 + 6.0 * c3 * m
+    d2 = d * d
+    h = d * (w + w2 * d2 / 24.0)
+    mom = (xb - xa) * d2 * (w1 / 12.0 + c3 * d2 / 80.0)
+    local[:] = sign * ((col + 1.0 - 0.5 * (xa + xb)) * h - mom)
+    height[:] = sign * h
+    return local, height
+
+
 def _split_edges(x0, y0, x1, y1):
     """Split segments at every integer x and y they cross; return piece endpoints."""
     n = len(x0)
@@ -115,23 +204,49 @@ def _split_edges(x0, y0, x1, y1):
     return xa, ya, xb, yb
 
 
-def polygon_coverage(geom, grid: Grid) -> Coverage:
+def polygon_coverage(geom, grid: Grid, *, area_weighted: bool = False) -> Coverage:
     """Exact coverage of a (multi)polygon on a grid.
 
     Parameters
     ----------
-    geom : shapely Polygon or MultiPolygon
-        Valid polygon in the grid's CRS.
+    geom : shapely Polygon, MultiPolygon or GeometryCollection
+        Polygon in the grid's CRS.  An invalid one is repaired with ``shapely.make_valid`` and a
+        GeometryCollection measured by (the union of) its polygonal parts, with a
+        :class:`~geo_sink.io.vectors.GeometryRepairWarning` (as :func:`~geo_sink.io.read_zones`
+        does); rings that enclose no area give an empty coverage.
     grid : Grid
         North-up grid.
+    area_weighted : bool
+        On a geographic grid, give boundary cells the covered share of their ellipsoidal area
+        instead of their longitude/latitude extent (see the module docstring); ignored on
+        projected grids.  False gives exactextract's coverage fraction.
 
     Returns
     -------
     Coverage
         Boundary cells with fractions in (0, 1] and interior runs, restricted to the grid.
+
+    Raises
+    ------
+    GeometryError
+        The geometry is empty, not polygonal or has non-finite coordinates.
     """
+    from geo_sink.io.vectors import GeometryRepairWarning, repair_polygonal
+
     if geom is None or shapely.is_empty(geom):
         raise GeometryError("empty geometry")
+    geom, detail = repair_polygonal(geom, "polygon_coverage input")
+    if detail is not None:
+        warnings.warn(f"polygon_coverage input {detail}", GeometryRepairWarning, stacklevel=2)
+    return exact_coverage(geom, grid, area_weighted=area_weighted)
+
+
+def exact_coverage(geom, grid: Grid, *, area_weighted: bool = False) -> Coverage:
+    """:func:`polygon_coverage` of a geometry already checked: a valid Polygon or MultiPolygon,
+    or an empty geometry (empty coverage)."""
+    if geom is None or shapely.is_empty(geom):
+        e = np.empty(0, dtype=np.int64)
+        return Coverage(e, e, np.empty(0), e, e, e)
     rings = _rings_pixel_space(geom, grid)
     e_ = np.empty(0, dtype=np.int64)
     f_ = np.empty(0, dtype=float)
@@ -149,8 +264,11 @@ def polygon_coverage(geom, grid: Grid) -> Coverage:
     # Sign so that covered area is positive: exterior rings are CCW in CRS space; the pixel
     # y axis points down when transform.e < 0 (north-up), which together gives +1.
     sign = 1.0 if grid.transform.a * grid.transform.e < 0 else -1.0
-    local = sign * dy * (col + 1.0 - 0.5 * (xa + xb))
-    height = sign * dy
+    if area_weighted and grid.is_geographic and len(row):
+        local, height = _weighted_pieces(row, ya, yb, xa, xb, col, _row_cubics(grid), float(sign))
+    else:
+        local = sign * dy * (col + 1.0 - 0.5 * (xa + xb))
+        height = sign * dy
     # group pieces by cell, ordered by row then col
     order = np.lexsort((col, row))
     row, col, local, height = row[order], col[order], local[order], height[order]

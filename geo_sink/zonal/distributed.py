@@ -32,25 +32,31 @@ def _index(index) -> ZoneIndex:
 
 
 def band_areas(path, index, row_area: np.ndarray, rows: tuple[int, int],
-               cols: tuple[int, int], block_rows: int, band: int = 1) -> np.ndarray:
-    """Area matrix (m^2, zones x codes) of rows ``rows`` of the raster: one task's work."""
-    from geo_sink.io.rasters import iter_row_blocks
+               cols: tuple[int, int], block_rows: int, band: int = 1, shift: int = 0) -> np.ndarray:
+    """Area matrix (m^2, zones x codes) of rows ``rows`` of the raster: one task's work.
+
+    ``shift``: the code layout of :func:`geo_sink.io.rasters.iter_code_blocks` (1: column 0 holds
+    the masked cells and an out-of-range nodata, column c + 1 code c), as in the single-process pass."""
+    from geo_sink.io.rasters import iter_code_blocks
 
     acc = ClassAreaAccumulator(_index(index), row_area, col_offset=cols[0])
     # no read-ahead thread inside a task: the cluster's parallelism is one task per worker core
-    for row0, block in iter_row_blocks(path, rows, cols, block_rows, band=band, readers=0, reuse=True):
+    for row0, block in iter_code_blocks(path, rows, cols, block_rows, band=band, readers=0, reuse=True,
+                                        shift=shift):
         acc.add(block, row0)
     return acc.result_m2()
 
 
 def band_transitions(path_from, path_to, index, row_area: np.ndarray, rows: tuple[int, int],
-                     cols: tuple[int, int], block_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(zone, from * 256 + to, m^2) triplets of the non-zero pair areas of rows ``rows``."""
+                     cols: tuple[int, int], block_rows: int,
+                     fills: tuple = (None, None)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(zone, from * 256 + to, m^2) triplets of the non-zero pair areas of rows ``rows``
+    (``fills``: see :func:`geo_sink.zonal.transitions.pair_blocks`)."""
     from geo_sink.zonal.transitions import pair_blocks
 
     acc = ClassAreaAccumulator(_index(index), row_area, col_offset=cols[0])
     acc.reserve(65536)
-    for row0, pairs in pair_blocks(path_from, path_to, rows, cols, block_rows, readers=0):
+    for row0, pairs in pair_blocks(path_from, path_to, rows, cols, block_rows, readers=0, fills=fills):
         acc.add(pairs, row0)
     m = acc.result_m2()
     z, pair = np.nonzero(m > 0)
@@ -58,15 +64,20 @@ def band_transitions(path_from, path_to, index, row_area: np.ndarray, rows: tupl
 
 
 def band_density(path, index, row_area: np.ndarray, rows: tuple[int, int], cols: tuple[int, int],
-                 block_rows: int, nodata) -> np.ndarray:
+                 block_rows: int, nodata, masks: bool = False) -> np.ndarray:
     """(3 x zones) value x m^2, valid m^2 and nodata m^2 of rows ``rows`` (see
-    :class:`geo_sink.zonal.continuous.DensityAccumulator`)."""
+    :class:`geo_sink.zonal.continuous.DensityAccumulator`); ``masks``: the band has a GDAL mask,
+    whose masked cells count as nodata."""
     from geo_sink.io.rasters import iter_row_blocks
     from geo_sink.zonal.continuous import DensityAccumulator
 
     acc = DensityAccumulator(_index(index), row_area, col_offset=cols[0], nodata=nodata)
-    for row0, block in iter_row_blocks(path, rows, cols, block_rows, readers=0, reuse=True):
-        acc.add(block, row0)
+    if masks:
+        for row0, block, valid in iter_row_blocks(path, rows, cols, block_rows, readers=0, reuse=True, masks=True):
+            acc.add(block, row0, valid)
+    else:
+        for row0, block in iter_row_blocks(path, rows, cols, block_rows, readers=0, reuse=True):
+            acc.add(block, row0)
     return acc.sums()
 
 
@@ -141,12 +152,13 @@ def _run_bands(client, func, lead: tuple, bands: list, tail: tuple) -> list:
 
 def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
                       cols: tuple[int, int], block_rows: int, band: int = 1,
-                      tasks_per_worker: int = TASKS_PER_WORKER, index_file=None, threads: int | None = None) -> np.ndarray:
+                      tasks_per_worker: int = TASKS_PER_WORKER, index_file=None, threads: int | None = None,
+                      shift: int = 0) -> np.ndarray:
     """Sum of :func:`band_areas` over row bands computed on ``client``'s workers (``threads``:
-    the cluster's worker threads, asked when not given)."""
+    the cluster's worker threads, asked when not given; ``shift``: the code layout)."""
     idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker,
                            threads)
-    parts = _run_bands(client, band_areas, (str(path), idx, ra), bands, (cols, block_rows, band))
+    parts = _run_bands(client, band_areas, (str(path), idx, ra), bands, (cols, block_rows, band, shift))
     out = np.zeros((index.n_zones, max(p.shape[1] for p in parts)))
     for p in parts:
         out[:, : p.shape[1]] += p
@@ -155,23 +167,24 @@ def distributed_areas(client, path, index: ZoneIndex, row_area: np.ndarray, rows
 
 def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_area: np.ndarray,
                             rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                            tasks_per_worker: int = TASKS_PER_WORKER, index_file=None) -> np.ndarray:
+                            tasks_per_worker: int = TASKS_PER_WORKER, index_file=None,
+                            fills: tuple = (None, None)) -> np.ndarray:
     """Sum of :func:`band_transitions` as a dense (zones x 65536) matrix of m^2."""
     idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
     out = np.zeros((index.n_zones, 65536))
     for z, pair, v in _run_bands(client, band_transitions, (str(path_from), str(path_to), idx, ra), bands,
-                                 (cols, block_rows)):
+                                 (cols, block_rows, tuple(fills))):
         np.add.at(out, (z, pair), v)
     return out
 
 
 def distributed_density(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],
                         cols: tuple[int, int], block_rows: int, nodata, tasks_per_worker: int = TASKS_PER_WORKER,
-                        index_file=None) -> np.ndarray:
+                        index_file=None, masks: bool = False) -> np.ndarray:
     """Sum of :func:`band_density` (3 x zones)."""
     idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
-    return np.sum(_run_bands(client, band_density, (str(path), idx, ra), bands, (cols, block_rows, nodata)),
-                  axis=0)
+    return np.sum(_run_bands(client, band_density, (str(path), idx, ra), bands,
+                             (cols, block_rows, nodata, masks)), axis=0)
 
 
 #: glibc's malloc thresholds (bytes) for the worker processes geo-sink starts.  dask sets

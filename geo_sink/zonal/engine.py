@@ -47,6 +47,11 @@ def load_kernels(dtypes=(np.uint8, np.uint16)) -> float:
         _kernels.add_runs(block, 0, 0, ro32, ro32, ro_end, ro32, area, acc)
         _kernels.add_cells(block, 0, 0, i32, i32, i32, area, area, acc)
         _kernels.add_cells(block, 0, 0, ro32, ro32, ro32, roarea, area, acc)
+    # the area-weighted boundary pieces of a zone index built on a geographic grid
+    i64, f64 = np.zeros(1, np.int64), np.zeros(1)
+    coefs = np.zeros((1, 4))
+    coefs.flags.writeable = False
+    _kernels.weighted_pieces(i64, i64, f64, f64, f64, f64, i64, coefs, 1.0, f64.copy(), f64.copy())
     return time.perf_counter() - t0
 
 
@@ -108,7 +113,8 @@ class ClassAreaAccumulator:
         """
         if block.dtype != np.uint8:
             if block.size and block.min() < 0:
-                raise ValueError("negative raster codes are not supported; remap them first")
+                raise ValueError("negative raster codes are not supported; remap them first "
+                                 "(geo_sink.io.rasters.iter_code_blocks does, naming the file)")
             self._grow(int(block.max()) + 1 if block.size else 0)
         self.pixels += block.size
         k = self._k

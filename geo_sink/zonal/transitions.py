@@ -8,7 +8,7 @@ import pandas as pd
 from geo_sink.catalog.models import Legend
 from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
-from geo_sink.zonal.areas import zones_on_grid
+from geo_sink.zonal.areas import zone_labels, zones_on_grid
 from geo_sink.zonal.engine import ClassAreaAccumulator
 from geo_sink.zonal.zones import cached_zone_index
 
@@ -17,11 +17,33 @@ TRANSITION_COLUMNS = ["zone_id", "zone_name", "from_code", "from_class", "from_e
 
 
 def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                readers: int = 1):
-    """Yield ``(row0, from * 256 + to)`` uint16 blocks of two 8-bit maps on one grid."""
-    for (ra, ba), (_, bb) in zip(iter_row_blocks(path_from, rows, cols, block_rows, readers=readers, reuse=True),
-                                 iter_row_blocks(path_to, rows, cols, block_rows, readers=readers, reuse=True)):
+                readers: int = 1, fills: tuple = (None, None)):
+    """Yield ``(row0, from * 256 + to)`` uint16 blocks of two 8-bit maps on one grid.
+
+    ``fills``: for each map, None, or the (nodata) code its GDAL-masked cells take: that map's
+    mask is then read with it."""
+    def blocks(path, fill):
+        if fill is None:
+            yield from iter_row_blocks(path, rows, cols, block_rows, readers=readers, reuse=True)
+            return
+        for row0, block, valid in iter_row_blocks(path, rows, cols, block_rows, readers=readers, reuse=True,
+                                                  masks=True):
+            if valid is not None:
+                block[valid == 0] = fill   # the reused buffer: the block is not read again
+            yield row0, block
+
+    for (ra, ba), (_, bb) in zip(blocks(path_from, fills[0]), blocks(path_to, fills[1])):
         yield ra, (ba.astype(np.uint16) << 8) | bb
+
+
+def _mask_fill(info, legend: Legend) -> int | None:
+    """The code a map's GDAL-masked cells are counted under: its legend's first nodata code."""
+    if not info.has_mask:
+        return None
+    if not legend.nodata:
+        raise InputDataError(f"{info.path}: the band has a GDAL mask, but legend {legend.id!r} defines "
+                             "no nodata code to count the masked cells under; add one to the legend")
+    return int(sorted(legend.nodata)[0])
 
 
 def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_to: Legend,
@@ -31,7 +53,8 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
     Both rasters must share one grid (same CRS, transform and size) and hold codes below 256;
     the pair is streamed as ``from * 256 + to`` through the exact zonal engine, so boundary
     pixels count with their covered fraction and every row of a zone sums to the zone's area on
-    the grid.  Pairs with nodata on either side are kept with code names '(nodata)'.
+    the grid.  Pairs with nodata on either side are kept with code names '(nodata)'; cells a
+    map's GDAL mask masks count under its legend's (first) nodata code.
 
     ``client`` (a dask.distributed Client) computes row bands on its workers; same result.
 
@@ -49,8 +72,9 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
         if np.dtype(info.dtype) != np.uint8:
             raise InputDataError(f"{info.path}: transitions support 8-bit land-cover codes, got {info.dtype}")
     grid = a.grid
+    fills = (_mask_fill(a, legend_from), _mask_fill(b, legend_to))
     geo = zones_on_grid(zones, grid)
-    index, _, ifile = cached_zone_index(geo.values, grid, cache=cache)
+    index, _, ifile = cached_zone_index(geo.values, grid, cache=cache, labels=zone_labels(zones))
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
     row_area = grid.row_cell_area_m2()
@@ -58,12 +82,13 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
     if client is not None and r1 > r0:
         from geo_sink.zonal.distributed import distributed_transitions
         m = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
-                                    index_file=ifile if ifile is not None and ifile.is_dir() else None)
+                                    index_file=ifile if ifile is not None and ifile.is_dir() else None,
+                                    fills=fills)
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
         acc.reserve(65536)
         if r1 > r0:
-            for row0, pairs in pair_blocks(a.path, b.path, (r0, r1), (c0, c1), rows):
+            for row0, pairs in pair_blocks(a.path, b.path, (r0, r1), (c0, c1), rows, fills=fills):
                 acc.add(pairs, row0)
         m = acc.result_m2()
     z, pair = np.nonzero(m > 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ import shapely
 
 from geo_sink.errors import GeometryError
 from geo_sink.grid import Grid
-from geo_sink.zonal.coverage import polygon_coverage
+from geo_sink.zonal.coverage import exact_coverage
 
-#: Bump when the on-disk layout or the coverage algorithm changes.
-INDEX_VERSION = 4
+#: Bump when the on-disk layout or the coverage algorithm changes.  5: geometries repaired with
+#: the repairs kept in meta.json, zone areas of oriented rings (in strips when wide; planar on
+#: equal-area grids), boundary fractions of geographic grids weighted by ellipsoidal area.
+INDEX_VERSION = 5
 CACHE_ENV = "GEO_SINK_CACHE_DIR"
 
 
@@ -59,6 +62,13 @@ class ZoneIndex:
     b_frac: np.ndarray
     zone_area_km2: np.ndarray
     outside_km2: np.ndarray
+    #: ``(zone, what was done)`` for every zone geometry changed before measuring
+    #: (:func:`geo_sink.io.vectors.repair_polygonal`), replayed as warnings on every use.
+    repairs: tuple = ()
+
+    def has_cells(self) -> bool:
+        """True when some zone covers some cell of the grid (an interior run or a boundary cell)."""
+        return len(self.run_row) > 0 or len(self.b_row) > 0
 
     def row_range(self) -> tuple[int, int]:
         """[first, last + 1) rows touched by any zone (0, 0 if none)."""
@@ -103,8 +113,9 @@ class ZoneIndex:
         tmp.mkdir()
         for k in _ARRAYS:
             np.save(tmp / f"{k}.npy", np.ascontiguousarray(getattr(self, k)))
-        (tmp / "meta.json").write_text(json.dumps({"version": INDEX_VERSION, "n_zones": self.n_zones,
-                                                   "grid_fingerprint": self.grid_fingerprint}))
+        (tmp / "meta.json").write_text(json.dumps({
+            "version": INDEX_VERSION, "n_zones": self.n_zones, "grid_fingerprint": self.grid_fingerprint,
+            "repairs": [[int(i), str(d)] for i, d in self.repairs]}, ensure_ascii=False), encoding="utf-8")
         old = None
         try:
             if path.exists():
@@ -121,10 +132,11 @@ class ZoneIndex:
         """Read an index written by :meth:`save`; the arrays are read-only memory maps."""
         import json
 
-        meta = json.loads((path / "meta.json").read_text())
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         if int(meta["version"]) != INDEX_VERSION:
             raise ValueError("stale zone index version")
         return cls(grid_fingerprint=str(meta["grid_fingerprint"]), n_zones=int(meta["n_zones"]),
+                   repairs=tuple((int(i), str(d)) for i, d in meta.get("repairs", [])),
                    **{k: np.load(path / f"{k}.npy", mmap_mode="r") for k in _ARRAYS})
 
 
@@ -132,8 +144,11 @@ _ARRAYS = ("run_row", "run_c0", "run_c1", "run_zone", "b_row", "b_col", "b_zone"
            "zone_area_km2", "outside_km2")
 
 
-def _to_lonlat(geoms, crs) -> np.ndarray:
-    """Geometries in ``crs`` as WGS 84 lon/lat, densified (1 km or 0.01 deg) before the transform."""
+def _to_lonlat(geoms, crs, checked: bool = False) -> np.ndarray:
+    """Geometries in ``crs`` as WGS 84 lon/lat, densified (1 km or 0.01 deg) before the transform.
+
+    Invalid polygons are made valid first (``checked``: the caller already did): GEOS densifies
+    an invalid polygon by buffering it by 0, which keeps one lobe of a bow-tie."""
     import geopandas as gpd
     import pyproj
 
@@ -142,57 +157,141 @@ def _to_lonlat(geoms, crs) -> np.ndarray:
         seg = 0.01
     else:
         seg = 1000.0 / (crs.axis_info[0].unit_conversion_factor or 1.0)
-    dense = shapely.segmentize(np.asarray(geoms, dtype=object), seg)
+    geoms = np.asarray(geoms, dtype=object)
+    if not checked:
+        bad = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
+        bad &= np.array([g is not None for g in geoms], dtype=bool)
+        if bad.any():
+            from geo_sink.io.vectors import make_valid
+            geoms = geoms.copy()
+            geoms[bad] = [make_valid(g) for g in geoms[bad]]
+    dense = shapely.segmentize(geoms, seg)
     if crs.equals(pyproj.CRS(4326), ignore_axis_order=True):
         return dense
     return gpd.GeoSeries(dense, crs=crs).to_crs(4326).values
 
 
-def accounting_areas(geoms, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+def accounting_areas(geoms, grid: Grid, labels=None) -> tuple[np.ndarray, np.ndarray]:
     """Geodesic area (km^2) of each zone and of its part beyond the grid's extent.
 
     Parameters
     ----------
-    geoms : sequence of shapely geometries in ``grid.crs``
+    geoms : sequence of valid shapely (Multi)Polygons (or empty ones) in ``grid.crs``
     grid : Grid
+    labels : sequence of str, optional
+        How errors name each zone (default ``zone i``).
 
     Returns
     -------
     (zone_area_km2, outside_km2) : ndarrays
-        On the WGS 84 ellipsoid (pyproj.Geod), after densifying the edges.
+        On an equal-area grid, the polygons' areas in its CRS (exact: the projection preserves
+        area, and the grid reads edges straight in it); otherwise geodesic on the WGS 84
+        ellipsoid (pyproj.Geod), after densifying the edges, rings oriented.
     """
     from geo_sink.geodesy import geodesic_area
 
     geoms = np.asarray(list(geoms), dtype=object)
-    zone = geodesic_area(_to_lonlat(geoms, grid.crs), "EPSG:4326") / 1e6
-    outside = shapely.difference(geoms, shapely.box(*grid.bounds))
+    box = shapely.box(*grid.bounds)
+    if grid.is_equal_area():
+        unit = grid.crs.axis_info[0].unit_conversion_factor if grid.crs.axis_info else 1.0
+
+        def area_km2(g):
+            return shapely.area(g) * unit * unit / 1e6
+    else:
+        def area_km2(g):
+            return geodesic_area(_to_lonlat(g, grid.crs, checked=True), "EPSG:4326") / 1e6
+    try:
+        zone = area_km2(geoms)
+        outside = shapely.difference(geoms, box)
+    except shapely.errors.GEOSException as e:
+        for i, g in enumerate(geoms):   # name the zone that fails
+            try:
+                shapely.difference(g, box)
+            except shapely.errors.GEOSException:
+                raise GeometryError(f"{_label(labels, i)}: its area beyond the raster cannot be "
+                                    f"computed ({e}); repair the geometry") from None
+        raise GeometryError(f"zone areas cannot be computed: {e}") from None
     out = np.zeros(len(geoms))
     some = ~shapely.is_empty(outside)
     if some.any():
-        out[some] = geodesic_area(_to_lonlat(outside[some], grid.crs), "EPSG:4326") / 1e6
+        out[some] = area_km2(outside[some])
     return zone, out
 
 
-def build_zone_index(geoms, grid: Grid) -> ZoneIndex:
+def _label(labels, i: int) -> str:
+    return str(labels[i]) if labels is not None else f"zone {i}"
+
+
+def prepare_zones(geoms, labels=None) -> tuple[np.ndarray, tuple]:
+    """Zone geometries ready to measure, and the repairs that made them so.
+
+    Valid Polygons and MultiPolygons pass as they are (one vectorised validity check); any other
+    geometry goes through :func:`geo_sink.io.vectors.repair_polygonal`: invalid ones are repaired
+    with ``make_valid``, GeometryCollections measured by their polygonal parts, zones enclosing
+    no area become empty (area 0).
+
+    Returns
+    -------
+    (geometries, repairs)
+        ``repairs`` holds ``(zone, what was done)`` for each geometry changed with something to
+        report.
+
+    Raises
+    ------
+    GeometryError
+        Naming the zone (``labels[i]``, default ``zone i``): empty, not polygonal, non-finite.
+    """
+    from geo_sink.io.vectors import repair_polygonal
+
+    geoms = np.asarray(list(geoms), dtype=object)
+    out = geoms.copy()
+    ok = np.isin(shapely.get_type_id(geoms), (3, 6)) & shapely.is_valid(geoms)
+    repairs = []
+    for i in np.flatnonzero(~ok):
+        out[i], detail = repair_polygonal(geoms[i], _label(labels, i))
+        if detail is not None:
+            repairs.append((int(i), detail))
+    return out, tuple(repairs)
+
+
+def warn_repairs(index: ZoneIndex, labels=None, stacklevel: int = 3) -> None:
+    """One :class:`~geo_sink.io.vectors.GeometryRepairWarning` per repaired zone of ``index``."""
+    if not index.repairs:
+        return
+    from geo_sink.io.vectors import GeometryRepairWarning
+
+    for i, detail in index.repairs:
+        warnings.warn(f"{_label(labels, i)} {detail}", GeometryRepairWarning, stacklevel=stacklevel)
+
+
+def build_zone_index(geoms, grid: Grid, labels=None, warn: bool = True) -> ZoneIndex:
     """Compute the :class:`ZoneIndex` of polygons (already in the grid's CRS).
 
     Parameters
     ----------
-    geoms : sequence of shapely (Multi)Polygons
-        Valid zone geometries in ``grid.crs``; zone i is ``geoms[i]``.
+    geoms : sequence of shapely geometries
+        Zone geometries in ``grid.crs``; zone i is ``geoms[i]``.  Polygons and MultiPolygons;
+        invalid ones are repaired, GeometryCollections measured by their polygonal parts and
+        zones that enclose no area measure 0 (:func:`prepare_zones`).
     grid : Grid
+    labels : sequence of str, optional
+        How warnings and errors name each zone, e.g. ``"zone 140602 (朔城区)"``.
+    warn : bool
+        Warn about each repaired zone (a :class:`~geo_sink.io.vectors.GeometryRepairWarning`).
 
     Returns
     -------
     ZoneIndex
+        On a geographic grid the boundary fractions are shares of each cell's ellipsoidal area
+        (``polygon_coverage(..., area_weighted=True)``).
     """
-    geoms = list(geoms)
+    geoms, repairs = prepare_zones(geoms, labels)
     parts = {k: [] for k in _ARRAYS[:8]}
     for i, g in enumerate(geoms):
         try:
-            cov = polygon_coverage(g, grid)
+            cov = exact_coverage(g, grid, area_weighted=grid.is_geographic)
         except GeometryError as e:
-            raise GeometryError(f"zone {i}: {e}") from None
+            raise GeometryError(f"{_label(labels, i)}: {e}") from None
         parts["run_row"].append(cov.run_rows)
         parts["run_c0"].append(cov.run_c0)
         parts["run_c1"].append(cov.run_c1)
@@ -205,11 +304,15 @@ def build_zone_index(geoms, grid: Grid) -> ZoneIndex:
     ro = np.lexsort((cat["run_c0"], cat["run_row"]))
     run = {k: cat[k][ro].astype(np.int32) for k in ("run_row", "run_c0", "run_c1", "run_zone")}
     bo = np.argsort(cat["b_row"], kind="stable")
-    zone_km2, outside_km2 = accounting_areas(geoms, grid)
-    return ZoneIndex(
+    zone_km2, outside_km2 = accounting_areas(geoms, grid, labels)
+    idx = ZoneIndex(
         zone_area_km2=zone_km2, outside_km2=outside_km2, grid_fingerprint=grid.fingerprint(), n_zones=len(geoms), **run,
         b_row=cat["b_row"][bo].astype(np.int32), b_col=cat["b_col"][bo].astype(np.int32),
-        b_zone=cat["b_zone"][bo].astype(np.int32), b_frac=cat["b_frac"][bo].astype(np.float64))
+        b_zone=cat["b_zone"][bo].astype(np.int32), b_frac=cat["b_frac"][bo].astype(np.float64),
+        repairs=repairs)
+    if warn:
+        warn_repairs(idx, labels)
+    return idx
 
 
 #: Fingerprints of recent zone sets, keyed by the grid and the identities of the (immutable)
@@ -267,18 +370,24 @@ def _load_memo(path: Path) -> ZoneIndex:
     return _MEMO[key]
 
 
-def cached_zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex, bool, Path | None]:
+def cached_zone_index(geoms, grid: Grid, cache: bool | Path = True,
+                      labels=None) -> tuple[ZoneIndex, bool, Path | None]:
     """:func:`zone_index` plus the cache file it lives in (None without a cache)."""
-    geoms = list(geoms)
+    idx, cached, path = _cached_zone_index(list(geoms), grid, cache, labels)
+    warn_repairs(idx, labels, stacklevel=4)   # built or read: the same warnings
+    return idx, cached, path
+
+
+def _cached_zone_index(geoms: list, grid: Grid, cache, labels) -> tuple[ZoneIndex, bool, Path | None]:
     if cache is False:
-        return build_zone_index(geoms, grid), False, None
+        return build_zone_index(geoms, grid, labels, warn=False), False, None
     path = index_file(geoms, grid, cache)
     if (path / "meta.json").is_file():
         try:
             return _load_memo(path), True, path
         except (OSError, ValueError, KeyError):
             pass  # unreadable or stale cache entry: rebuild and overwrite
-    idx = build_zone_index(geoms, grid)
+    idx = build_zone_index(geoms, grid, labels, warn=False)
     try:
         idx.save(path)
     except OSError:
@@ -286,7 +395,7 @@ def cached_zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[Zon
     return idx, False, path
 
 
-def zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex, bool]:
+def zone_index(geoms, grid: Grid, cache: bool | Path = True, labels=None) -> tuple[ZoneIndex, bool]:
     """The ZoneIndex of ``geoms`` on ``grid``, from the disk cache when it is there.
 
     Parameters
@@ -295,11 +404,14 @@ def zone_index(geoms, grid: Grid, cache: bool | Path = True) -> tuple[ZoneIndex,
     grid : Grid
     cache : bool or path
         True: the default cache folder; a path: that folder; False: no cache.
+    labels : sequence of str, optional
+        How warnings and errors name each zone (see :func:`build_zone_index`).
 
     Returns
     -------
     (ZoneIndex, bool)
         The index and whether it came from the cache.
     """
-    idx, cached, _ = cached_zone_index(geoms, grid, cache)
+    idx, cached, _ = _cached_zone_index(list(geoms), grid, cache, labels)
+    warn_repairs(idx, labels)
     return idx, cached
