@@ -94,3 +94,15 @@ def copy_scene(src, dst):
         f.unlink()
         (dst / f"{dst.name}.json").write_text(json.dumps(doc), encoding="utf-8")
     return dst
+
+
+def dense_coverage(cov, grid):
+    """A :class:`~geo_sink.zonal.coverage.Coverage` as a dense (rows, cols) array of covered
+    fractions; asserts that no interior run overlaps a boundary cell."""
+    out = np.zeros((grid.height, grid.width))
+    out[cov.rows, cov.cols] = cov.frac
+    for r, a, b in zip(cov.run_rows, cov.run_c0, cov.run_c1):
+        assert (out[r, a:b] == 0).all(), "a run overlaps a boundary cell"
+        out[r, a:b] = 1.0
+    return out
+

@@ -7,17 +7,13 @@ from affine import Affine
 from geo_sink.errors import GeometryError
 from geo_sink.grid import Grid
 from geo_sink.zonal.coverage import polygon_coverage
+from tests.conftest import dense_coverage
 
 GRID = Grid(10, 10, Affine(1, 0, 0, 0, -1, 10), pyproj.CRS("EPSG:3857"))
 
 
 def dense(cov, grid=GRID):
-    out = np.zeros((grid.height, grid.width))
-    out[cov.rows, cov.cols] = cov.frac
-    for r, a, b in zip(cov.run_rows, cov.run_c0, cov.run_c1):
-        assert (out[r, a:b] == 0).all(), "a run overlaps a boundary cell"
-        out[r, a:b] = 1.0
-    return out
+    return dense_coverage(cov, grid)
 
 
 def shapely_fractions(geom, grid=GRID):

@@ -51,7 +51,7 @@ from geo_sink.grid import Grid
 from geo_sink.io.vectors import GeometryRepairWarning
 from geo_sink.zonal import class_areas, polygon_coverage
 from geo_sink.zonal.areas import PartialOverlapWarning
-from tests.conftest import write_raster
+from tests.conftest import write_raster, dense_coverage
 
 ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 PLANAR = pyproj.CRS(ALBERS)
@@ -94,13 +94,7 @@ def window(case: Case, grid: Grid) -> tuple[slice, slice]:
     return slice(r0, max(r0, r1)), slice(c0, max(c0, c1))
 
 
-def dense(cov, grid: Grid) -> np.ndarray:
-    out = np.zeros((grid.height, grid.width))
-    out[cov.rows, cov.cols] = cov.frac
-    for r, a, b in zip(cov.run_rows, cov.run_c0, cov.run_c1):
-        assert (out[r, a:b] == 0).all(), "a run overlaps a boundary cell"
-        out[r, a:b] = 1.0
-    return out
+dense = dense_coverage
 
 
 def shapely_truth(geom, grid: Grid, win=None) -> np.ndarray:
