@@ -195,3 +195,30 @@ def check_rules(rules: pd.DataFrame, source: str) -> pd.DataFrame:
     if dup:
         raise InputDataError(f"{source}: indicator(s) {dup} listed twice")
     return rules.assign(max_cell_m=lim)
+
+
+def map_coverage(summary: pd.DataFrame, max_uncovered_pct: float) -> pd.DataFrame:
+    """How much of each county a map covers with known classes, and whether that is enough.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        The zonal summary (``zone_id, zone_name, zone_area_km2, covered_km2``; see
+        :func:`geo_sink.zonal.class_areas`).
+    max_uncovered_pct : float
+        The share of a county (percent) the map may leave uncovered (outside its extent, nodata,
+        codes not in the legend) before the county gets no value (catalog ``analysis_parameters``).
+
+    Returns
+    -------
+    DataFrame
+        ``zone_id, zone_name, covered_pct, measured`` (bool) and ``coverage_note`` (why a county
+        is left out; empty for measured ones).
+    """
+    area = summary["zone_area_km2"].to_numpy(dtype=float)
+    cov = 100.0 * summary["covered_km2"].to_numpy(dtype=float) / np.where(area > 0, area, np.nan)
+    ok = np.nan_to_num(100.0 - cov, nan=100.0) <= max_uncovered_pct
+    note = np.where(ok, "", [f"the map covers {c:.1f}% of this county with known classes (more than "
+                             f"{max_uncovered_pct:g}% uncovered): no value" for c in np.nan_to_num(cov)])
+    return pd.DataFrame({"zone_id": summary["zone_id"].to_numpy(), "zone_name": summary["zone_name"].to_numpy(),
+                         "covered_pct": cov, "measured": ok, "coverage_note": note})

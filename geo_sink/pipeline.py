@@ -22,7 +22,7 @@ from geo_sink.project import Project, load_project
 from geo_sink.errors import InputDataError
 from geo_sink.sinks.carbon import carbon_stock_series, constants
 from geo_sink.sinks.carbon_run import density_for, write_density_cogs
-from geo_sink.measurability import cell_size, check_rules, rule_reason, verdict
+from geo_sink.measurability import cell_size, check_rules, map_coverage, rule_reason, verdict
 from geo_sink.sinks.forest import (DEFINITION_NOTE, coverage_bracket, coverage_gap, forest_coverage, growing_stock_carbon,
                                    growing_stock_gap, growing_stock_totals, read_inventory)
 from geo_sink.zonal.continuous import zonal_density_sum
@@ -52,6 +52,38 @@ def embedded_projects() -> list[Path]:
 
     cat = load_catalog()
     return [cat.root / "regions" / "石家庄市.yaml", ensure_demo()]
+
+
+def left_out_rows(zones: gpd.GeoDataFrame, climate: pd.DataFrame, measured: set, guard: dict) -> pd.DataFrame:
+    """``zone_id, zone_name, note`` of the counties the carbon tables leave out, and why."""
+    rows = []
+    for zid, name in zip(zones["zone_id"], zones["zone_name"]):
+        if zid not in measured:
+            why = "; ".join(f"{y}: {g.set_index('zone_id').loc[zid, 'coverage_note']}" for y, g in sorted(guard.items())
+                            if not g.set_index("zone_id").loc[zid, "measured"])
+        else:
+            c = climate.set_index("zone_id").loc[zid]
+            if not pd.isna(c["climate_zone"]):
+                continue
+            why = c["climate_basis"]
+        rows.append((zid, name, why))
+    return pd.DataFrame(rows, columns=["zone_id", "zone_name", "note"])
+
+
+def with_left_out(table: pd.DataFrame, left: pd.DataFrame, total_id: str) -> pd.DataFrame:
+    """A carbon table plus empty (NaN) rows, with the reason in ``note``, for every county left
+    out (every year or pair of years, every pool); the region row says which counties its sum
+    leaves out."""
+    if not len(table):
+        return table
+    table = table.assign(note="")
+    if not len(left):
+        return table
+    keys = [c for c in ("year", "year_from", "year_to", "pool") if c in table.columns]
+    out = pd.concat([table, table[keys].drop_duplicates().merge(left, how="cross")], ignore_index=True)
+    out.loc[out["zone_id"] == total_id, "note"] = (
+        "sum of the counties with a value; leaves out " + ", ".join(left["zone_name"].astype(str)))
+    return out
 
 
 def study_latitude(zones: gpd.GeoDataFrame) -> float:
@@ -138,6 +170,16 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
                f"({tag}); area closure within {res.summary['closure_pct'].abs().max():.4f}%")
     if not lcs:
         return
+    # counties a map leaves uncovered beyond the tolerance get no value from it, never 0
+    max_uncovered = float(pd.read_csv(cat.dataset_path("analysis_parameters")).set_index("name")
+                          .loc["max_uncovered_pct", "value"])
+    guard = {y: map_coverage(summaries[y], max_uncovered) for y in areas}
+    measured = {y: set(g.loc[g["measured"], "zone_id"]) for y, g in guard.items()}
+    for y, g in guard.items():
+        if not g["measured"].all():
+            yield (f"{project.name} {y}: no value for {', '.join(g.loc[~g['measured'], 'zone_name'].astype(str))}: "
+                   f"the map leaves more than {max_uncovered:g}% of them uncovered (covered "
+                   f"{', '.join(f'{c:.1f}%' for c in g.loc[~g['measured'], 'covered_pct'])})")
     # 2. carbon stocks and sinks, IPCC Tier 1 defaults of each county's climate zone
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     total = project.total_zone()
@@ -155,13 +197,17 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
         if len(undecided):
             yield (f"{project.name}: no climate zone for {', '.join(undecided['zone_name'].astype(str))} "
                    f"({undecided['climate_basis'].iloc[0]}); their carbon is left out: give climate_zone in the project")
+        in_all = set.intersection(*measured.values())
         decided = climate.dropna(subset=["climate_zone"])
+        decided = decided[decided["zone_id"].isin(in_all)]
         known = {y: a[(a["ecosystem"] != "unknown") & a["zone_id"].isin(decided["zone_id"])] for y, a in areas.items()}
     if len(legends) == 1 and not len(decided):
         yield f"{project.name}: no county has a climate zone; carbon skipped"
     elif len(legends) == 1:
         put(tier1.table_rows(dens.groups).assign(synthetic=syn), "carbon_parameters.csv")
         stocks, sinks = carbon_stock_series(known, dens, co2, draws=draws, total=total)
+        left = left_out_rows(zones, climate, in_all, guard)
+        stocks, sinks = with_left_out(stocks, left, total[0]), with_left_out(sinks, left, total[0])
         put(stocks.assign(synthetic=syn), "carbon_stock.csv")
         last = max(areas)
         city = stocks[(stocks["pool"] == "total") & (stocks["year"] == last) & (stocks["zone_id"] == total[0])].iloc[0]
@@ -192,8 +238,9 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     cov_frames = []
     for lc in lcs:
         y, v = lc.year, verdicts[lc.year]
-        cov = forest_coverage(areas[y], summaries[y]).merge(
-            coverage_bracket(areas[y], summaries[y], cat.legend(lc.legend)), on="zone_id", how="left").assign(
+        cov = forest_coverage(areas[y], summaries[y], measured=measured[y]).merge(
+            coverage_bracket(areas[y], summaries[y], cat.legend(lc.legend), measured[y]), on="zone_id", how="left").merge(
+            guard[y][["zone_id", "covered_pct", "coverage_note"]], on="zone_id", how="left").assign(
             year=y, note=DEFINITION_NOTE, map_resolution_m=v.resolution_m, measurable=v.measurable,
             measurability_rule=rule_reason("forest_coverage", rules),
             bracket_note="context only: coverage under widening class definitions, never compared with a target")

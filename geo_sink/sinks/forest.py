@@ -44,7 +44,7 @@ class ForestDefinition:
 
 
 def forest_coverage(areas: pd.DataFrame, summary: pd.DataFrame,
-                    definition: ForestDefinition = ForestDefinition()) -> pd.DataFrame:
+                    definition: ForestDefinition = ForestDefinition(), measured=None) -> pd.DataFrame:
     """Forest area and coverage per zone, plus a row for all zones together.
 
     Parameters
@@ -54,26 +54,34 @@ def forest_coverage(areas: pd.DataFrame, summary: pd.DataFrame,
     summary : DataFrame
         Zone summary with ``zone_area_km2`` (geodesic county area).
     definition : ForestDefinition
+    measured : collection of zone_id, optional
+        The zones the map covers (:func:`geo_sink.measurability.map_coverage`); the others get
+        no forest area or coverage (NaN, never 0) and stay out of the ``ALL`` row, whose
+        ``zones_left_out`` names them.  Default: every zone.
 
     Returns
     -------
     DataFrame
-        ``zone_id, zone_name, forest_km2, zone_area_km2, coverage_pct, definition``; the last
-        row has zone_id ``ALL``.
+        ``zone_id, zone_name, forest_km2, zone_area_km2, coverage_pct, definition,
+        zones_left_out``; the last row has zone_id ``ALL``.
     """
     f = areas[definition.selects(areas)].groupby("zone_id")["area_km2"].sum()
     out = summary[["zone_id", "zone_name", "zone_area_km2"]].copy()
-    out["forest_km2"] = out["zone_id"].map(f).fillna(0.0).to_numpy()
+    inside = np.ones(len(out), bool) if measured is None else out["zone_id"].isin(set(measured)).to_numpy()
+    out["forest_km2"] = np.where(inside, out["zone_id"].map(f).fillna(0.0).to_numpy(), np.nan)
+    left = ", ".join(out.loc[~inside, "zone_name"].astype(str))
     total = pd.DataFrame({"zone_id": ["ALL"], "zone_name": ["(all zones)"],
-                          "zone_area_km2": [out["zone_area_km2"].sum()],
-                          "forest_km2": [out["forest_km2"].sum()]})
+                          "zone_area_km2": [out.loc[inside, "zone_area_km2"].sum()],
+                          "forest_km2": [out.loc[inside, "forest_km2"].sum()] if inside.any() else [np.nan]})
     out = pd.concat([out, total], ignore_index=True)
     out["coverage_pct"] = 100.0 * out["forest_km2"] / out["zone_area_km2"]
     out["definition"] = definition.describe()
-    return out[["zone_id", "zone_name", "forest_km2", "zone_area_km2", "coverage_pct", "definition"]]
+    out["zones_left_out"] = ""
+    out.loc[out["zone_id"] == "ALL", "zones_left_out"] = left
+    return out[["zone_id", "zone_name", "forest_km2", "zone_area_km2", "coverage_pct", "definition", "zones_left_out"]]
 
 
-def coverage_bracket(areas: pd.DataFrame, summary: pd.DataFrame, legend) -> pd.DataFrame:
+def coverage_bracket(areas: pd.DataFrame, summary: pd.DataFrame, legend, measured=None) -> pd.DataFrame:
     """Coverage under three widening forest definitions, per zone and for all zones: context.
 
     Where a map cannot measure forest coverage, what it can say is a bracket: the share of
@@ -90,6 +98,8 @@ def coverage_bracket(areas: pd.DataFrame, summary: pd.DataFrame, legend) -> pd.D
     legend : Legend
         The map's legend; savanna classes are those whose name contains "savanna" and that are
         not already forest.
+    measured : collection of zone_id, optional
+        As in :func:`forest_coverage`.
 
     Returns
     -------
@@ -103,7 +113,7 @@ def coverage_bracket(areas: pd.DataFrame, summary: pd.DataFrame, legend) -> pd.D
              "coverage_forest_shrub_savanna_pct": ForestDefinition(("forest", "shrubland"), tuple(savanna))}
     out = None
     for col, d in steps.items():
-        c = forest_coverage(areas, summary, d)[["zone_id", "coverage_pct"]].rename(columns={"coverage_pct": col})
+        c = forest_coverage(areas, summary, d, measured)[["zone_id", "coverage_pct"]].rename(columns={"coverage_pct": col})
         out = c if out is None else out.merge(c, on="zone_id", how="left")
     return out
 
@@ -134,16 +144,14 @@ def coverage_gap(coverage: pd.DataFrame, target_pct: float, measurable: bool = T
     """
     out = coverage.copy()
     out["target_pct"] = target_pct
-    if measurable:
-        out["gap_pp"] = target_pct - out["coverage_pct"]
-        out["forest_to_add_km2"] = np.maximum(0.0, target_pct / 100.0 * out["zone_area_km2"] - out["forest_km2"])
-        out["met"] = pd.array(out["coverage_pct"] >= target_pct, dtype="boolean")
-        out["status"] = np.where(out["met"], "met", "not_met")
-    else:
-        out["gap_pp"] = np.nan
-        out["forest_to_add_km2"] = np.nan
-        out["met"] = pd.array([pd.NA] * len(out), dtype="boolean")
-        out["status"] = "not_measurable"
+    # a zone without a coverage value (the map does not cover it) gets no verdict either
+    judged = np.asarray(measurable, bool) & out["coverage_pct"].notna().to_numpy()
+    cov = out["coverage_pct"].to_numpy(dtype=float)
+    out["gap_pp"] = np.where(judged, target_pct - cov, np.nan)
+    out["forest_to_add_km2"] = np.where(
+        judged, np.maximum(0.0, target_pct / 100.0 * out["zone_area_km2"] - out["forest_km2"]), np.nan)
+    out["met"] = pd.array([bool(c >= target_pct) if j else pd.NA for c, j in zip(cov, judged)], dtype="boolean")
+    out["status"] = np.where(judged, np.where(cov >= target_pct, "met", "not_met"), "not_measurable")
     out["measurability_note"] = note
     return out
 
