@@ -222,3 +222,31 @@ def map_coverage(summary: pd.DataFrame, max_uncovered_pct: float) -> pd.DataFram
                              f"{max_uncovered_pct:g}% uncovered): no value" for c in np.nan_to_num(cov)])
     return pd.DataFrame({"zone_id": summary["zone_id"].to_numpy(), "zone_name": summary["zone_name"].to_numpy(),
                          "covered_pct": cov, "measured": ok, "coverage_note": note})
+
+
+def difference_problem(maps: dict) -> str | None:
+    """Why two or more land-cover maps cannot be differenced (sinks, transitions), or None.
+
+    Parameters
+    ----------
+    maps : {year: (Grid, legend_id)}
+
+    Returns
+    -------
+    str or None
+        A sentence naming each map's grid (CRS, cell size, extent) and legend when they differ:
+        a stock difference between maps of other cells or legends measures the maps, not the land.
+    """
+    items = sorted(maps.items())
+    (y0, (g0, l0)) = items[0]
+    bad = [(y, g, l) for y, (g, l) in items[1:] if l != l0 or g.fingerprint() != g0.fingerprint()]
+    if not bad:
+        return None
+
+    def desc(y, g, l):
+        t = g.transform
+        return (f"{y}: legend {l}, {g.crs.name}, cell {abs(t.a):g} x {abs(t.e):g}, {g.width} x {g.height} "
+                f"from ({t.c:g}, {t.f:g})")
+
+    return ("the maps differ (" + "; ".join(desc(*x) for x in [(y0, g0, l0)] + bad) + "): a difference of maps "
+            "with other cells or legends measures the maps, not the land; resample one onto the other's grid and legend first")

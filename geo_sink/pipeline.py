@@ -22,7 +22,7 @@ from geo_sink.project import Project, load_project
 from geo_sink.errors import InputDataError
 from geo_sink.sinks.carbon import carbon_stock_series, constants
 from geo_sink.sinks.carbon_run import density_for, write_density_cogs
-from geo_sink.measurability import cell_size, check_rules, map_coverage, rule_reason, verdict
+from geo_sink.measurability import cell_size, check_rules, difference_problem, map_coverage, rule_reason, verdict
 from geo_sink.sinks.forest import (DEFINITION_NOTE, coverage_bracket, coverage_gap, forest_coverage, growing_stock_carbon,
                                    growing_stock_gap, growing_stock_totals, read_inventory)
 from geo_sink.zonal.continuous import zonal_density_sum
@@ -180,6 +180,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             yield (f"{project.name} {y}: no value for {', '.join(g.loc[~g['measured'], 'zone_name'].astype(str))}: "
                    f"the map leaves more than {max_uncovered:g}% of them uncovered (covered "
                    f"{', '.join(f'{c:.1f}%' for c in g.loc[~g['measured'], 'covered_pct'])})")
+    grids = {lc.year: raster_info(lc.path, crs=lc.crs).grid for lc in lcs}
     # 2. carbon stocks and sinks, IPCC Tier 1 defaults of each county's climate zone
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     total = project.total_zone()
@@ -206,6 +207,10 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     elif len(legends) == 1:
         put(tier1.table_rows(dens.groups).assign(synthetic=syn), "carbon_parameters.csv")
         stocks, sinks = carbon_stock_series(known, dens, co2, draws=draws, total=total)
+        problem = difference_problem({lc.year: (grids[lc.year], lc.legend) for lc in lcs}) if len(lcs) > 1 else None
+        if problem:
+            sinks = sinks.iloc[0:0]
+            yield f"{project.name}: no land-cover-change sink: {problem}"
         left = left_out_rows(zones, climate, in_all, guard)
         stocks, sinks = with_left_out(stocks, left, total[0]), with_left_out(sinks, left, total[0])
         put(stocks.assign(synthetic=syn), "carbon_stock.csv")
@@ -231,7 +236,6 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     # 3. forest coverage against the project's targets, judged only where the map can see forest
     rules = check_rules(pd.read_csv(cat.dataset_path("measurability_rules")), str(cat.dataset_path("measurability_rules")))
     lat = study_latitude(zones)
-    grids = {lc.year: raster_info(lc.path, crs=lc.crs).grid for lc in lcs}
     verdicts = {lc.year: verdict("forest_coverage", cell_size(grids[lc.year].transform, grids[lc.year].crs, lat),
                                  rules, cat.legend(lc.legend).product_resolution_m) for lc in lcs}
     cov_targets = [t for t in cat.targets_for(indicator="forest_coverage") if t.id in project.spec.targets]

@@ -68,3 +68,34 @@ def test_uncovered_counties_get_no_stock_and_the_city_row_says_so(one_county_run
     dens = tier1_defaults(catalog).mean_densities("cool_temperate_dry", ["forest"]).sum()
     area_ha = pd.read_csv(out / "class_areas_2020.csv", dtype={"zone_id": str}).query("zone_name == '右玉县'")["area_km2"].sum() * 100
     assert tot.loc["右玉县", "stock_mg_c"] == pytest.approx(area_ha * dens, rel=1e-9)
+
+
+def test_maps_on_other_grids_give_no_sink(tmp_path):
+    """Two years on different cells: stocks per year, but no stock-difference sink, and the
+    message names both grids."""
+    from geo_sink.io import load_boundaries
+    from geo_sink.measurability import difference_problem
+    from geo_sink.pipeline import run_project
+    from geo_sink.project import load_project
+
+    w, s, e, n = load_boundaries("朔州市").set_index("zone_name").loc["右玉县"].geometry.bounds
+    w, s, e, n = w - 0.01, s - 0.01, e + 0.01, n + 0.01
+    for name, res, code in (("a.tif", 0.001, 4), ("b.tif", 0.002, 2)):
+        shape = (int(np.ceil((n - s) / res)), int(np.ceil((e - w) / res)))
+        write_raster(tmp_path / name, np.full(shape, code, np.uint8), origin=(w, n), res=(res, res), nodata=0)
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "name": "右玉试算", "boundary": {"region": "右玉县", "level": "self"}, "output": "out",
+        "landcover": [{"year": 2015, "path": "a.tif", "legend": "clcd"}, {"year": 2020, "path": "b.tif", "legend": "clcd"}]},
+        allow_unicode=True), encoding="utf-8")
+    lines = list(run_project(load_project(tmp_path / "p.yaml"), tmp_path / "out", draws=100))
+    msg = next(x for x in lines if "no land-cover-change sink" in x)
+    assert "cell 0.001 x 0.001" in msg and "cell 0.002 x 0.002" in msg
+    assert not (tmp_path / "out" / "carbon_sink.csv").exists()
+    st = pd.read_csv(tmp_path / "out" / "carbon_stock.csv")
+    assert set(st["year"]) == {2015, 2020}
+    from affine import Affine
+    import pyproj
+    from geo_sink.grid import Grid
+    g = Grid(10, 10, Affine(30, 0, 0, 0, -30, 0), pyproj.CRS(3857))
+    assert difference_problem({2015: (g, "clcd"), 2020: (g, "clcd")}) is None
+    assert "legend worldcover" in difference_problem({2015: (g, "clcd"), 2020: (g, "worldcover")})
