@@ -46,3 +46,29 @@ class UnknownRegionError(GeoSinkError, LookupError):
 
     def __str__(self) -> str:  # LookupError would quote the message like KeyError
         return self.args[0]
+
+
+class StorageError(GeoSinkError, OSError):
+    """The machine refused what a run needs: a disk that is full, a folder that is read-only or
+    not writable, a path that is a file where a folder is needed, a damaged database.  The
+    message names the path and what to do (exit status 74 from the command line)."""
+
+
+class UnsafeOutputError(InputDataError):
+    """An output folder geo-sink would replace as a whole holds something that is not geo-sink's
+    (the project's inputs, or files of another program)."""
+
+
+class RunInterrupted(BaseException):
+    """A signal (SIGTERM, SIGINT, SIGHUP) stopped a run; raised in the main thread by the
+    command line's signal handlers so that every ``finally`` cleans up.  Not an ``Exception``:
+    no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int):
+        import signal
+        self.signum = int(signum)
+        try:
+            self.signame = signal.Signals(signum).name
+        except ValueError:
+            self.signame = f"signal {signum}"
+        super().__init__(f"interrupted by {self.signame}")

@@ -71,6 +71,13 @@ class LandCoverSpec(_Spec):
     crs: str | None = None
     synthetic: bool = False
 
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, v):
+        if v is not None:
+            check_crs_string(v)
+        return v
+
     @model_validator(mode="after")
     def _source(self):
         if (self.path is None) == (self.dataset is None):
@@ -272,6 +279,15 @@ class Project:
     def __init__(self, path: Path, spec: ProjectSpec):
         self.path = path
         self.spec = spec
+        #: problems that do not stop a run (e.g. a raster that holds only nodata), for ``check`` and runs
+        self.warnings: list[str] = []
+        #: things worth saying (e.g. how the name becomes a file name)
+        self.notes: list[str] = []
+
+    @property
+    def file_stem(self) -> str:
+        """The project name as a file name (the report ``<file_stem>.html``): never a path."""
+        return safe_file_name(self.spec.name)
 
     @property
     def name(self) -> str:
@@ -293,6 +309,30 @@ class Project:
 
     def __repr__(self) -> str:
         return f"Project({self.name!r}, {self.path})"
+
+
+def check_crs_string(value: str) -> str:
+    """``value`` if pyproj understands it as a CRS (``EPSG:4326``, WKT, PROJ), else ValueError."""
+    import pyproj
+    try:
+        pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise ValueError(f"{value!r} is not a CRS pyproj understands (e.g. EPSG:4326, EPSG:32649, a WKT string)") from None
+    return value
+
+
+def safe_file_name(name: str, fallback: str = "project", max_bytes: int = 200) -> str:
+    """A project or county name as one file name: path separators, control characters and
+    characters Windows refuses become ``_``, leading dots and spaces go, at most ``max_bytes``
+    bytes of UTF-8; names are data, never paths (``../x`` -> ``_x``)."""
+    import re
+    import unicodedata
+    text = unicodedata.normalize("NFC", str(name))
+    text = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "_", text)
+    text = text.strip().lstrip(". ").rstrip(". ")
+    while len(text.encode("utf-8")) > max_bytes:
+        text = text[:-1]
+    return text or fallback
 
 
 def _absolute(spec: ProjectSpec, base: Path) -> ProjectSpec:
@@ -420,6 +460,8 @@ def load_project(path, catalog: Catalog | None = None) -> Project:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise ProjectError(path, [f"not valid YAML: {e}"]) from None
+    except UnicodeDecodeError as e:
+        raise ProjectError(path, [f"not a UTF-8 text file (byte {e.start}: {e.reason}); save the project as UTF-8 YAML"]) from None
     if not isinstance(raw, dict):
         raise ProjectError(path, ["expected a mapping of keys at the top level"])
     try:
@@ -428,6 +470,136 @@ def load_project(path, catalog: Catalog | None = None) -> Project:
         raise ProjectError(path, [_describe(err) for err in e.errors()]) from None
     spec = _absolute(spec, path.resolve().parent)
     probs = _check_paths(spec, catalog or load_catalog())
-    if probs:
-        raise ProjectError(path, probs)
-    return Project(path.resolve(), spec)
+    more, warns = _check_contents(spec, path.resolve())
+    if probs or more:
+        raise ProjectError(path, probs + more)
+    project = Project(path.resolve(), spec)
+    project.warnings = warns
+    if project.file_stem != spec.name:
+        project.notes.append(f"name: {spec.name!r} is not a file name; the report is written as "
+                             f"{project.file_stem + '.html'!r} inside the output folder")
+    return project
+
+
+def _raster_checks(path: Path, key: str, crs: str | None = None, need_crs: bool = True) -> tuple[list[str], list[str]]:
+    """A raster input: readable, with a CRS (or ``crs`` given), not all nodata (a warning)."""
+    import numpy as np
+    import rasterio
+    from rasterio.windows import Window
+    if not path.is_file():
+        return [], []   # a missing file is reported by _check_paths
+    try:
+        with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as src:
+            if need_crs and src.crs is None and crs is None:
+                return [f"{key}: {path} has no CRS (it would be placed at the wrong position); "
+                        "write one into the file (gdal_edit.py -a_srs EPSG:...)"], []
+            if src.nodata is None and not any(f.name != "all_valid" for f in src.mask_flag_enums[0]):
+                return [], []
+            step = max(1, 4_000_000 // max(src.width, 1))
+            for r0 in range(0, src.height, step):
+                m = src.read_masks(1, window=Window(0, r0, src.width, min(step, src.height - r0)))
+                if np.any(m):
+                    return [], []
+            return [], [f"{key}: {path} holds no data: every cell is nodata ({src.nodata}); its results will be empty"]
+    except (rasterio.errors.RasterioIOError, rasterio.errors.RasterioError) as e:
+        return [f"{key}: {path} is not a readable raster ({e})"], []
+
+
+def _vector_checks(path: Path, key: str, fields: dict[str, str] | None = None, layer: str | None = None,
+                   year_field: str | None = None) -> list[str]:
+    """A vector input: readable, with a CRS, with the fields the project names."""
+    if not path.is_file():
+        return []
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            import geopandas as gpd
+            g = gpd.read_parquet(path)
+            crs, columns = g.crs, [c for c in g.columns if c != g.geometry.name]
+        else:
+            import pyogrio
+            info = pyogrio.read_info(path, layer=layer)
+            crs, columns = info["crs"], list(info["fields"])
+    except Exception as e:  # pyogrio / arrow raise many kinds
+        return [f"{key}: {path} is not a readable vector file ({type(e).__name__}: {e})"]
+    if crs is None:
+        return [f"{key}: {path} has no CRS; set one in the file (e.g. EPSG:4326)"]
+    probs = [f"{key}: {path} has no field {f!r} ({what}); the layer has {columns}"
+             for what, f in (fields or {}).items() if f and f not in columns]
+    if year_field and year_field in columns and not probs:
+        import pandas as pd
+        try:
+            import pyogrio
+            years = pyogrio.read_dataframe(path, layer=layer, columns=[year_field], read_geometry=False)[year_field]
+        except Exception:
+            years = None
+        if years is not None:
+            num = pd.to_numeric(years, errors="coerce")
+            bad = years[num.isna() | (num % 1 != 0) | (num < YEARS[0]) | (num > YEARS[1])]
+            if len(bad):
+                probs.append(f"{key}: field {year_field!r} of {path.name} must hold years {YEARS[0]}-{YEARS[1]}; "
+                             f"{len(bad)} row(s) hold e.g. {bad.astype(str).head(3).tolist()}")
+    return probs
+
+
+def _check_contents(spec: ProjectSpec, project_file: Path) -> tuple[list[str], list[str]]:
+    """Beyond existence: every raster and vector readable and with a CRS, the fields the project
+    names, scene dates sane (the folder name, the metadata and the project agree; not in the
+    future; not before the satellite's launch), the output folder a folder of its own.
+    Returns (problems, warnings)."""
+    import os
+    probs: list[str] = []
+    warns: list[str] = []
+    for i, lc in enumerate(spec.landcover):
+        if lc.path is not None:
+            warns += _raster_checks(lc.path, f"landcover[{i}] (year {lc.year}).path", lc.crs, need_crs=False)[1]
+    rasters = [("growing_stock.raster", spec.growing_stock.raster if spec.growing_stock else None),
+               ("subsidence.insar", spec.subsidence.insar if spec.subsidence else None),
+               ("pv_constraints.dem", spec.pv_constraints.dem if spec.pv_constraints else None)]
+    for key, path in rasters:
+        if path is not None:
+            pr, wr = _raster_checks(path, key)
+            probs += pr
+            warns += wr
+    b = spec.boundary
+    if b.file is not None:
+        probs += _vector_checks(b.file, "boundary.file", {"id_field": b.id_field, "name_field": b.name_field}, b.layer)
+    if spec.wetlands is not None:
+        probs += _vector_checks(spec.wetlands.file, "wetlands.file", {"name_field": spec.wetlands.name_field})
+    if spec.mines is not None:
+        m = spec.mines
+        probs += _vector_checks(m.disturbed, "mines.disturbed", {"mine_field": m.mine_field, "type_field": m.type_field})
+        if m.reclaimed is not None:
+            probs += _vector_checks(m.reclaimed, "mines.reclaimed", {"mine_field": m.mine_field, "year_field": m.year_field,
+                                                                     "vegetation_field": m.vegetation_field},
+                                    year_field=m.year_field)
+    if spec.subsidence is not None and spec.subsidence.panels is not None:
+        probs += _vector_checks(spec.subsidence.panels, "subsidence.panels")
+    if spec.pv_constraints is not None:
+        for k in ("cropland", "redline", "roads", "settlements", "rivers"):
+            v = getattr(spec.pv_constraints, k)
+            if v is not None:
+                probs += _vector_checks(v, f"pv_constraints.{k}")
+    if spec.imagery is not None:
+        from geo_sink.io.scenes import scene_date_problems
+        for i, sc in enumerate(spec.imagery.scenes):
+            if sc.path.is_dir():
+                probs += [f"imagery.scenes[{i}].date: {x}" for x in scene_date_problems(sc.path, sc.product, sc.date)]
+    out = Path(os.path.realpath(spec.output))
+    if out.exists() and not out.is_dir():
+        probs.append(f"output: {spec.output} is a file, not a folder")
+    else:
+        inputs = [project_file] + [lc.path for lc in spec.landcover if lc.path is not None]
+        if spec.imagery is not None:
+            inputs += [sc.path for sc in spec.imagery.scenes] + [x for x in (spec.imagery.inbox, spec.imagery.stac) if x]
+        for sec in (spec.mines, spec.subsidence, spec.pv_constraints, spec.wetlands, spec.growing_stock, spec.pv):
+            if sec is not None:
+                inputs += [v for v in sec.model_dump().values() if isinstance(v, Path)]
+        if b.file is not None:
+            inputs.append(b.file)
+        for x in inputs:
+            rx = Path(os.path.realpath(x))
+            if rx == out or out in rx.parents:
+                probs.append(f"output: {spec.output} holds the input {x}; geo-sink replaces its output folder "
+                             "as a whole at the end of a run: give the output a folder of its own")
+                break
+    return probs, warns

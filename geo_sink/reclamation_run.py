@@ -107,18 +107,85 @@ def _unwrap(result):
     return rows
 
 
+#: Column of the FVC series that keys a scene's rows: SHA-256 of the scene's files, the reclaimed
+#: polygons, the FVC parameters and the code version.  Rows are reused only while it matches.
+SCENE_KEY = "scene_key"
+
+
+def sites_fingerprint(polys: gpd.GeoDataFrame, params: dict) -> str:
+    """What besides the scene decides its FVC rows: the reclaimed pieces (ids and geometry), the
+    FVC parameters, the series columns and the geo-sink version."""
+    import hashlib
+    import json
+
+    from geo_sink import __version__
+    h = hashlib.sha256()
+    for pid, wkb in sorted(zip(polys["zone_id"].astype(str), shapely.to_wkb(polys.geometry.values, hex=True))):
+        h.update(f"{pid}:{wkb}\n".encode())
+    h.update(json.dumps({k: float(v) for k, v in params.items()}, sort_keys=True).encode())
+    h.update(json.dumps(SERIES_COLUMNS).encode() + __version__.encode())
+    return h.hexdigest()
+
+
+def _usable_series(old: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of an old series that can be reused (none from a file without keys or columns)."""
+    need = set(SERIES_COLUMNS) | {SCENE_KEY}
+    if old is None or not len(old) or not need <= set(old.columns):
+        return pd.DataFrame(columns=SERIES_COLUMNS + [SCENE_KEY])
+    return old[[c for c in old.columns if c != "synthetic"]]
+
+
+def read_series(path) -> tuple[pd.DataFrame | None, str | None]:
+    """An existing ``fvc_series.csv``, or (None, why) when it is missing or unreadable (then every
+    scene is read again)."""
+    path = Path(path)
+    if not path.exists():
+        return None, None
+    try:
+        old = pd.read_csv(path, dtype={"zone_id": str, "scene": str, SCENE_KEY: str})
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        return None, f"{path.name} of the last run is unreadable ({type(e).__name__}: {e}); every scene is read again"
+    miss = sorted((set(SERIES_COLUMNS) | {SCENE_KEY}) - set(old.columns))
+    if miss == [SCENE_KEY]:
+        return None, f"{path.name} of the last run has no scene keys (an older geo-sink): all scenes measured afresh"
+    if miss:
+        return None, f"{path.name} of the last run lacks columns {miss}; every scene is read again"
+    return old, None
+
+
 def update_series(old: pd.DataFrame | None, scenes, pieces: gpd.GeoDataFrame, params: dict,
                   on_error: str = "raise", client=None) -> tuple[pd.DataFrame, list[str]]:
-    """FVC series with rows for the scenes not in ``old``; scenes already there are skipped.
+    """FVC series of ``scenes``: one row per reclaimed polygon and scene, date order.
 
+    Rows of ``old`` are kept for a scene while its key (:data:`SCENE_KEY`: the content of its
+    files, the polygons, the parameters) matches and all its polygons are there; a scene whose
+    files changed is read again; scenes no longer in ``scenes`` drop out.
     ``on_error='raise'`` raises the first :class:`SceneError` (nothing is written by the caller);
-    ``'skip'`` leaves the scene out and reports it.  With ``client`` (dask.distributed) the new
-    scenes are read and measured on the workers, one task per scene; same rows.
+    ``'skip'`` leaves the scene out and reports it.  With ``client`` (dask.distributed) the
+    scenes to read are read and measured on the workers, one task per scene; same rows.
     """
-    old = old if old is not None else pd.DataFrame(columns=SERIES_COLUMNS)
-    have = set(old["scene"].astype(str)) if len(old) else set()
+    import hashlib
+
+    from geo_sink.io.scenes import scene_fingerprint
+    old = _usable_series(old)
     polys = pieces.rename(columns={"polygon_id": "zone_id", "zone_id": "county_id", "zone_name": "county_name"})
     polys = polys.assign(zone_name=polys["mine"])
+    sites = sites_fingerprint(polys, params)
+    keys = {}
+    for sc in scenes:
+        try:
+            fp = scene_fingerprint(sc.path)
+        except OSError:
+            fp = "unreadable"
+        keys[Path(sc.path).name] = hashlib.sha256(f"{fp}:{sites}".encode()).hexdigest()
+    want = set(polys["zone_id"].astype(str))
+    kept = []
+    if len(old):
+        for (name, key), rows in old.groupby(["scene", SCENE_KEY], sort=False):
+            if keys.get(str(name)) == key and set(rows["polygon_id"].astype(str)) == want:
+                kept.append(rows)
+    old = pd.concat(kept, ignore_index=True) if kept else old.iloc[0:0]
+    have = set(old["scene"].astype(str))
     todo = [sc for sc in scenes if Path(sc.path).name not in have]
     if client is not None and todo:
         futures = [client.submit(_scene_task, sc, polys, params, pure=False) for sc in todo]
@@ -128,7 +195,7 @@ def update_series(old: pd.DataFrame | None, scenes, pieces: gpd.GeoDataFrame, pa
     frames, problems = [old], []
     for sc, result in zip(todo, results):
         try:
-            frames.append(result())
+            frames.append(result().assign(**{SCENE_KEY: keys[Path(sc.path).name]}))
         except (SceneError, ValueError) as e:
             if on_error == "raise":
                 raise
@@ -150,11 +217,12 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
     per_mine, per_zone = reclamation_rate(disturbed, reclaimed, zones)
     mine_years, zone_years = reclamation_rate_by_year(disturbed, reclaimed, zones)
     pieces = reclaimed_pieces(reclaimed, disturbed, zones)
-    series_path = Path(out_dir) / "fvc_series.csv"
-    old = pd.read_csv(series_path, dtype={"zone_id": str}) if series_path.exists() else None
+    old, why = read_series(Path(out_dir) / "fvc_series.csv")
     from geo_sink.runs.scenes import project_scenes
     scenes = project_scenes(project)
     series, problems = update_series(old, scenes, pieces, params, on_error=on_error, client=client)
+    if why:
+        problems.insert(0, why)
     latest = pd.DataFrame()
     if len(series):
         last = series[series["date"] == series["date"].max()]
@@ -185,7 +253,9 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
             latest["measurability_note"] = (f"scene cell {cell:.0f} m {'<=' if cell <= limit else '>'} {limit:.0f} m limit "
                                             "for vegetation of reclaimed platforms and slopes")
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
-    now = max([int(str(s.date)[:4]) for s in scenes] + [int(pieces["year"].max()) if len(pieces) else 2020])
+    # the year of the latest scene measured (a skipped scene's date does not count)
+    now = max([int(str(d)[:4]) for d in (series["date"] if len(series) else [])]
+              + [int(pieces["year"].max()) if len(pieces) else 2020])
     rates = _rates(cat)
     piece_table = pd.DataFrame(pieces.drop(columns="geometry"))
     carbon = reclaimed_carbon(piece_table, rates, now, co2, draws=draws, seed=seed)

@@ -9,7 +9,7 @@ from geo_sink.project import load_project
 from geo_sink.runs import ledger
 from geo_sink.runs.lock import EXIT_LOCKED, output_lock
 from geo_sink.runs.runner import run, update
-from tests.conftest import project_copy
+from tests.conftest import copy_scene, project_copy
 
 DRAWS = 300
 
@@ -26,7 +26,7 @@ def proj(demo_project, tmp_path):
 
 
 def new_scene(demo_project, inbox, name="S2A_49SFJ_20240815_0_L2A"):
-    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", inbox / name)
+    copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", inbox / name)
     return inbox / name
 
 
@@ -61,6 +61,28 @@ def test_update_does_only_what_changed_and_equals_a_full_run(proj, demo_project,
     pd.testing.assert_frame_equal(series(q), after)
     kinds = [(r[1], r[4]) for r in ledger.history(p.output)]
     assert kinds == [("update", "ok"), ("run", "ok")]
+    added = ledger.events(p.output, ledger.history(p.output)[0][0])
+    assert ("scene_added", "S2A_49SFJ_20240815_0_L2A") in [(k, i) for _, k, i, _ in added]
+    # the scene is delivered again with other data: its rows are measured again (not kept)
+    import numpy as np
+    import rasterio
+    scene = inbox / "S2A_49SFJ_20240815_0_L2A"
+    with rasterio.open(scene / "B08.tif", "r+") as dst:
+        dst.write((dst.read(1).astype(np.int32) * 9 // 10).astype(np.uint16), 1)
+    out = list(update(p, draws=DRAWS))
+    assert any("read again (files changed): S2A_49SFJ_20240815_0_L2A" in x for x in out), out
+    again = series(p)
+    assert not np.allclose(again[again.date == "2024-08-15"].ndvi_veg, after[after.date == "2024-08-15"].ndvi_veg)
+    pd.testing.assert_frame_equal(again[again.date != "2024-08-15"].reset_index(drop=True), before)
+    rid = ledger.history(p.output)[0][0]
+    assert [(k, i) for _, k, i, _ in ledger.events(p.output, rid)] == [("scene_reread", "S2A_49SFJ_20240815_0_L2A")]
+    # the folder is removed: its rows drop out of the series, and the ledger says so
+    shutil.rmtree(scene)
+    out = list(update(p, draws=DRAWS))
+    assert any("removed (no longer an input): S2A_49SFJ_20240815_0_L2A" in x for x in out), out
+    pd.testing.assert_frame_equal(series(p), before)
+    rid = ledger.history(p.output)[0][0]
+    assert [(k, i) for _, k, i, _ in ledger.events(p.output, rid)] == [("scene_removed", "S2A_49SFJ_20240815_0_L2A")]
 
 
 def test_corrupt_inbox_scene_is_quarantined(proj, demo_project):
@@ -98,11 +120,9 @@ def test_killed_run_leaves_outputs_whole_and_next_run_completes(proj):
     time.sleep(4.0)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    for name, data in whole.items():
-        now = (p.output / name).read_bytes()
-        pd.read_csv(p.output / name)                      # still a whole table
-        assert len(now) > 0 and (now == data or now.count(b"\n") > 1)
-    assert [r[4] for r in ledger.history(p.output)][0] in ("running", "ok")
+    now = {f.name: f.read_bytes() for f in p.output.glob("*.csv")}
+    assert now == whole or proc.returncode == 0               # the old set, byte for byte (or the new one)
+    assert [r[4] for r in ledger.history(p.output)][0] in ("running", "swapping", "ok")
     list(run(p, draws=DRAWS))                             # the lock died with the process
     statuses = [r[4] for r in ledger.history(p.output)]
     assert statuses[0] == "ok" and statuses[1] in ("interrupted", "ok")
@@ -113,7 +133,7 @@ def test_static_stac_catalog_scenes(demo_project, tmp_path):
     import pystac
     from geo_sink.runs.scenes import stac_scenes
     folder = tmp_path / "S2A_49SFJ_20240815_0_L2A"
-    shutil.copytree(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", folder)
+    copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", folder)
     cat = pystac.Catalog(id="pingshuo", description="scenes")
     item = pystac.Item(id=folder.name, geometry=None, bbox=None, datetime=dt.datetime(2024, 8, 15, 3, 15),
                        properties={"platform": "sentinel-2a"})

@@ -1,12 +1,30 @@
 """The ``geo-sink`` command line: a thin layer over the Python API.
 
 One module per command; options shared by several commands live in :mod:`geo_sink.cli.options`.
+
+Exit status (also in the README, for cron and systemd units):
+
+====  =====================================================================================
+0     success
+10    completed with warnings (a scene quarantined or skipped, an input left out, a damaged
+      ledger replaced): the outputs are complete, one ``geo-sink: warning:`` line each on stderr
+2     bad command line (unknown option, an option value out of range, a wrong output suffix)
+3     bad input: the project file, a data file or an argument (the message names file and field)
+70    internal error: a bug in geo-sink (``-v`` prints the traceback)
+74    environment / I/O error: disk full, permission denied, read-only folder, a file where a
+      folder should be, a damaged database; the message names the path and what to do
+75    the output folder is locked by another geo-sink run (try again later, or ``--wait``)
+129   stopped by SIGHUP, 130 by SIGINT (Ctrl-C), 143 by SIGTERM: stopped cleanly, the output
+      folder holds the previous complete run
+====  =====================================================================================
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import traceback
 
 import click
 
@@ -20,29 +38,102 @@ from geo_sink.cli.reclamation import reclamation
 from geo_sink.cli.regions import regions
 from geo_sink.cli.report import report
 from geo_sink.cli.run import history, run, update
-from geo_sink.errors import GeoSinkError
+from geo_sink.errors import GeoSinkError, RunInterrupted, StorageError
 
+EXIT_OK = 0
+#: Completed, with warnings (quarantined/skipped scenes, skipped inputs, a replaced ledger).
+EXIT_WARNINGS = 10
+#: Bad command line (click's usage errors).
+EXIT_USAGE = 2
 #: Exit status for errors geo-sink raised on purpose (bad input, missing file, unknown region).
 EXIT_INPUT = 3
+#: A bug: an exception geo-sink did not expect (EX_SOFTWARE).
+EXIT_BUG = 70
+#: The environment refused: disk full, permission, read-only, path is a file, damaged database (EX_IOERR).
+EXIT_IO = 74
+#: Stdout closed under us (``geo-sink history | head -1``): 128 + SIGPIPE.
+EXIT_PIPE = 141
+
+
+def _input_library_error(e: BaseException) -> bool:
+    """Errors of the raster/vector libraries about a file's content (an input problem)."""
+    mods = {str(x.__module__).split(".")[0] for x in type(e).__mro__}
+    return bool(mods & {"rasterio", "pyogrio", "fiona", "pyproj", "shapely", "pystac"})
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 class _Group(click.Group):
     def invoke(self, ctx):
+        from geo_sink.runs import signals
+        from geo_sink.runs.faults import storage_message
         from geo_sink.runs.lock import EXIT_LOCKED, LockedError
+        from geo_sink.runs.notices import listening
+
+        verbose = ctx.params.get("verbose", 0)
+        warnings: list[str] = []
+
+        def on_notice(message: str) -> None:
+            warnings.append(message)
+            click.echo(f"geo-sink: warning: {message}", err=True)
+
+        def fail(code: int, message: str):
+            click.echo(f"geo-sink: {message}", err=True)
+            sys.exit(code)
+
         try:
-            return super().invoke(ctx)
+            with signals.handling(), listening(on_notice):
+                rv = super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except (RunInterrupted, KeyboardInterrupt) as e:
+            signum = getattr(e, "signum", 2)
+            name = getattr(e, "signame", "SIGINT")
+            fail(128 + signum, f"interrupted by {name}: stopped cleanly, temporary files removed; the output "
+                               "folder holds the last complete run (see geo-sink history)")
         except LockedError as e:
-            click.echo(f"geo-sink: {e}", err=True)
-            sys.exit(EXIT_LOCKED)
+            fail(EXIT_LOCKED, str(e))
+        except StorageError as e:
+            fail(EXIT_IO, f"error: {e}")
         except GeoSinkError as e:
-            click.echo(f"geo-sink: error: {e}", err=True)
-            sys.exit(EXIT_INPUT)
+            fail(EXIT_INPUT, f"error: {e}")
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(EXIT_PIPE)
+        except MemoryError:
+            fail(EXIT_IO, "error: out of memory (lower --draws, or run on a machine with more memory)")
+        except Exception as e:  # noqa: BLE001 - the one top-level handler
+            import sqlite3
+            msg = storage_message(e) if isinstance(e, (OSError, sqlite3.Error)) or _input_library_error(e) else None
+            if msg is not None:
+                fail(EXIT_IO, f"error: {msg}")
+            if _input_library_error(e):
+                fail(EXIT_INPUT, f"error: cannot use an input: {type(e).__name__}: {e}")
+            if isinstance(e, (OSError, sqlite3.Error)):
+                fail(EXIT_IO, f"error: {type(e).__name__}: {e}")
+            if verbose:
+                traceback.print_exc(file=sys.stderr)
+            fail(EXIT_BUG, f"internal error (this is a bug): {type(e).__name__}: {e}; "
+                           + ("please report it with the traceback above" if verbose else
+                              "run again with -v for the traceback and please report it"))
+        if warnings:
+            if not ctx.find_root().params.get("quiet"):
+                click.echo(f"geo-sink: completed with {len(warnings)} warning(s)", err=True)
+            sys.exit(EXIT_WARNINGS)
+        return rv
 
 
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="geo-sink")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Quiet: no progress or summary lines; log errors only.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug); tracebacks of internal errors.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Quiet: no progress or summary lines; errors and warnings (one line each) only.")
 def cli(verbose: int, quiet: bool) -> None:
     """geo-sink: county carbon sinks, mine reclamation and PV siting against China's
     carbon-peak targets."""
@@ -65,4 +156,9 @@ cli.add_command(history)
 
 
 def main() -> None:  # console-script entry point
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # a C/ASCII locale never makes a name crash
+        except (AttributeError, ValueError):
+            pass
     cli(prog_name="geo-sink")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 
 from geo_sink.catalog import load_catalog
-from geo_sink.cli.options import (cache_option, cluster_options, crs_option, legend_option, level_option,
+from geo_sink.cli.options import (TABLE, cache_option, cluster_options, open_cluster, crs_option, legend_option, level_option,
                                   name_field_option, output_option, zone_field_option)
 from geo_sink.cli.resolve import resolve_raster
 from geo_sink.io import load_zones, write_table
 from geo_sink.zonal import class_areas
-from geo_sink.zonal.distributed import cluster
 from geo_sink.cli.progress import say
+from geo_sink.runs.notices import notice
 
 
 @click.command()
@@ -26,7 +26,7 @@ from geo_sink.cli.progress import say
               help="Extra nodata code (repeatable); the file's and the legend's always count.")
 @cache_option
 @output_option()
-@click.option("--summary-out", type=click.Path(dir_okay=False), help="Per-zone summary table.")
+@click.option("--summary-out", type=TABLE, help="Per-zone summary table (.csv or .parquet).")
 @cluster_options
 def areas(raster, zones, legend_id, zone_field, name_field, level, crs, extra_nodata, cache,
           output, summary_out, workers, scheduler):
@@ -41,7 +41,7 @@ def areas(raster, zones, legend_id, zone_field, name_field, level, crs, extra_no
     cat = load_catalog()
     path, leg, crs, label = resolve_raster(cat, raster, legend_id, crs)
     z = load_zones(zones, id_field=zone_field, name_field=name_field, level=level)
-    with cluster(workers, scheduler) as client:
+    with open_cluster(workers, scheduler) as client:
         res = class_areas(path, z, cat.legend(leg), crs=crs, nodata=list(extra_nodata), cache=cache,
                           client=client)
     write_table(res.areas, output)
@@ -50,8 +50,8 @@ def areas(raster, zones, legend_id, zone_field, name_field, level, crs, extra_no
         write_table(res.summary, summary_out)
         say(f"summary -> {summary_out}")
     if len(res.unknown_codes):
-        click.echo(f"codes not in legend {leg}: "
-                   + ", ".join(f"{r.class_code} ({r.pixels} px, {r.area_km2:.3f} km²)"
-                               for r in res.unknown_codes.itertuples()), err=True)
+        notice(f"codes not in legend {leg}: "
+               + ", ".join(f"{r.class_code} ({r.pixels} px, {r.area_km2:.3f} km²)"
+                           for r in res.unknown_codes.itertuples()))
     worst = res.summary["closure_pct"].abs().max()
     say(f"accounted area closes within {worst:.4f}% of the geodesic zone areas")

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from geo_sink.catalog import load_catalog
-from geo_sink.cli.options import (cache_option, cluster_options, crs_option, legend_option, level_option,
-                                  name_field_option, output_option, zone_field_option)
+from geo_sink.cli.options import (YEAR_RANGE, OutputFile, cache_option, cluster_options, crs_option, draws_option,
+                                  legend_option, level_option, name_field_option, open_cluster, output_option,
+                                  zone_field_option)
 from geo_sink.cli.resolve import resolve_raster
 from geo_sink.errors import InputDataError
 from geo_sink.io import load_zones, write_table
@@ -17,8 +18,8 @@ from geo_sink.sinks.carbon_run import density_for, write_density_cogs
 from geo_sink.sinks.pools import read_pools
 from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.zonal import class_areas
-from geo_sink.zonal.distributed import cluster
 from geo_sink.cli.progress import say
+from geo_sink.runs.notices import notice
 
 
 @click.command()
@@ -34,25 +35,34 @@ from geo_sink.cli.progress import say
 @click.option("--ipcc-edition", type=click.Choice(["2006", "2019"]), default="2006", show_default=True,
               help="IPCC Tier 1 defaults: the 2006 Guidelines or the 2019 Refinement where it changed them.")
 @click.option("--lulc-later", metavar="LULC2", help="A later land-cover map on the same grid.")
-@click.option("--years", nargs=2, type=int, metavar="Y1 Y2", help="Years of LULC and LULC2.")
+@click.option("--years", nargs=2, type=click.IntRange(*YEAR_RANGE), metavar="Y1 Y2",
+              help=f"Years of LULC and LULC2 ({YEAR_RANGE[0]}-{YEAR_RANGE[1]}).")
 @zone_field_option
 @name_field_option
 @level_option
 @crs_option
-@click.option("--draws", type=int, default=DEFAULT_DRAWS, show_default=True,
-              help="Monte Carlo draws for the 5-95% intervals (0: none).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
+@draws_option(DEFAULT_DRAWS)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=DEFAULT_SEED, show_default=True)
 @cache_option
 @output_option(help="Tidy table: zone_id, zone_name, pool, stock_mg_c, stock_t_co2e, … (+ sink columns).")
-@click.option("--geoparquet", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--geoparquet", type=OutputFile((".parquet", ".geoparquet"), "GeoParquet"),
               help="Totals per county with geometry (GeoParquet).")
-@click.option("--density-cog", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--density-cog", type=OutputFile((".tif", ".tiff"), "a Cloud-Optimized GeoTIFF"),
               help="Total carbon density of LULC (Mg C/ha) as a Cloud-Optimized GeoTIFF.")
 @cluster_options
 def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_later, years, zone_field, name_field,
            level, crs, draws, seed, cache, output, geoparquet, density_cog, workers, scheduler):
     """Carbon stock (Mg C, t CO2e) of each county by pool; with --lulc-later and --years, the
     annual sink (t CO2e/yr) by stock difference, with Monte Carlo 5-95% intervals."""
+    if (lulc_later is None) != (not years):
+        raise InputDataError("--lulc-later and --years Y1 Y2 go together")
+    if years and years[1] <= years[0]:
+        raise InputDataError(f"--years: the later year must be after the first, got {years[0]} {years[1]}")
+    if climate_zone is not None:
+        from geo_sink.sinks.climate import ZONES
+        if climate_zone not in ZONES:
+            raise click.BadParameter(f"{climate_zone!r} is not an IPCC climate zone; expected one of {list(ZONES)}",
+                                     param_hint="--climate-zone")
     cat = load_catalog()
     path, leg_id, crs1, label = resolve_raster(cat, lulc, legend_id, crs)
     legend = cat.legend(leg_id)
@@ -63,31 +73,27 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
         pools = read_pools(cat.dataset_path(pools_arg) if pools_arg in cat.datasets else Path(pools_arg))
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     z = load_zones(zones, id_field=zone_field, name_field=name_field, level=level)
-    if (lulc_later is None) != (not years):
-        raise InputDataError("--lulc-later and --years Y1 Y2 go together")
     y1, y2 = years if years else (0, None)
-    if years and y2 <= y1:
-        raise InputDataError(f"--years: the later year must be after the first, got {y1} {y2}")
     maps = {y1: (path, crs1)}
     if lulc_later:
         p2, _, crs2, _ = resolve_raster(cat, lulc_later, leg_id, crs)
         maps[y2] = (p2, crs2)
     areas = {}
-    with cluster(workers, scheduler) as client:
+    with open_cluster(workers, scheduler) as client:
         for y, (p, c) in maps.items():
             res = class_areas(p, z, legend, crs=c, cache=cache, client=client)
             areas[y] = res.areas[res.areas["ecosystem"] != "unknown"]
             if len(res.unknown_codes):
-                click.echo(f"{p}: codes not in legend {leg_id} left out of the stock: "
-                           f"{res.unknown_codes['class_code'].tolist()}", err=True)
+                notice(f"{p}: codes not in legend {leg_id} left out of the stock: "
+                       f"{res.unknown_codes['class_code'].tolist()}")
     codes = sorted(set().union(*[set(a["class_code"]) for a in areas.values()]))
     dens, climate, _ = density_for(cat, legend, codes, z, pools=pools, climate_zone=climate_zone,
                                    edition=ipcc_edition)
     if climate is not None:
         left = climate[climate["climate_zone"].isna()]
         if len(left):
-            click.echo(f"no climate zone for {', '.join(left['zone_name'].astype(str))}: left out "
-                       "(give --climate-zone)", err=True)
+            notice(f"no climate zone for {', '.join(left['zone_name'].astype(str))}: left out "
+                   "(give --climate-zone)")
             areas = {y: a[~a["zone_id"].isin(left["zone_id"])] for y, a in areas.items()}
     stocks, sinks = carbon_stock_series(areas, dens, co2, draws=draws, seed=seed, total=("ALL", "(all zones)"))
     table = stock_and_sink_table(stocks, sinks, y1, y2)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import click
 
 from geo_sink.project import load_project
+from geo_sink.runs.notices import notice
 
 
 @click.command()
 @click.argument("project", type=click.Path(dir_okay=False))
 def check(project):
-    """Validate PROJECT (a region project YAML): keys, forms, years, every path, catalog ids
-    and CRSs. All problems are listed together; exit status 3 if there are any."""
+    """Validate PROJECT (a region project YAML): keys, forms, years, every path, catalog ids,
+    the CRS of every raster and vector, the fields it names, scene dates, the output folder.
+    All problems are listed together; exit status 3 if there are any, 10 if there are only
+    warnings (e.g. a raster that holds nothing but nodata)."""
     p = load_project(project)
     s = p.spec
     click.echo(f"{p.path}: valid project {p.name!r}{' (SYNTHETIC DEMO DATA)' if s.synthetic else ''}")
@@ -19,3 +22,7 @@ def check(project):
     if s.imagery:
         click.echo(f"  scenes: {len(s.imagery.scenes)}; inbox: {s.imagery.inbox}")
     click.echo(f"  targets: {', '.join(s.targets) or 'none'}; output: {s.output}")
+    for n in p.notes:
+        click.echo(f"  note: {n}")
+    for w in p.warnings:
+        notice(w)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geo_sink.cli.options import cluster_options
+from geo_sink.cli.options import cluster_options, open_cluster
 from geo_sink.cli.progress import echo_steps
 
 from geo_sink.pipeline import run_demo
@@ -19,10 +19,11 @@ from geo_sink.pipeline import run_demo
 @cluster_options
 def demo(out_dir: Path, regenerate: bool, workers, scheduler):
     """Run every analysis on the embedded default regions: 石家庄市 (real MODIS 2019 land
-    cover) and 朔州市 (SYNTHETIC DEMO DATA generated on first use into the user cache)."""
+    cover) and 朔州市 (SYNTHETIC DEMO DATA generated on first use into the user cache).
+    Takes the output folder's lock (one demo at a time per folder)."""
+    from geo_sink.runs.lock import output_lock
     if regenerate:
         from geo_sink.demo import ensure_demo
         ensure_demo(force=True)
-    from geo_sink.zonal.distributed import cluster
-    with cluster(workers, scheduler) as client:
+    with output_lock(out_dir, holder="geo-sink demo"), open_cluster(workers, scheduler) as client:
         echo_steps(run_demo(out_dir, client=client), "demo")

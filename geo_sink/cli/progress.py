@@ -1,11 +1,14 @@
 """Step output of the long commands: a progress bar on a terminal, plain lines elsewhere,
-nothing with ``--quiet``."""
+nothing with ``--quiet``.  Warnings (:class:`~geo_sink.runs.notices.Notice`) are printed on
+stderr by the command line's notice listener, also under ``-q``; here they are not repeated."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+
+from geo_sink.runs.notices import Notice
 
 
 def quiet() -> bool:
@@ -16,7 +19,9 @@ def quiet() -> bool:
 
 def say(message: str) -> None:
     """An informational line on stdout, left out under ``-q`` (warnings go to stderr with
-    ``click.echo(..., err=True)`` and stay)."""
+    :func:`geo_sink.runs.notices.notice` and stay)."""
+    if isinstance(message, Notice):
+        return
     if not quiet():
         click.echo(message)
 
@@ -32,6 +37,7 @@ def echo_steps(lines, desc: str = "geo-sink") -> int:
 
     with tqdm(desc=desc, unit="step", disable=not sys.stderr.isatty(), leave=False) as bar:
         for n, line in enumerate(lines, 1):
-            (bar.write if not bar.disable else click.echo)(line)
+            if not isinstance(line, Notice):
+                (bar.write if not bar.disable else click.echo)(line)
             bar.update()
     return n

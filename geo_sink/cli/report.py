@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geo_sink.cli.options import OutputFile, wait_option
 from geo_sink.project import load_project
 from geo_sink.cli.progress import say
 
@@ -16,18 +17,35 @@ from geo_sink.cli.progress import say
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path),
               help="Folder with the project's result tables (default: the project's output; "
                    "computed first when missing).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="HTML file (default: <results>/../<region>.html).")
-def report(project, lang, results, output):
-    """Write one self-contained HTML report (Leaflet inlined, no network) for PROJECT."""
+@click.option("-o", "--output", type=OutputFile((".html", ".htm"), "an HTML file"),
+              help="HTML file (default: <results>/<project name>.html, beside the tables).")
+@wait_option
+def report(project, lang, results, output, wait):
+    """Write one self-contained HTML report (Leaflet inlined, no network) for PROJECT.  Takes
+    the results folder's lock; a report inside the folder is swapped in with it."""
     from geo_sink.pipeline import run_project
     from geo_sink.report import build_report
+    from geo_sink.runs.runner import _warn_skipped, locked, project_input_paths, project_warnings, report_path, transaction
+    from geo_sink.runs.staging import real_output
 
     p = load_project(project)
     results = results or p.output
-    if not (results / "counties.parquet").exists():
-        for line in run_project(p, results):
+    out = Path(output) if output else report_path(p, results)
+    root = real_output(results)
+    target = real_output(out.parent) / out.name
+    inside = root in target.parents
+    with locked(results, wait, f"geo-sink report {p.path}", project_input_paths(p)) as lines:
+        for line in lines:
             say(line)
-    out = output or results.parent / f"{p.name}.html"
-    build_report(p, results, out, lang=lang)
-    say(f"report -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
+        project_warnings(p)
+        compute = not (root / "counties.parquet").exists()
+        if inside or compute:
+            with transaction(results, "report", p.path, seed="empty" if compute else "copy") as tx:
+                if compute:
+                    for line in _warn_skipped(list(run_project(p, tx.path))):
+                        say(line)
+                build_report(p, tx.path, tx.path / target.relative_to(root) if inside else target, lang=lang)
+                tx.message = f"report {out.name}" + (" (results computed first)" if compute else "")
+        else:
+            build_report(p, results, target, lang=lang)
+    say(f"report -> {out} ({target.stat().st_size / 1e6:.1f} MB)")

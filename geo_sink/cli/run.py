@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import click
 
-from geo_sink.cli.options import cluster_options
+from geo_sink.cli.options import cluster_options, draws_option, open_cluster, wait_option
 from geo_sink.cli.progress import echo_steps
 
 from geo_sink.project import load_project
 from geo_sink.uncertainty import DEFAULT_DRAWS
 
-wait_option = click.option("--wait", type=float, default=0.0, show_default=True,
-                           help="Seconds to wait for another run on the same output folder "
-                                "(then exit with status 75).")
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-draws_option = click.option("--draws", type=int, default=DEFAULT_DRAWS, show_default=True)
 
 
 def timer_command(f):
     """The shared signature of ``run`` and ``update``: PROJECT, --wait, --lang, --draws,
     --workers/--scheduler."""
-    for deco in (cluster_options, draws_option, lang_option, wait_option,
+    for deco in (cluster_options, draws_option(DEFAULT_DRAWS), lang_option, wait_option,
                  click.argument("project", type=click.Path(dir_okay=False)), click.command()):
         f = deco(f)
     return f
@@ -28,26 +24,28 @@ def timer_command(f):
 
 @timer_command
 def run(project, wait, lang, draws, workers, scheduler):
-    """Every analysis of PROJECT, its report and a ledger entry (inputs, version, outcome)."""
+    """Every analysis of PROJECT, its report and a ledger entry (inputs, version, outcome).
+    The output folder is replaced as a whole at the end; a failed or stopped run leaves it as
+    it was."""
     from geo_sink.runs.runner import run as do_run
-    from geo_sink.zonal.distributed import cluster
-    with cluster(workers, scheduler) as client:
-        echo_steps(do_run(load_project(project), draws=draws, lang=lang, wait=wait, client=client), "run")
+    p = load_project(project)
+    with open_cluster(workers, scheduler) as client:
+        echo_steps(do_run(p, draws=draws, lang=lang, wait=wait, client=client), "run")
 
 
 @timer_command
 def update(project, wait, lang, draws, workers, scheduler):
-    """Recompute only what new inputs change (new inbox scenes: FVC series and report); do
-    nothing when nothing changed. For cron or a systemd timer."""
+    """Recompute only what new inputs change (new or changed inbox scenes: FVC series and
+    report); do nothing when nothing changed. For cron or a systemd timer."""
     from geo_sink.runs.runner import update as do_update
-    from geo_sink.zonal.distributed import cluster
-    with cluster(workers, scheduler) as client:
-        echo_steps(do_update(load_project(project), draws=draws, lang=lang, wait=wait, client=client), "update")
+    p = load_project(project)
+    with open_cluster(workers, scheduler) as client:
+        echo_steps(do_update(p, draws=draws, lang=lang, wait=wait, client=client), "update")
 
 
 @click.command()
 @click.argument("project", type=click.Path(dir_okay=False))
-@click.option("-n", "limit", type=int, default=20, show_default=True)
+@click.option("-n", "limit", type=click.IntRange(min=1), default=20, show_default=True)
 def history(project, limit):
     """The run ledger of PROJECT's output folder, newest first."""
     from geo_sink.runs.ledger import history as hist
@@ -56,4 +54,4 @@ def history(project, limit):
     if not rows:
         click.echo(f"{p.output}: no runs recorded")
     for rid, kind, started, finished, status, ver, msg in rows:
-        click.echo(f"#{rid} {kind:<6} {status:<7} {started} -> {finished or '…'}  v{ver}  {msg or ''}")
+        click.echo(f"#{rid} {kind:<6} {status:<11} {started} -> {finished or '…'}  v{ver}  {msg or ''}")

@@ -11,6 +11,14 @@
   reflectance = DN x 0.0000275 - 0.2 (or the MTL's REFLECTANCE_MULT/ADD_BAND_n), DN 0 is fill;
   QA_PIXEL bits 0-5 (fill, dilated cloud, cirrus, cloud, cloud shadow, snow) are masked.
 
+Sanity rules (each a :class:`SceneError` naming the folder, the field and what was expected):
+the acquisition date must not lie in the future nor before the launch of the scene's satellite,
+and the dates in the folder name, the metadata (STAC item ``datetime``, the MTL's
+``DATE_ACQUIRED``) and the project must agree; a processing baseline is parsed as a version
+(``NN.NN``), never compared as a string; after scaling, at most 1% of the valid pixels may lie
+outside the physical reflectance range (-0.05 .. 1.2); Landsat 4-7 folders (other band numbers)
+are refused; a band's declared nodata value counts as nodata besides DN 0.
+
 References
 ----------
 .. [1] ESA (2022). Sentinel-2 Products Specification Document, L2A; processing baseline 04.00
@@ -35,6 +43,15 @@ from geo_sink.errors import InputDataError, MissingInputError
 from geo_sink.grid import Grid
 
 SCL_MASKED = (0, 1, 3, 8, 9, 10, 11)
+#: Launch dates: a scene cannot be older than its satellite.
+LAUNCH = {"S2A": dt.date(2015, 6, 23), "S2B": dt.date(2017, 3, 7), "S2C": dt.date(2024, 9, 5),
+          "S2D": dt.date(2025, 1, 1), "LC08": dt.date(2013, 2, 11), "LC09": dt.date(2021, 9, 27)}
+#: The earliest satellite of each product geo-sink reads (when the folder does not name one).
+PRODUCT_LAUNCH = {"sentinel2_l2a": LAUNCH["S2A"], "landsat_c2_l2": LAUNCH["LC08"]}
+#: Physical surface reflectance after scaling: a valid pixel outside this range means a wrong
+#: scale or offset (at most :data:`MAX_OUT_OF_RANGE` of the valid pixels may be).
+REFLECTANCE_RANGE = (-0.05, 1.2)
+MAX_OUT_OF_RANGE = 0.01
 QA_MASK_BITS = 0b111111  # bits 0-5
 LANDSAT_MULT, LANDSAT_ADD = 2.75e-5, -0.2
 
@@ -79,36 +96,174 @@ def _one(folder: Path, patterns: list[str], what: str) -> Path:
 def _read(path: Path) -> tuple[np.ndarray, Grid, dict, float | None]:
     try:
         with rasterio.open(path) as src:
+            if src.count < 1:
+                raise SceneError(f"{path}: band file has no band")
             import pyproj
             if src.crs is None:
                 raise SceneError(f"{path}: band has no CRS")
             return (src.read(1), Grid(src.width, src.height, src.transform, pyproj.CRS(src.crs.to_wkt())),
                     src.tags(), src.nodata)
-    except rasterio.errors.RasterioIOError as e:
+    except (rasterio.errors.RasterioIOError, rasterio.errors.RasterioError) as e:
         raise SceneError(f"{path}: unreadable band ({e})") from None
 
 
-def _s2_offset(folder: Path, tags: dict) -> tuple[float, str]:
-    if "BOA_ADD_OFFSET" in tags:
-        return float(tags["BOA_ADD_OFFSET"]), f"BOA_ADD_OFFSET {tags['BOA_ADD_OFFSET']} (band tag)"
-    for item in folder.glob("*.json"):
-        try:
-            props = json.loads(item.read_text(encoding="utf-8")).get("properties", {})
-        except ValueError:
+def _declared_nodata(dn: np.ndarray, nd) -> np.ndarray:
+    """Cells equal to a band's declared nodata value (besides DN 0, the products' fill)."""
+    if nd is None or (isinstance(nd, float) and np.isnan(nd)) or nd == 0:
+        return np.zeros(dn.shape, bool)
+    return dn == nd
+
+
+def parse_baseline(value, source: str) -> tuple[int, int]:
+    """A Sentinel-2 processing baseline as a version ``(major, minor)``: ``"04.00"``, ``"4.0"``,
+    ``"N0400"`` or ``4.0``.  Anything else (``"unknown"``, ``""``) is a :class:`SceneError`:
+    comparing such strings with ``"04.00"`` would guess the offset."""
+    text = str(value).strip()
+    m = re.fullmatch(r"N(\d{2})(\d{2})", text) or re.fullmatch(r"(\d{1,2})\.(\d{1,2})", text)
+    if m is None:
+        raise SceneError(f"{source}: processing baseline {value!r} is not a version like '04.00'; "
+                         "the BOA offset of the scene cannot be decided")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _offset_for(pb: tuple[int, int]) -> float:
+    return -1000.0 if pb >= (4, 0) else 0.0
+
+
+def _stac_props(folder: Path) -> tuple[Path | None, dict]:
+    for item in sorted(folder.glob("*.json")):
+        if item.name.endswith("_MTL.json"):
             continue
-        if props.get("earthsearch:boa_offset_applied"):
-            return 0.0, "offset already applied (earthsearch:boa_offset_applied)"
-        pb = props.get("s2:processing_baseline")
-        if pb:
-            off = -1000.0 if pb >= "04.00" else 0.0
-            return off, f"processing baseline {pb} (STAC item) -> offset {off:g}"
-    m = re.search(r"_N(\d{2})(\d{2})_", folder.name)
-    if m:
-        pb = f"{m.group(1)}.{m.group(2)}"
-        off = -1000.0 if pb >= "04.00" else 0.0
-        return off, f"processing baseline {pb} (SAFE name) -> offset {off:g}"
+        try:
+            doc = json.loads(item.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("properties"), dict):
+            return item, doc["properties"]
+    return None, {}
+
+
+def _s2_offset(folder: Path, tags: dict) -> tuple[float, str]:
+    item, props = _stac_props(folder)
+    raw = None  # (value, where, source)
+    if tags.get("PROCESSING_BASELINE") not in (None, ""):
+        raw = (tags["PROCESSING_BASELINE"], f"{folder}: B04 tag PROCESSING_BASELINE", "band tag")
+    elif props.get("s2:processing_baseline") not in (None, ""):
+        raw = (props["s2:processing_baseline"], f"{item}: s2:processing_baseline", "STAC item")
+    else:
+        m = re.search(r"_N(\d{2})(\d{2})_", folder.name)
+        if m:
+            raw = (f"{m.group(1)}.{m.group(2)}", f"{folder}: SAFE name", "SAFE name")
+    if "BOA_ADD_OFFSET" in tags:
+        try:
+            off = float(tags["BOA_ADD_OFFSET"])
+        except ValueError:
+            raise SceneError(f"{folder}: B04 tag BOA_ADD_OFFSET {tags['BOA_ADD_OFFSET']!r} is not a number") from None
+        if raw is not None:
+            try:
+                baseline = parse_baseline(raw[0], raw[1])
+            except SceneError:
+                baseline = None  # the explicit offset decides; the baseline is not needed
+            if baseline is not None and baseline < (4, 0) and off != 0:
+                raise SceneError(f"{folder}: B04 tag BOA_ADD_OFFSET {off:g} contradicts processing baseline "
+                                 f"{raw[0]} ({raw[2]}): products before 04.00 have no offset")
+        return off, f"BOA_ADD_OFFSET {tags['BOA_ADD_OFFSET']} (band tag)"
+    if props.get("earthsearch:boa_offset_applied"):
+        return 0.0, "offset already applied (earthsearch:boa_offset_applied)"
+    if raw is not None:
+        baseline = parse_baseline(raw[0], raw[1])
+        off = _offset_for(baseline)
+        return off, f"processing baseline {baseline[0]:02d}.{baseline[1]:02d} ({raw[2]}) -> offset {off:g}"
     raise SceneError(f"{folder}: cannot tell the processing baseline (no BOA_ADD_OFFSET tag, STAC "
                      "item or SAFE name); the 2022 offset would be guessed")
+
+
+def mission_of(folder: Path) -> str | None:
+    """The satellite a scene folder's name gives: ``S2A``..``S2D``, ``LC08``, ``LT05``, ... or None."""
+    m = re.match(r"(S2[A-D])_", folder.name) or re.match(r"(L[COTEM]0\d)_", folder.name)
+    return m.group(1) if m else None
+
+
+def metadata_date(folder: Path, product: str) -> tuple[dt.date | None, str | None]:
+    """The acquisition date in a scene's own metadata (STAC item ``datetime``, Landsat MTL
+    ``DATE_ACQUIRED``) and where it was found, or (None, None)."""
+    if product == "landsat_c2_l2":
+        for mtl in sorted(folder.glob("*_MTL.json")):
+            try:
+                attrs = json.loads(mtl.read_text(encoding="utf-8"))["LANDSAT_METADATA_FILE"]["IMAGE_ATTRIBUTES"]
+                return dt.date.fromisoformat(str(attrs["DATE_ACQUIRED"])[:10]), f"{mtl.name} DATE_ACQUIRED"
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                continue
+        for mtl in sorted(folder.glob("*_MTL.txt")):
+            m = re.search(r'DATE_ACQUIRED\s*=\s*"?(\d{4}-\d{2}-\d{2})', mtl.read_text(encoding="utf-8", errors="replace"))
+            if m:
+                try:
+                    return dt.date.fromisoformat(m.group(1)), f"{mtl.name} DATE_ACQUIRED"
+                except ValueError:
+                    pass
+        return None, None
+    item, props = _stac_props(folder)
+    value = props.get("datetime")
+    if value:
+        try:
+            when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise SceneError(f"{item}: datetime {value!r} is not an ISO 8601 date and time") from None
+        return when.date(), f"{item.name} datetime"
+    return None, None
+
+
+def scene_date_problems(folder, product: str, date: dt.date | None = None,
+                        today: dt.date | None = None) -> list[str]:
+    """Every disagreement about when a scene was taken, each naming its source: project date vs
+    folder name vs metadata, a date in the future, a date before the satellite's launch; and a
+    Landsat 4-7 folder (other band numbers).  Empty when the scene is sane."""
+    folder = Path(folder)
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    probs = []
+    named = date_in_name(folder)
+    try:
+        meta, meta_src = metadata_date(folder, product) if folder.is_dir() else (None, None)
+    except SceneError as e:
+        return [str(e)]
+    if date is not None and named is not None and named != date:
+        probs.append(f"{folder}: the project dates this scene {date}, its name says {named}")
+    if meta is not None:
+        for what, d in (("the project dates it", date), ("its name says", named)):
+            if d is not None and d != meta:
+                probs.append(f"{folder}: {meta_src} says {meta}, {what} {d}")
+                break
+    mission = mission_of(folder)
+    if product == "landsat_c2_l2" and mission is not None and mission not in ("LC08", "LC09"):
+        probs.append(f"{folder}: {mission} is Landsat 4-7 (red is SR_B3, NIR SR_B4 there); geo-sink reads "
+                     "the Landsat 8/9 band layout (SR_B4 red, SR_B5 NIR) only")
+    launch = LAUNCH[mission] if mission in LAUNCH else (None if mission else PRODUCT_LAUNCH.get(product))
+    for d, src in ((date, "project date"), (named, "date in the name"), (meta, meta_src)):
+        if d is None:
+            continue
+        if d > today + dt.timedelta(days=1):
+            probs.append(f"{folder}: {src} {d} is in the future (today is {today})")
+            break
+        if launch is not None and d < launch:
+            probs.append(f"{folder}: {src} {d} is before the launch of {mission or product} ({launch})")
+            break
+    return probs
+
+
+def scene_fingerprint(folder) -> str:
+    """SHA-256 over the relative path and content of every file of a scene folder (hidden files
+    and GDAL ``.aux.xml`` side files left out): a changed scene has a new fingerprint."""
+    import hashlib
+
+    from geo_sink.io.fingerprint import sha256_file
+    folder = Path(folder)
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        rel = f.relative_to(folder).as_posix()
+        if not f.is_file() or any(part.startswith(".") for part in Path(rel).parts) or rel.endswith(".aux.xml"):
+            continue
+        h.update(rel.encode("utf-8") + b"\0" + sha256_file(f).encode() + b"\n")
+    return h.hexdigest()
 
 
 def date_in_name(folder: Path) -> dt.date | None:
@@ -134,15 +289,16 @@ def read_sentinel2_l2a(folder, date: dt.date | None = None) -> RedNir:
     folder = Path(folder)
     if not folder.is_dir():
         raise MissingInputError(f"{folder}: scene folder does not exist")
+    _check_dates(folder, "sentinel2_l2a", date)
     red_dn, grid, tags, nd = _read(_one(folder, ["B04.tif", "*_B04_10m.jp2", "*B04*.tif"], "B04 (red)"))
-    nir_dn, g2, _, _ = _read(_one(folder, ["B08.tif", "*_B08_10m.jp2", "*B08*.tif"], "B08 (NIR)"))
+    nir_dn, g2, _, nd2 = _read(_one(folder, ["B08.tif", "*_B08_10m.jp2", "*B08*.tif"], "B08 (NIR)"))
     if g2.fingerprint() != grid.fingerprint():
         raise SceneError(f"{folder}: B04 and B08 are not on one grid")
     scl, sg, _, _ = _read(_one(folder, ["SCL.tif", "*_SCL_20m.jp2", "*SCL*.tif"], "SCL (scene classification)"))
     if sg.fingerprint() != grid.fingerprint():
         scl = _align(scl, sg, grid)
     offset, note = _s2_offset(folder, tags)
-    nodata = (red_dn == 0) | (nir_dn == 0) | (scl == 0)
+    nodata = (red_dn == 0) | (nir_dn == 0) | (scl == 0) | _declared_nodata(red_dn, nd) | _declared_nodata(nir_dn, nd2)
     cloud = np.isin(scl, SCL_MASKED) & ~nodata
     return _finish(folder, red_dn, nir_dn, lambda d: (d.astype(np.float32) + offset) / 10000.0,
                    nodata, cloud, grid, date, "sentinel2_l2a", note)
@@ -171,25 +327,53 @@ def read_landsat_c2_l2(folder, date: dt.date | None = None) -> RedNir:
     folder = Path(folder)
     if not folder.is_dir():
         raise MissingInputError(f"{folder}: scene folder does not exist")
-    red_dn, grid, _, _ = _read(_one(folder, ["*_SR_B4.TIF", "*_SR_B4.tif"], "SR_B4 (red)"))
-    nir_dn, g2, _, _ = _read(_one(folder, ["*_SR_B5.TIF", "*_SR_B5.tif"], "SR_B5 (NIR)"))
+    _check_dates(folder, "landsat_c2_l2", date)
+    _check_landsat_mission(folder)
+    red_dn, grid, _, nd = _read(_one(folder, ["*_SR_B4.TIF", "*_SR_B4.tif"], "SR_B4 (red)"))
+    nir_dn, g2, _, nd2 = _read(_one(folder, ["*_SR_B5.TIF", "*_SR_B5.tif"], "SR_B5 (NIR)"))
     qa, g3, _, _ = _read(_one(folder, ["*_QA_PIXEL.TIF", "*_QA_PIXEL.tif"], "QA_PIXEL"))
     if not (g2.fingerprint() == g3.fingerprint() == grid.fingerprint()):
         raise SceneError(f"{folder}: SR_B4, SR_B5 and QA_PIXEL are not on one grid")
     m4, a4, note = _landsat_scale(folder, 4)
     m5, a5, _ = _landsat_scale(folder, 5)
-    nodata = (red_dn == 0) | (nir_dn == 0) | ((qa & 1) == 1)
+    nodata = (red_dn == 0) | (nir_dn == 0) | ((qa & 1) == 1) | _declared_nodata(red_dn, nd) | _declared_nodata(nir_dn, nd2)
     cloud = ((qa & QA_MASK_BITS) != 0) & ~nodata
     red = red_dn.astype(np.float32) * m4 + a4
     return _finish(folder, red_dn, nir_dn, None, nodata, cloud, grid, date, "landsat_c2_l2", note,
                    red=red, nir=nir_dn.astype(np.float32) * m5 + a5)
 
 
+def _check_dates(folder: Path, product: str, date) -> None:
+    probs = scene_date_problems(folder, product, date)
+    if probs:
+        raise SceneError("; ".join(probs))
+
+
+def _check_landsat_mission(folder: Path) -> None:
+    for mtl in sorted(folder.glob("*_MTL.json")):
+        try:
+            sc = json.loads(mtl.read_text(encoding="utf-8"))["LANDSAT_METADATA_FILE"]["IMAGE_ATTRIBUTES"]["SPACECRAFT_ID"]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            continue
+        if str(sc).upper() not in ("LANDSAT_8", "LANDSAT_9"):
+            raise SceneError(f"{mtl}: SPACECRAFT_ID {sc!r}: geo-sink reads the Landsat 8/9 band layout "
+                             "(SR_B4 red, SR_B5 NIR) only; Landsat 4-7 have red in SR_B3, NIR in SR_B4")
+
+
+def _check_range(folder: Path, band: str, values: np.ndarray, valid: np.ndarray, note: str) -> None:
+    lo, hi = REFLECTANCE_RANGE
+    v = values[valid]
+    if not v.size:
+        return
+    out = int(np.count_nonzero((v < lo) | (v > hi) | ~np.isfinite(v)))
+    if out > MAX_OUT_OF_RANGE * v.size:
+        raise SceneError(f"{folder}: {band} reflectance out of the physical range {lo:g}..{hi:g} in "
+                         f"{100 * out / v.size:.1f}% of the valid pixels (min {np.nanmin(v):.3f}, max "
+                         f"{np.nanmax(v):.3f}) after scaling with {note}; expected at most "
+                         f"{100 * MAX_OUT_OF_RANGE:g}%: check the scale factors / BOA offset")
+
+
 def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product, note, red=None, nir=None):
-    if date is not None:
-        named = date_in_name(folder)
-        if named is not None and named != date:
-            raise SceneError(f"{folder}: the project dates this scene {date}, its name says {named}")
     red = convert(red_dn) if red is None else red
     nir = convert(nir_dn) if nir is None else nir
     bad = nodata | cloud
@@ -198,7 +382,9 @@ def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product,
     valid = ~bad
     if valid.sum() == 0:
         raise SceneError(f"{folder}: no valid pixel (all nodata or cloud)")
-    return RedNir(red, nir, grid, date or date_in_name(folder), product,
+    _check_range(folder, "red", red, valid, note)
+    _check_range(folder, "NIR", nir, valid, note)
+    return RedNir(red, nir, grid, date or date_in_name(folder) or metadata_date(folder, product)[0], product,
                   {"nodata": int(nodata.sum()), "cloud_or_shadow": int(cloud.sum()), "valid": int(valid.sum())},
                   note)
 

@@ -1,23 +1,37 @@
 """Full runs and incremental updates of a project, for the CLI and timers.
 
 ``run``: every analysis, the report, the ledger entry with input fingerprints.
-``update``: compares the inputs with the last successful run; new inbox scenes only refresh
-the FVC series (new rows) and the report; any other changed input re-runs everything; no
-change does nothing.  Bad inbox scenes are quarantined and the rest goes on.  Results equal a
-full run from scratch (tests/test_runs.py).
+``update``: compares the inputs with the last successful run; new or changed inbox scenes only
+refresh the FVC series and the report; any other changed input re-runs everything; no change
+does nothing.  Bad inbox scenes are quarantined and the rest goes on.  Results equal a full run
+from scratch (tests/test_runs.py).
+
+Every command that writes an output folder goes through :func:`transaction`: the output lock,
+the leftovers of a killed run removed, a ledger row, a staging folder beside the output that
+is swapped in whole at the end (:mod:`geo_sink.runs.staging`).  A failure or a signal leaves the
+previous folder byte-identical and the ledger row ``failed`` / ``interrupted``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import re
 from pathlib import Path
 from typing import Iterator
 
 from geo_sink import __version__
+from geo_sink.errors import GeoSinkError, RunInterrupted, StorageError
+from geo_sink.runs.faults import storage_error, storage_message
 from geo_sink.io.fingerprint import sha256_file
 from geo_sink.io.scenes import SceneError, read_scene
 from geo_sink.runs import ledger
 from geo_sink.runs.lock import output_lock
-from geo_sink.runs.scenes import inbox_scenes, project_scenes, quarantine
+from geo_sink.runs.notices import Notice, notice
+from geo_sink.runs.scenes import duplicate_scenes, inbox_scenes, project_scenes, quarantine, stac_scenes
+from geo_sink.runs.staging import MARKER, SERIES, Staging, check_target, clean_leftovers
+
+log = logging.getLogger(__name__)
 
 
 def project_inputs(project) -> dict[str, tuple[str, str, int]]:
@@ -51,90 +65,269 @@ def project_inputs(project) -> dict[str, tuple[str, str, int]]:
     return out
 
 
+def project_input_paths(project) -> list[Path]:
+    """Every file or folder a project reads (to keep them out of the output folder)."""
+    s = project.spec
+    paths = [project.path] + [lc.path for lc in s.landcover if lc.path is not None]
+    if s.imagery is not None:
+        paths += [sc.path for sc in s.imagery.scenes] + [p for p in (s.imagery.inbox, s.imagery.stac) if p]
+    for sec in (s.mines, s.subsidence, s.pv_constraints, s.wetlands, s.growing_stock, s.pv):
+        if sec is not None:
+            paths += [v for v in sec.model_dump().values() if isinstance(v, Path)]
+    if s.boundary.file is not None:
+        paths.append(s.boundary.file)
+    return paths
+
+
+def project_warnings(project) -> list[str]:
+    """The warnings of the project check (e.g. an all-nodata raster), as notices."""
+    return [notice(w) for w in getattr(project, "warnings", [])]
+
+
 def check_inbox(project) -> list[str]:
-    """Read every inbox scene once; quarantine those that fail, with the reason."""
+    """Read every inbox scene once; quarantine those that fail, with the reason.  STAC scenes
+    that cannot be used are reported (a STAC catalog is not moved)."""
     im = project.spec.imagery
-    if im is None or im.inbox is None:
+    if im is None:
         return []
     lines = []
+    if im.stac is not None:
+        lines += [notice(f"STAC: {o}") for o in stac_scenes(im.stac)[1]]
+    lines += [notice(x) for x in duplicate_scenes(project)]
+    if im.inbox is None:
+        return lines
     scenes, odd = inbox_scenes(im.inbox)
-    lines += [f"inbox: {o}" for o in odd]
+    lines += [notice(f"inbox: {o}") for o in odd]
     for sc in scenes:
         try:
-            read_scene(sc.path, sc.product, sc.date)
+            read_scene(sc.path, sc.product)          # the date is the one in its name
         except SceneError as e:
-            dest = quarantine(sc.path, im.inbox, str(e))
-            lines.append(f"inbox: {sc.path.name} quarantined to {dest.parent} ({e})")
+            try:
+                dest = quarantine(sc.path, im.inbox, str(e))
+            except StorageError as q:
+                lines.append(notice(f"inbox: {sc.path.name} is not usable ({e}) and stays in the inbox: {q}; "
+                                    "it is skipped"))
+                continue
+            lines.append(notice(f"inbox: {sc.path.name} quarantined to {dest.parent} ({e})"))
     return lines
 
 
-def report_path(project) -> Path:
-    return project.output / f"{project.name}.html"
+def report_path(project, folder: Path | None = None) -> Path:
+    """The report of a project: ``<output>/<project name as a file name>.html``."""
+    return Path(folder or project.output) / f"{project.file_stem}.html"
 
 
-def _full(project, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
+def _safe(fn, *args, **kw) -> None:
+    """A ledger write on the way out of a failure: never hide the failure itself."""
+    try:
+        fn(*args, **kw)
+    except BaseException as e:  # noqa: BLE001 - a second fault while reporting the first
+        log.error("could not record the run's outcome in the ledger: %s", e)
+
+
+class Transaction:
+    """What a writing command tells :func:`transaction` about its run."""
+
+    def __init__(self, output: Path, run_id: int, kind: str, staging: Staging):
+        self.output, self.run_id, self.kind, self.staging = output, run_id, kind, staging
+        self.inputs: dict | None = None
+        self.message = ""
+        self.events: list[tuple[str, str, str]] = []
+
+    @property
+    def path(self) -> Path:
+        """The staging folder to write into."""
+        return self.staging.path
+
+
+@contextlib.contextmanager
+def locked(output, wait: float = 0.0, holder: str | None = None, inputs=()):
+    """The output lock, after refusing an output that cannot or must not be replaced, with the
+    leftovers of a killed run removed; yields those lines."""
+    check_target(output, inputs)
+    with output_lock(output, wait, holder=holder):
+        lines = clean_leftovers(output)
+        lines += ledger.settle(output)
+        yield lines
+
+
+@contextlib.contextmanager
+def transaction(output, kind: str, project_path, seed: str = "empty"):
+    """A ledger row and a staging folder (call under :func:`locked`); the folder is swapped in
+    when the block ends normally, else removed and the row marked failed or interrupted."""
+    output = Path(output)
+    rid = ledger.start(output, kind, str(project_path), __version__)
+    tx = None
+    try:
+        with Staging(output, seed) as st:
+            tx = Transaction(output, rid, kind, st)
+            yield tx
+            st.commit({"run_id": rid, "kind": kind, "geo_sink": __version__, "project": str(project_path)},
+                      before=lambda: ledger.swapping(output, rid, tx.message, tx.inputs, tx.events),
+                      after=lambda: ledger.finish(output, rid, "ok"))
+    except (RunInterrupted, KeyboardInterrupt) as e:
+        if tx is None or not tx.staging.committed:
+            name = getattr(e, "signame", "SIGINT")
+            _safe(ledger.finish, output, rid, "interrupted",
+                  f"{name}: stopped cleanly; the output folder was left as it was")
+        raise
+    except BaseException as e:
+        if tx is None or not tx.staging.committed:
+            _safe(ledger.finish, output, rid, "failed", f"{type(e).__name__}: {e}")
+        if isinstance(e, Exception) and not isinstance(e, GeoSinkError) and storage_message(e) is not None:
+            raise storage_error(e, output, "complete the new output folder") from e
+        raise
+
+
+def _series_events(before: Path, after: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Scenes added, read again (their files changed) and removed between two FVC series."""
+    import pandas as pd
+
+    from geo_sink.reclamation_run import SCENE_KEY
+
+    def keys(path):
+        try:
+            df = pd.read_csv(path, usecols=lambda c: c in ("scene", SCENE_KEY), dtype=str)
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            return {}
+        if "scene" not in df:
+            return {}
+        k = df[SCENE_KEY] if SCENE_KEY in df else pd.Series([""] * len(df))
+        return dict(zip(df["scene"], k))
+
+    old, new = keys(before) if before.exists() else {}, keys(after) if after.exists() else {}
+    ev = [("scene_added", s, new[s]) for s in sorted(set(new) - set(old))]
+    ev += [("scene_reread", s, new[s]) for s in sorted(set(new) & set(old)) if new[s] != old[s]]
+    ev += [("scene_removed", s, old[s]) for s in sorted(set(old) - set(new))]
+    lines = []
+    if any(e[0] == "scene_reread" for e in ev):
+        lines.append("FVC series: read again (files changed): " + ", ".join(e[1] for e in ev if e[0] == "scene_reread"))
+    if any(e[0] == "scene_removed" for e in ev):
+        lines.append("FVC series: removed (no longer an input): " + ", ".join(e[1] for e in ev if e[0] == "scene_removed"))
+    return ev, lines
+
+
+def _full(project, folder: Path, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
     from geo_sink.pipeline import run_project
     from geo_sink.report import build_report
 
-    yield from run_project(project, project.output, draws=draws, client=client, inputs=inputs)
-    html = build_report(project, project.output, report_path(project), lang=lang)
-    yield f"report -> {html}"
+    yield from run_project(project, folder, draws=draws, client=client, inputs=inputs)
+    build_report(project, folder, report_path(project, folder), lang=lang)
+    yield f"report -> {report_path(project)}"
+
+
+def _refresh_provenance(folder: Path, inputs: dict, what: str) -> None:
+    """``provenance.json`` of a folder partly recomputed: the input files as they are now, and
+    what was recomputed when (the other tables are from the run it names)."""
+    import datetime as dt
+    import json
+
+    from geo_sink.io.atomic import atomic_path
+    path = Path(folder) / "provenance.json"
+    try:
+        prov = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    prov["input_files"] = {p: {"role": r, "sha256": h, "bytes": n} for p, (r, h, n) in sorted(inputs.items()) if r != "catalog"}
+    prov.setdefault("updates", []).append({"utc": now, "geo_sink": __version__, "recomputed": what})
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(prov, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _scenes_only(project, folder: Path, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
+    from geo_sink.catalog import load_catalog
+    from geo_sink.pipeline import project_zones
+    from geo_sink.reclamation_run import run_reclamation, write_reclamation
+    from geo_sink.report import build_report
+    from geo_sink.uncertainty import DEFAULT_SEED
+    cat = load_catalog()
+    rec = run_reclamation(project, project_zones(project), folder, draws=min(draws, 20_000), seed=DEFAULT_SEED,
+                          client=client)
+    yield from (f"{project.name}: {x}" for x in write_reclamation(
+        rec, folder, project.spec.synthetic, [cat.targets[t] for t in project.spec.targets if t in cat.targets]))
+    if inputs is not None:
+        _refresh_provenance(folder, inputs, "FVC series, reclamation tables and report (new or changed scenes)")
+    build_report(project, folder, report_path(project, folder), lang=lang)
+    yield f"report -> {report_path(project)}"
+
+
+#: Step lines of the analyses that say an input (a scene, a county, a year pair) was left out:
+#: warnings, so that ``-q`` still prints them and the exit status says "completed with warnings".
+SKIPPED = re.compile(r": skipped \(|every scene is read again|carbon skipped|is left out|: no value for |"
+                     r"no transition matrix|no land-cover-change sink")
+
+
+def _warn_skipped(lines: list[str]) -> list[str]:
+    """Step lines that say an input was skipped or left out are warnings too."""
+    return [notice(x) if not isinstance(x, Notice) and SKIPPED.search(x) else x for x in lines]
 
 
 def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -> Iterator[str]:
-    """A full run under the output lock, recorded in the ledger."""
-    with output_lock(project.output, wait):
-        rid = ledger.start(project.output, "run", str(project.path), __version__)
-        try:
-            lines = check_inbox(project)
-            inputs = project_inputs(project)
-            lines += list(_full(project, draws, lang, client, inputs))
-        except Exception as e:
-            ledger.finish(project.output, rid, "failed", f"{type(e).__name__}: {e}")
-            raise
-        ledger.finish(project.output, rid, "ok", f"{len(lines)} steps", inputs)
-        yield from lines
+    """A full run under the output lock, recorded in the ledger, swapped in whole."""
+    out = project.output
+    with locked(out, wait, f"geo-sink run {project.path}", project_input_paths(project)) as lines:
+        lines = list(lines) + project_warnings(project)
+        with transaction(out, "run", project.path) as tx:
+            lines += check_inbox(project)
+            tx.inputs = project_inputs(project)
+            lines += _warn_skipped(list(_full(project, tx.path, draws, lang, client, tx.inputs)))
+            tx.events, more = _series_events(out / SERIES, tx.path / SERIES)
+            lines += more
+            n_warn = sum(isinstance(x, Notice) for x in lines)
+            tx.message = f"{len(lines)} steps" + (f", {n_warn} warning(s)" if n_warn else "")
+            tx.events += [("warning", "", str(x)) for x in lines if isinstance(x, Notice)]
+    yield from lines
+
+
+def _output_complete(project) -> bool:
+    """The output folder holds a finished run: its marker, report, provenance and every output
+    the provenance lists (a planner may have deleted one)."""
+    import json
+    out = Path(project.output)
+    if not ((out / MARKER).is_file() and report_path(project).is_file()):
+        return False
+    try:
+        outputs = json.loads((out / "provenance.json").read_text(encoding="utf-8"))["outputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return all((out / name).is_file() for name in outputs)
 
 
 def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -> Iterator[str]:
     """Recompute what depends on inputs changed since the last successful run."""
-    with output_lock(project.output, wait):
-        lines = check_inbox(project)
-        before = ledger.last_inputs(project.output)
+    out = project.output
+    with locked(out, wait, f"geo-sink update {project.path}", project_input_paths(project)) as lines:
+        lines = list(lines) + project_warnings(project)
+        lines += check_inbox(project)
+        before = ledger.last_inputs(out)
         now = project_inputs(project)
         changed = {p for p, (_, sha, _) in now.items() if before.get(p) != sha} | (set(before) - set(now))
-        if not before:
-            kind, todo = "update", "full"
+        why = ""
+        if not before or not _output_complete(project):
+            todo = "full"
+            why = (" (no earlier successful run in the ledger)" if not before else
+                   " (the output folder was missing or incomplete)")
         elif not changed:
             yield from lines
             yield f"{project.name}: up to date (no input changed since the last run)"
             return
         elif all(now.get(p, ("scene",))[0] == "scene" for p in changed):
-            kind, todo = "update", "scenes"
+            todo = "scenes"
         else:
-            kind, todo = "update", "full"
-        rid = ledger.start(project.output, kind, str(project.path), __version__)
-        try:
+            todo = "full"
+        with transaction(out, "update", project.path, seed="copy" if todo == "scenes" else "empty") as tx:
+            tx.inputs = now
             if todo == "full":
-                lines += list(_full(project, draws, lang, client, now))
+                lines += _warn_skipped(list(_full(project, tx.path, draws, lang, client, now)))
             else:
-                from geo_sink.pipeline import project_zones
-                from geo_sink.catalog import load_catalog
-                from geo_sink.reclamation_run import run_reclamation, write_reclamation
-                from geo_sink.report import build_report
-                from geo_sink.uncertainty import DEFAULT_SEED
-                cat = load_catalog()
-                rec = run_reclamation(project, project_zones(project), project.output,
-                                      draws=min(draws, 20_000), seed=DEFAULT_SEED, client=client)
-                lines += [f"{project.name}: {x}" for x in write_reclamation(
-                    rec, project.output, project.spec.synthetic,
-                    [cat.targets[t] for t in project.spec.targets if t in cat.targets])]
-                lines.append(f"report -> {build_report(project, project.output, report_path(project), lang=lang)}")
+                lines += _warn_skipped(list(_scenes_only(project, tx.path, draws, lang, client, now)))
+            tx.events, more = _series_events(out / SERIES, tx.path / SERIES)
+            lines += more
             n_new = len({Path(p).parent for p in changed if now.get(p, ('',))[0] == 'scene'})
-            msg = f"{todo}: {len(changed)} changed input file(s), {n_new} scene folder(s)"
-        except Exception as e:
-            ledger.finish(project.output, rid, "failed", f"{type(e).__name__}: {e}")
-            raise
-        ledger.finish(project.output, rid, "ok", msg, now)
-        yield from lines
-        yield f"{project.name}: {msg}"
+            msg = f"{todo}: {len(changed)} changed input file(s), {n_new} scene folder(s){why}"
+            n_warn = sum(isinstance(x, Notice) for x in lines)
+            tx.message = msg + (f", {n_warn} warning(s)" if n_warn else "")
+            tx.events += [("warning", "", str(x)) for x in lines if isinstance(x, Notice)]
+    yield from lines
+    yield f"{project.name}: {msg}"

@@ -41,9 +41,16 @@ def stac_scenes(catalog_path: Path | None) -> tuple[list, list[str]]:
         return [], []
     import pystac
 
-    cat = pystac.Catalog.from_file(str(catalog_path))
+    from geo_sink.errors import InputDataError
+    from geo_sink.io.scenes import scene_date_problems
+    try:
+        cat = pystac.Catalog.from_file(str(catalog_path))
+        items = list(cat.get_items(recursive=True))
+    except Exception as e:  # pystac raises JSON, schema, key and OS errors
+        raise InputDataError(f"{catalog_path}: not a readable static STAC catalog ({type(e).__name__}: {e}); "
+                             "the outputs were left as they were") from None
     found, odd = [], []
-    for item in cat.get_items(recursive=True):
+    for item in items:
         red = next((a for k, a in item.assets.items() if k in ("red", "B04", "SR_B4", "sr_b4")), None)
         if red is None or item.datetime is None:
             odd.append(f"STAC item {item.id}: no red asset or no datetime")
@@ -55,8 +62,27 @@ def stac_scenes(catalog_path: Path | None) -> tuple[list, list[str]]:
         if prod is None:
             odd.append(f"STAC item {item.id}: unknown product (platform {platform!r})")
             continue
+        probs = scene_date_problems(folder, prod, item.datetime.date())
+        if probs:
+            odd.append(f"STAC item {item.id}: skipped ({'; '.join(probs)})")
+            continue
         found.append(SimpleNamespace(path=folder, product=prod, date=item.datetime.date()))
     return sorted(found, key=lambda s: s.date), odd
+
+
+def duplicate_scenes(project) -> list[str]:
+    """Inbox or STAC scenes left out because a scene of the same folder name comes first (one
+    line each: the series keys scenes by folder name)."""
+    im = project.spec.imagery
+    if im is None:
+        return []
+    first = {Path(s.path).name: Path(s.path) for s in im.scenes}
+    lines = []
+    for s in inbox_scenes(im.inbox)[0] + stac_scenes(im.stac)[0]:
+        other = first.setdefault(s.path.name, s.path)
+        if other != s.path:
+            lines.append(f"{s.path}: left out, a scene folder of the same name comes first ({other})")
+    return lines
 
 
 def project_scenes(project) -> list:
@@ -77,11 +103,15 @@ def project_scenes(project) -> list:
 
 def quarantine(scene_path: Path, inbox: Path, reason: str) -> Path:
     """Move a bad inbox scene to ``inbox/quarantine/`` with the reason beside it."""
+    from geo_sink.runs.faults import storage_error
     q = Path(inbox) / QUARANTINE
-    q.mkdir(exist_ok=True)
     dest = q / Path(scene_path).name
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.move(str(scene_path), dest)
-    (q / f"{dest.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    try:
+        q.mkdir(exist_ok=True)
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.move(str(scene_path), dest)
+        (q / f"{dest.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    except OSError as e:
+        raise storage_error(e, q, f"move {Path(scene_path).name} to the quarantine folder") from None
     return dest
