@@ -56,16 +56,16 @@ def embedded_projects() -> list[Path]:
 
 def left_out_rows(zones: gpd.GeoDataFrame, climate: pd.DataFrame, measured: set, guard: dict) -> pd.DataFrame:
     """``zone_id, zone_name, note`` of the counties the carbon tables leave out, and why."""
+    by_year = {y: g.set_index("zone_id") for y, g in sorted(guard.items())}
+    clim = climate.set_index("zone_id")
     rows = []
     for zid, name in zip(zones["zone_id"], zones["zone_name"]):
         if zid not in measured:
-            why = "; ".join(f"{y}: {g.set_index('zone_id').loc[zid, 'coverage_note']}" for y, g in sorted(guard.items())
-                            if not g.set_index("zone_id").loc[zid, "measured"])
+            why = "; ".join(f"{y}: {g.loc[zid, 'coverage_note']}" for y, g in by_year.items() if not g.loc[zid, "measured"])
+        elif pd.isna(clim.loc[zid, "climate_zone"]):
+            why = clim.loc[zid, "climate_basis"]
         else:
-            c = climate.set_index("zone_id").loc[zid]
-            if not pd.isna(c["climate_zone"]):
-                continue
-            why = c["climate_basis"]
+            continue
         rows.append((zid, name, why))
     return pd.DataFrame(rows, columns=["zone_id", "zone_name", "note"])
 
