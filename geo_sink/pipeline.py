@@ -238,7 +238,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     lat = study_latitude(zones)
     verdicts = {lc.year: verdict("forest_coverage", cell_size(grids[lc.year].transform, grids[lc.year].crs, lat),
                                  rules, cat.legend(lc.legend).product_resolution_m) for lc in lcs}
-    cov_targets = [t for t in cat.targets_for(indicator="forest_coverage") if t.id in project.spec.targets]
+    cov_targets = [t for t in project.targets if t.indicator == "forest_coverage"]
     cov_frames = []
     for lc in lcs:
         y, v = lc.year, verdicts[lc.year]
@@ -252,7 +252,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             cov_frames.append(cov.assign(measurability_note=v.note, measurability_note_zh=v.note_zh))
         for t in cov_targets:
             cov_frames.append(coverage_gap(cov, t.value, v.measurable, v.note).assign(
-                measurability_note_zh=v.note_zh, target_id=t.id, target_year=t.year, document=cat.documents[t.document].title))
+                measurability_note_zh=v.note_zh, target_id=t.id, target_region=t.region, target_year=t.year, document=t.document))
     if cov_frames:
         cov_all = pd.concat(cov_frames, ignore_index=True).assign(synthetic=syn)
         put(cov_all, "forest_coverage.csv")
@@ -267,7 +267,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             line += (f" vs target {allrow['target_pct']:g}%: gap {allrow['gap_pp']:.2f} pp, "
                      f"{allrow['forest_to_add_km2']:,.0f} km² of forest to add ({last_v.note})")
         yield line
-    gs_targets = [t for t in cat.targets_for(indicator="forest_growing_stock") if t.id in project.spec.targets]
+    gs_targets = [t for t in project.targets if t.indicator == "forest_growing_stock"]
     if project.spec.growing_stock is None:
         if gs_targets:
             yield (f"{project.name}: growing-stock targets {[t.id for t in gs_targets]} not compared: "
@@ -280,8 +280,11 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     rates = pd.read_csv(cat.dataset_path("accumulation_rates"))
     gwp = pd.read_csv(cat.dataset_path("gwp")).set_index("gas")["gwp"]
     if len(wet):
+        wv = verdict("wetland_area", cell_size(grids[last].transform, grids[last].crs, lat), rules,
+                     cat.legend([lc.legend for lc in lcs if lc.year == last][0]).product_resolution_m)
         flux = wetland_fluxes(wet, rates[rates["ecosystem"] == "wetland"], float(gwp["CH4"]), co2,
-                              draws=draws, seed=DEFAULT_SEED, total=total).assign(year=last, synthetic=syn)
+                              draws=draws, seed=DEFAULT_SEED, total=total).assign(
+            year=last, measurable=wv.measurable, measurability_note=wv.note, synthetic=syn)
         put(flux, "wetlands.csv")
         t = flux[flux["zone_id"] == total[0]].iloc[0]
         yield (f"{project.name}: wetlands {t['area_km2']:.1f} km² ({last}): uptake "
@@ -326,8 +329,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
         from geo_sink.reclamation_run import run_reclamation, write_reclamation
         rec = run_reclamation(project, zones, out_dir, draws=min(draws, 20_000), seed=DEFAULT_SEED,
                               client=client)
-        tg = [cat.targets[t] for t in project.spec.targets if t in cat.targets]
-        for line in write_reclamation(rec, out_dir, syn, tg):
+        for line in write_reclamation(rec, out_dir, syn, project.targets):
             yield f"{project.name}: {line}"
     # 7. subsidence land (first step of PV siting)
     if project.spec.subsidence is not None:
@@ -348,11 +350,37 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             sk = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == min(areas)) & (sinks["year_to"] == last)][
                 ["zone_id"] + [c for c in sinks.columns if c.startswith("sink_")]]
             layer = layer.merge(sk, on="zone_id", how="left")
+    tt = write_targets(project, out_dir)
+    if tt is not None:
+        provenance["outputs"].append("targets.csv")
+        yield from target_lines(project, tt)
     put(layer.assign(synthetic=syn), "counties.parquet")
     put(layer.assign(synthetic=syn), "counties.gpkg")
     provenance["finished_utc"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with atomic_path(out_dir / "provenance.json") as tmp:
         tmp.write_text(json.dumps(provenance, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def write_targets(project: Project, out_dir: Path) -> pd.DataFrame | None:
+    """``targets.csv`` of a run folder: every target of the project measured from the folder's
+    tables, or explained (:func:`geo_sink.targets.measure_targets`); None without targets."""
+    from geo_sink.targets import measure_targets, read_result_tables
+    if not project.targets:
+        return None
+    table = measure_targets(project.targets, project.baselines, read_result_tables(out_dir), project.scope)
+    write_table(table.assign(synthetic=project.spec.synthetic), Path(out_dir) / "targets.csv")
+    return table
+
+
+def target_lines(project: Project, table: pd.DataFrame) -> Iterator[str]:
+    """One line per target: measured value, status and reason."""
+    for r in table.itertuples():
+        val = "" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {r.unit}" + (
+            f" ({r.measured_year})" if pd.notna(r.measured_year) else "")
+        gap = "" if pd.isna(r.gap) else f", gap {r.gap:,.2f}"
+        yield (f"{project.name}: target {r.target_id} ({r.region} {r.indicator} {r.comparison} {r.target_value:g} "
+               f"{r.unit} by {r.target_year}): {r.status.replace('_', ' ')}"
+               + (f" at {val}" if val else "") + gap + (f" ({r.reason})" if r.reason else ""))
 
 
 def _growing_stock(project, zones, cat, targets, put, syn, client=None) -> Iterator[str]:

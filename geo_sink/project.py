@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+                      model_validator)
 
 from geo_sink.catalog import Catalog, load_catalog
 from geo_sink.errors import InputDataError
@@ -214,6 +215,67 @@ class PVSpec(_Spec):
     alt_grid_factor: str | None = None
 
 
+class CatalogTargetRef(_Spec):
+    """A catalog target (``data_catalog/targets.yaml``) used for a region other than its own:
+    ``{id: sjz_forest_coverage_2025, apply_to: 忻府区}`` holds 忻府区 to 石家庄市's 43%, and says so."""
+
+    id: str = Field(min_length=1)
+    apply_to: str = Field(min_length=1, description="the project's region or one of its counties (name or adcode)")
+
+
+class InlineTarget(_Spec):
+    """A target the project defines itself (e.g. from a county's own plan).
+
+    ``value`` is in ``unit``, which must be a unit of ``indicator`` (``data_catalog/units.csv``);
+    ``region`` is the project's region (default) or one of its counties, by name or adcode.
+    """
+
+    id: str = Field(min_length=1)
+    indicator: str
+    value: float
+    unit: str = Field(min_length=1)
+    year: int = Field(ge=2000, le=2100)
+    comparison: Literal[">=", "<=", "~", "=="] = ">="
+    document: str = Field(min_length=2, description="the document that sets the target (title, number, date)")
+    region: str | None = None
+    article: str | None = None
+    quote: str | None = None
+    status: Literal["target", "reported_achieved"] = "target"
+    note: str | None = None
+
+
+class InlineBaseline(_Spec):
+    """A baseline the targets are measured from, e.g. installed capacity and its new-energy share:
+    ``{indicator: installed_power_capacity, region: 忻府区, year: 2020, value: 120, unit: 10^4 kW,
+    new_energy_share_pct: 35, document: "…"}``."""
+
+    id: str | None = None
+    indicator: str
+    value: float
+    unit: str = Field(min_length=1)
+    year: int = Field(ge=2000, le=2100)
+    document: str = Field(min_length=2)
+    region: str | None = None
+    new_energy_share_pct: float | None = Field(default=None, ge=0, lt=100)
+    article: str | None = None
+    quote: str | None = None
+    note: str | None = None
+
+
+def _target_kind(v) -> str:
+    if isinstance(v, str):
+        return "catalog_id"
+    if isinstance(v, dict):
+        return "inline" if "indicator" in v else "apply"
+    return "catalog_id"
+
+
+TargetEntry = Annotated[Union[Annotated[str, Tag("catalog_id")], Annotated[CatalogTargetRef, Tag("apply")],
+                              Annotated[InlineTarget, Tag("inline")]], Discriminator(_target_kind)]
+BaselineEntry = Annotated[Union[Annotated[str, Tag("catalog_id")], Annotated[InlineBaseline, Tag("inline")]],
+                          Discriminator(lambda v: "inline" if isinstance(v, dict) else "catalog_id")]
+
+
 class ProjectSpec(_Spec):
     name: str = Field(min_length=1)
     boundary: BoundarySpec
@@ -226,7 +288,10 @@ class ProjectSpec(_Spec):
     pv_constraints: PVConstraintsSpec | None = None
     pv: PVSpec | None = None
     parameters: dict[str, str] = Field(default_factory=dict)
-    targets: list[str] = Field(default_factory=list)
+    #: catalog target ids, catalog targets applied to this region ({id, apply_to}), or inline targets
+    targets: list[TargetEntry] = Field(default_factory=list)
+    #: catalog baseline ids or inline baselines (installed capacity and its new-energy share, …)
+    baselines: list[BaselineEntry] = Field(default_factory=list)
     output: Path
     synthetic: bool = False
     #: IPCC climate zone(s) instead of the decision from the station table: one zone for every
@@ -283,6 +348,11 @@ class Project:
         self.warnings: list[str] = []
         #: things worth saying (e.g. how the name becomes a file name)
         self.notes: list[str] = []
+        #: the region and its counties (:class:`geo_sink.targets.RegionScope`), set by load_project
+        self.scope = None
+        #: targets and baselines resolved to the region's zones, in the catalog's units
+        self.targets: list = []
+        self.baselines: list = []
 
     @property
     def file_stem(self) -> str:
@@ -427,9 +497,6 @@ def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
     for k, v in spec.parameters.items():
         if v not in cat.datasets:
             probs.append(f"parameters.{k}: unknown catalog id {v!r}")
-    for t in spec.targets:
-        if t not in cat.targets:
-            probs.append(f"targets: unknown target id {t!r}; expected ids from data_catalog/targets.yaml")
     return probs
 
 
@@ -469,11 +536,20 @@ def load_project(path, catalog: Catalog | None = None) -> Project:
     except ValidationError as e:
         raise ProjectError(path, [_describe(err) for err in e.errors()]) from None
     spec = _absolute(spec, path.resolve().parent)
-    probs = _check_paths(spec, catalog or load_catalog())
+    cat = catalog or load_catalog()
+    probs = _check_paths(spec, cat)
     more, warns = _check_contents(spec, path.resolve())
+    resolved = None
+    if not any(p.startswith("boundary") for p in probs + more):
+        from geo_sink.targets import resolve, scope_of
+        scope = scope_of(spec)
+        resolved = resolve(spec.targets, spec.baselines, cat, scope)
+        more += resolved.problems
     if probs or more:
         raise ProjectError(path, probs + more)
     project = Project(path.resolve(), spec)
+    project.scope = scope
+    project.targets, project.baselines = resolved.targets, resolved.baselines
     project.warnings = warns
     if project.file_stem != spec.name:
         project.notes.append(f"name: {spec.name!r} is not a file name; the report is written as "
@@ -584,6 +660,9 @@ def _check_contents(spec: ProjectSpec, project_file: Path) -> tuple[list[str], l
         for i, sc in enumerate(spec.imagery.scenes):
             if sc.path.is_dir():
                 probs += [f"imagery.scenes[{i}].date: {x}" for x in scene_date_problems(sc.path, sc.product, sc.date)]
+    if spec.imagery is not None and spec.mines is None:
+        warns.append("imagery: scenes are used only for the vegetation cover of reclaimed mine land (mines.reclaimed); "
+                     "this project has no 'mines' section, so its scenes are read but not used")
     out = Path(os.path.realpath(spec.output))
     if out.exists() and not out.is_dir():
         probs.append(f"output: {spec.output} is a file, not a folder")

@@ -54,7 +54,7 @@ def test_valid_minimal_project(proj):
     (lambda d: d.update(colour="red"), r"colour: unknown key"),
     (lambda d: d.pop("output"), r"output: required key is missing"),
     (lambda d: d["boundary"].update(region="朔州"), r"boundary\.region: no region named '朔州'.*朔州市"),
-    (lambda d: d.update(targets=["sz_nothing"]), r"targets: unknown target id 'sz_nothing'"),
+    (lambda d: d.update(targets=["sz_nothing"]), r"targets\[0\]: unknown target id 'sz_nothing'"),
     (lambda d: d.update(subsidence={"insar": "x.tif"}), r"subsidence: Value error, an 'insar' raster needs 'unit'"),
     (lambda d: d.update(imagery={"scenes": [{"path": "s", "product": "sentinel2_l2a", "date": "2023-13-01"}]}),
      r"imagery\.scenes\.0\.date"),

@@ -299,14 +299,12 @@ def test_city_row_of_reclaimed_carbon_is_the_all_pieces_sum():
 def test_vegetation_cover_verdict_needs_fine_scenes(demo_project, tmp_path):
     """The demo's 10 m and 30 m scenes can judge the 90% cover bar; a 250 m scene cannot, and
     then meets_bar is empty and the report says not measurable."""
-    from geo_sink.catalog import load_catalog
     from geo_sink.pipeline import project_zones
     from geo_sink.project import load_project
     from geo_sink.reclamation_run import run_reclamation, write_reclamation
 
     p = load_project(demo_project)
-    cat = load_catalog()
-    bars = [cat.targets[t] for t in p.spec.targets if t in cat.targets]
+    bars = p.targets
     res = run_reclamation(p, project_zones(p), tmp_path, draws=100, seed=1)
     assert set(res.series["cell_m"].round()) <= {10.0, 30.0}
     assert res.latest["measurable"].all() and (res.latest["scene_cell_m"] <= 30).all()
@@ -319,6 +317,7 @@ def test_vegetation_cover_verdict_needs_fine_scenes(demo_project, tmp_path):
     write_reclamation(res, tmp_path, True, bars)
     v = pd.read_csv(tmp_path / "vegetation_cover_by_county.csv")
     assert v["meets_bar"].isna().all()
-    from geo_sink.report.build import _target_status
-    t = next(b for b in bars if b.indicator == "reclaimed_land_vegetation_cover")
-    assert _target_status(t, tmp_path)[0] == "not_measurable"
+    from geo_sink.targets import measure_targets, read_result_tables
+    t = [b for b in bars if b.indicator == "reclaimed_land_vegetation_cover"]
+    row = measure_targets(t, p.baselines, read_result_tables(tmp_path), p.scope).iloc[0]
+    assert row["status"] == "not_measurable" and "250 m" in row["reason"] and pd.isna(row["measured_value"])

@@ -33,7 +33,7 @@ def xss_report(tmp_path_factory):
     (d / "p.yaml").write_text(yaml.safe_dump({
         "name": "测试市", "boundary": {"file": "zones.gpkg", "id_field": "code", "name_field": "名称"},
         "landcover": [{"year": 2019, "dataset": "mcd12c1_2019_china"}],
-        "targets": ["sjz_forest_coverage_2025"], "output": "out"}, allow_unicode=True), encoding="utf-8")
+        "targets": [{"id": "sjz_forest_coverage_2025", "apply_to": "测试市"}], "output": "out"}, allow_unicode=True), encoding="utf-8")
     p = load_project(d / "p.yaml")
     list(run_project(p, p.output, draws=500))
     return build_report(p, p.output, d / "report.html")

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from geo_sink.catalog.models import Baseline, Dataset, Document, Ecosystem, Legend, Target
+from geo_sink.catalog.models import Baseline, Dataset, Document, Ecosystem, Indicator, Legend, Target, UnitDef
 from geo_sink.errors import CatalogError, LegendError, MissingInputError
 
 #: Environment variable that points geo-sink at another catalog folder.
@@ -76,6 +76,21 @@ class Catalog:
     documents: dict[str, Document]
     targets: dict[str, Target]
     baselines: dict[str, Baseline] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    units: dict[str, UnitDef] = field(default_factory=dict)
+
+    def in_indicator_unit(self, value: float, unit: str, indicator: str) -> float:
+        """``value`` given in ``unit`` expressed in the unit of ``indicator`` (``indicators.csv``),
+        by the factors of ``units.csv``; ValueError naming the units accepted otherwise."""
+        ind = self.indicators.get(indicator)
+        if ind is None:
+            raise ValueError(f"unknown indicator {indicator!r}; expected one of {sorted(self.indicators)}")
+        u = self.units.get(str(unit).strip())
+        if u is None or u.canonical != ind.unit:
+            ok = sorted(k for k, v in self.units.items() if v.canonical == ind.unit)
+            raise ValueError(f"unit {unit!r} is not a unit of {indicator} (measured in {ind.unit}); "
+                             f"expected one of {ok}")
+        return float(value) * u.factor
 
     def legend(self, legend_id: str) -> Legend:
         try:
@@ -167,6 +182,7 @@ def _load(root: Path) -> Catalog:
     documents = {}
     for key, raw in (tg_data.get("documents") or {}).items():
         documents[key] = _validate(Document, raw, tg_path, f"document {key!r}")
+    indicators, units = _indicator_tables(root, datasets)
     targets, baselines = {}, {}
     for kind, model, store in (("targets", Target, targets), ("baselines", Baseline, baselines)):
         for i, raw in enumerate(tg_data.get(kind) or []):
@@ -177,9 +193,42 @@ def _load(root: Path) -> Catalog:
                                    f"{t.document!r}; expected one of {sorted(documents)}")
             if t.id in store:
                 raise CatalogError(f"{tg_path}: duplicate {kind[:-1]} id {t.id!r}")
+            ind = indicators.get(t.indicator)
+            if ind is None or ind.kind != kind[:-1]:
+                ok = sorted(k for k, v in indicators.items() if v.kind == kind[:-1])
+                raise CatalogError(f"{tg_path}: {kind[:-1]} {t.id!r}: indicator {t.indicator!r} is not a "
+                                   f"{kind[:-1]} indicator of indicators.csv; expected one of {ok}")
+            u = units.get(t.unit)
+            if u is None or u.canonical != ind.unit:
+                raise CatalogError(f"{tg_path}: {kind[:-1]} {t.id!r}: unit {t.unit!r} is not a unit of "
+                                   f"{t.indicator} ({ind.unit}, units.csv)")
             store[t.id] = t
     return Catalog(root=root, ecosystems=ecosystems, legends=legends, datasets=datasets,
-                   documents=documents, targets=targets, baselines=baselines)
+                   documents=documents, targets=targets, baselines=baselines, indicators=indicators, units=units)
+
+
+def _indicator_tables(root: Path, datasets: dict) -> tuple[dict, dict]:
+    """``indicators.csv`` and ``units.csv``, validated (every unit's canonical unit is an indicator's)."""
+    import csv
+    out = []
+    for ds_id, model, key in (("indicators", Indicator, "indicator"), ("units", UnitDef, "unit")):
+        if ds_id not in datasets:
+            raise CatalogError(f"{root / 'datasets.yaml'}: no dataset {ds_id!r} (data_catalog/{ds_id}.csv)")
+        path = root / datasets[ds_id].path
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        store = {}
+        for i, raw in enumerate(rows):
+            item = _validate(model, raw, path, f"row {i + 2}")
+            if getattr(item, key) in store:
+                raise CatalogError(f"{path}: row {i + 2}: duplicate {key} {getattr(item, key)!r}")
+            store[getattr(item, key)] = item
+        out.append(store)
+    indicators, units = out
+    bad = sorted({u.canonical for u in units.values()} - {i.unit for i in indicators.values()})
+    if bad:
+        raise CatalogError(f"{root / datasets['units'].path}: canonical unit(s) {bad} are no indicator's unit")
+    return indicators, units
 
 
 @lru_cache(maxsize=8)

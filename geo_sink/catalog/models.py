@@ -134,3 +134,24 @@ class Target(_PolicyNumber):
 
 class Baseline(_PolicyNumber):
     pass
+
+
+class Indicator(_Strict):
+    """An indicator a target or baseline may name (``data_catalog/indicators.csv``)."""
+
+    indicator: str
+    kind: Literal["target", "baseline"]
+    unit: str
+    name_en: str
+    name_zh: str
+    measured_from: str
+    definition: str
+
+
+class UnitDef(_Strict):
+    """A unit accepted in targets and baselines: value in ``canonical`` = value x ``factor``."""
+
+    unit: str
+    canonical: str
+    factor: float = Field(gt=0)
+    definition: str

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from geo_sink.catalog import load_catalog
 from geo_sink.cli.options import cluster_options, draws_option, open_cluster, wait_option
 from geo_sink.pipeline import project_zones
 from geo_sink.project import load_project
@@ -34,7 +33,6 @@ def reclamation(project, out_dir, draws, strict, wait, workers, scheduler):
     if p.spec.mines is None:
         raise click.UsageError(f"{project}: the project has no 'mines' section")
     out = out_dir or p.output
-    cat = load_catalog()
     with open_cluster(workers, scheduler) as client, \
             locked(out, wait, f"geo-sink reclamation {p.path}", project_input_paths(p)) as lines:
         for line in lines:
@@ -43,8 +41,7 @@ def reclamation(project, out_dir, draws, strict, wait, workers, scheduler):
         with transaction(out, "reclamation", p.path, seed="copy") as tx:
             res = run_reclamation(p, project_zones(p), tx.path, draws=draws, seed=DEFAULT_SEED,
                                   on_error="raise" if strict else "skip", client=client)
-            found = write_reclamation(res, tx.path, p.spec.synthetic,
-                                      [cat.targets[t] for t in p.spec.targets if t in cat.targets])
+            found = write_reclamation(res, tx.path, p.spec.synthetic, p.targets)
             tx.message = f"reclamation tables, {len(res.problems)} problem(s)"
     for line in found:
         (notice if SKIPPED.search(line) else say)(line)

@@ -152,12 +152,6 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
     write_table(removed.assign(synthetic=synthetic), out_dir / "pv_exclusions.csv")
     lines.append(f"PV: {len(out)} parcels, {out['area_km2'].sum():.2f} km² eligible, "
                  f"{out['capacity_mw'].sum():.0f} MW at {p['packing_density_mw_km2']:g} MW/km²")
-    targets = _share_targets(project, cat, out["capacity_mw"].sum())
-    if len(targets):
-        write_table(targets.assign(synthetic=synthetic), out_dir / "pv_targets.csv")
-        for t in targets.itertuples():
-            lines.append(f"PV: {t.pv_mw:,.0f} MW would close {t.closed_pct:.1f}% of the gap to {t.target_pct:g}% "
-                         f"new-energy share ({t.target_year}; {t.needed_mw:,.0f} MW needed from the 2020 baseline)")
     return lines + energy_lines
 
 
@@ -283,21 +277,3 @@ def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: i
                      f"{tot['co2_avoided_alt_t_yr_p95']:,.0f}) with the alternative {fa['id']} = {fa['t_co2_mwh']:.4f} t CO2/MWh "
                      f"({fa['region']}, {fa['year']}; {fa['document']})")
     return lines, summary
-
-
-def _share_targets(project, cat, pv_mw: float) -> pd.DataFrame:
-    from geo_sink.pv.energy import share_gap_closed
-    total = next((b for b in cat.baselines.values() if b.indicator == "installed_power_capacity"
-                  and b.id in {"sz_installed_capacity_2020"}), None)
-    share = next((b for b in cat.baselines.values() if b.indicator == "wind_pv_installed_share"), None)
-    rows = []
-    for tid in project.spec.targets:
-        t = cat.targets.get(tid)
-        if t is None or t.indicator != "new_and_clean_energy_installed_share" or total is None or share is None \
-                or t.adcode != total.adcode:
-            continue
-        g = share_gap_closed(pv_mw, total.value, share.value, t.value)
-        rows.append({"target_id": t.id, "target_year": t.year, "target_pct": t.value, **g,
-                     "baseline": f"{total.value:g}万kW, {share.value:g}% wind+PV ({total.year})",
-                     "note": "wind+PV share used as the new-energy share baseline; other clean energy not counted"})
-    return pd.DataFrame(rows)

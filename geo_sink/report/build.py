@@ -267,16 +267,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         f"<div class='gs-leg'><b>{esc(t)}</b>" + "".join(
             f"<div><span style='background:{col}'></span>{lab}</div>" for col, lab in items) + "</div>"
         for t, items in legends)
-    rows = []
-    for tid in project.spec.targets:
-        t = cat.targets[tid]
-        st = _target_status(t, rd, lang)
-        rows.append(f"<tr><td>{esc(t.region)}</td><td>{esc(t.indicator)}</td><td>{esc(t.comparison)} {t.value:g} {esc(t.unit)}</td>"
-                    f"<td>{t.year}</td><td>{esc(L.get(st[0], st[0]))}{esc(st[1])}</td>"
-                    f"<td>{esc(cat.documents[t.document].title)} · {esc(t.article)}</td></tr>")
-    dash = (f"<h2>{esc(L['dashboard'])}</h2><table class='gs-t'><tr><th>{esc(L['counties'])}</th><th>indicator</th>"
-            f"<th>{esc(L['target'])}</th><th>year</th><th>{esc(L['status'])}</th><th>{esc(L['document'])}</th></tr>"
-            + "".join(rows) + "</table>")
+    dash = _dashboard(rd, cat, L, lang)
     figs = []
     if cov is not None:
         figs.append(charts.coverage_chart(cov[cov["year"] == cov["year"].max()], target, L["coverage"]))
@@ -309,39 +300,31 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     return out_html
 
 
-def _target_status(t, rd: Path, lang: str = "en") -> tuple[str, str]:
-    """('met' | 'not_met' | 'not_measurable' | 'not_measured', detail) from the result tables."""
-    try:
-        if t.indicator == "forest_coverage" and (rd / "forest_coverage.csv").exists():
-            c = pd.read_csv(rd / "forest_coverage.csv")
-            r = c[(c["zone_id"] == "ALL") & (c.get("target_id") == t.id)].iloc[-1]
-            if r.get("status") == "not_measurable":
-                zh = lang == "zh" and pd.notna(r.get("measurability_note_zh"))
-                return ("not_measurable", f" ({r['measurability_note_zh'] if zh else r['measurability_note']})")
-            return ("met" if r["met"] else "not_met", f" ({r['coverage_pct']:.2f}%)")
-        if t.indicator == "mine_land_reclamation_rate" and (rd / "reclamation_by_mine.csv").exists():
-            m = pd.read_csv(rd / "reclamation_by_mine.csv")
-            rate = 100 * m["reclaimed_km2"].sum() / m["disturbed_km2"].sum()
-            return ("met" if rate >= t.value else "not_met", f" ({rate:.1f}%)")
-        if t.indicator == "reclaimed_land_vegetation_cover" and (rd / "vegetation_cover_by_county.csv").exists():
-            v = pd.read_csv(rd / "vegetation_cover_by_county.csv")
-            if "measurable" in v and not v["measurable"].fillna(False).astype(bool).all():
-                return ("not_measurable", f" ({v['measurability_note'].iloc[0]})")
-            share = (v["share_vegetated_pct"] * v["valid_km2"]).sum() / v["valid_km2"].sum()
-            return ("met" if share >= t.value else "not_met", f" ({share:.1f}%)")
-        if t.indicator == "new_and_clean_energy_installed_share" and (rd / "pv_targets.csv").exists():
-            g = pd.read_csv(rd / "pv_targets.csv").set_index("target_id")
-            if t.id in g.index:
-                r = g.loc[t.id]
-                return ("met" if r["share_with_pv_pct"] >= t.value else "not_met",
-                        f" (PV on subsidence land closes {r['closed_pct']:.1f}% of the gap)")
-        if t.indicator == "forest_growing_stock" and (rd / "growing_stock.csv").exists():
-            g = pd.read_csv(rd / "growing_stock.csv")
-            r = g[(g["zone_id"] == "ALL")].iloc[-1]
-            return ("met" if r["volume_1e4_m3"] >= t.value else "not_met", f" ({r['volume_1e4_m3']:.1f})")
-    except (KeyError, IndexError):
-        pass
-    return ("not_measured", "")
+def _dashboard(rd: Path, cat, L: dict, lang: str) -> str:
+    """The targets table, drawn from the run's ``targets.csv`` (nothing is computed here)."""
+    path = rd / "targets.csv"
+    if not path.is_file():
+        return ""
+    t = pd.read_csv(path, dtype={"zone_id": str, "measured_year": str})
+    rows = []
+    for r in t.itertuples():
+        ind = cat.indicators.get(r.indicator)
+        name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else r.indicator
+        measured = "—" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {r.unit}"
+        if pd.notna(r.measured_year) and measured != "—":
+            measured += f" ({r.measured_year})"
+        gap = "—" if pd.isna(r.gap) else f"{r.gap:,.2f}"
+        reason = r.reason_zh if lang == "zh" and isinstance(getattr(r, "reason_zh", None), str) and r.reason_zh else r.reason
+        applied = f" [{L['applied_from']} {r.applied_from}]" if isinstance(r.applied_from, str) and r.applied_from else ""
+        doc = r.document + (f" · {r.article}" if isinstance(r.article, str) and r.article else "")
+        rows.append(f"<tr class='gs-{esc(r.status)}'><td>{esc(r.region)}</td><td>{esc(name)}</td>"
+                    f"<td>{esc(r.comparison)} {r.target_value:g} {esc(r.unit)}</td><td>{r.target_year}</td>"
+                    f"<td>{esc(measured)}</td><td>{esc(gap)}</td><td><b>{esc(L.get(r.status, r.status))}</b>"
+                    f"{' · ' + esc(reason) if isinstance(reason, str) and reason else ''}</td>"
+                    f"<td>{esc(doc)}{esc(applied)}</td></tr>")
+    head = "".join(f"<th>{esc(L[k])}</th>" for k in ("region", "indicator", "target", "target_year", "measured", "target_gap",
+                                                     "status", "document"))
+    return f"<h2>{esc(L['dashboard'])}</h2><table class='gs-t' id='gs-targets'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
 STYLE = """<style>

@@ -236,16 +236,16 @@ def _refresh_provenance(folder: Path, inputs: dict, what: str) -> None:
 
 
 def _scenes_only(project, folder: Path, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
-    from geo_sink.catalog import load_catalog
-    from geo_sink.pipeline import project_zones
+    from geo_sink.pipeline import project_zones, target_lines, write_targets
     from geo_sink.reclamation_run import run_reclamation, write_reclamation
     from geo_sink.report import build_report
     from geo_sink.uncertainty import DEFAULT_SEED
-    cat = load_catalog()
     rec = run_reclamation(project, project_zones(project), folder, draws=min(draws, 20_000), seed=DEFAULT_SEED,
                           client=client)
-    yield from (f"{project.name}: {x}" for x in write_reclamation(
-        rec, folder, project.spec.synthetic, [cat.targets[t] for t in project.spec.targets if t in cat.targets]))
+    yield from (f"{project.name}: {x}" for x in write_reclamation(rec, folder, project.spec.synthetic, project.targets))
+    table = write_targets(project, folder)
+    if table is not None:
+        yield from target_lines(project, table)
     if inputs is not None:
         _refresh_provenance(folder, inputs, "FVC series, reclamation tables and report (new or changed scenes)")
     build_report(project, folder, report_path(project, folder), lang=lang)
@@ -311,6 +311,12 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
         elif not changed:
             yield from lines
             yield f"{project.name}: up to date (no input changed since the last run)"
+            return
+        elif all(now.get(p, ("scene",))[0] == "scene" for p in changed) and project.spec.mines is None:
+            yield from lines
+            yield notice(f"{project.name}: {len(changed)} scene file(s) changed, but scenes are used only for the "
+                         "vegetation cover of reclaimed mine land and the project has no 'mines' section: "
+                         "nothing to recompute")
             return
         elif all(now.get(p, ("scene",))[0] == "scene" for p in changed):
             todo = "scenes"
