@@ -21,7 +21,16 @@ def check(project):
     click.echo(f"  land cover years: {[lc.year for lc in s.landcover]}")
     if s.imagery:
         click.echo(f"  scenes: {len(s.imagery.scenes)}; inbox: {s.imagery.inbox}")
-    click.echo(f"  targets: {', '.join(s.targets) or 'none'}; output: {s.output}")
+    click.echo(f"  region: {p.scope.describe()}, {len(p.scope.members)} unit(s); output: {s.output}")
+    for t in p.targets:
+        src = "catalog" if t.source.startswith("catalog") else "project"
+        click.echo(f"  target {t.id} ({src}): {t.region} {t.indicator} {t.comparison} {t.value:g} {t.unit} by {t.year}"
+                   + (f", applied from {t.applied_from}" if t.applied_from else ""))
+    for b in p.baselines:
+        click.echo(f"  baseline {b.id}: {b.region} {b.indicator} {b.value:g} {b.unit} ({b.year})"
+                   + (f", {b.new_energy_share_pct:g}% new and clean energy" if b.new_energy_share_pct is not None else ""))
+    if not p.targets:
+        click.echo("  targets: none")
     for n in p.notes:
         click.echo(f"  note: {n}")
     for w in p.warnings:
