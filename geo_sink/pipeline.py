@@ -101,6 +101,8 @@ def project_zones(project: Project) -> gpd.GeoDataFrame:
 
 
 def landcover_inputs(project: Project, cat: Catalog) -> list[LandCoverInput]:
+    """The project's land-cover maps by year: those it lists, plus GeoTIFFs in its inbox whose
+    name or tags give a year it does not list (:mod:`geo_sink.io.inbox`)."""
     out = []
     for lc in project.spec.landcover:
         if lc.dataset is not None:
@@ -111,7 +113,16 @@ def landcover_inputs(project: Project, cat: Catalog) -> list[LandCoverInput]:
         else:
             syn = lc.synthetic or project.spec.synthetic
             out.append(LandCoverInput(lc.year, lc.path, lc.legend, lc.crs, syn, lc.path.name))
-    return out
+    im = project.spec.imagery
+    if im is not None and im.inbox is not None:
+        from geo_sink.io.inbox import inbox_landcover
+        listed = {x.year for x in out}
+        for m in inbox_landcover(im.inbox, cat.legends)[0]:
+            if m.year not in listed:     # a listed year wins; the runner moves the other aside
+                listed.add(m.year)
+                out.append(LandCoverInput(m.year, m.path, m.legend, None, m.synthetic or project.spec.synthetic,
+                                          f"{m.path.name} (inbox)"))
+    return sorted(out, key=lambda x: x.year)
 
 
 def ecosystem_table(areas: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:

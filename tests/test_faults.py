@@ -649,11 +649,11 @@ def test_bad_inbox_scenes_under_q_one_line_each_and_exit_10(base, demo_project):
         mine = [w for w in warnings if f"inbox: {name} quarantined" in w]
         assert len(mine) == 1 and why in mine[0], (name, r.stderr)
         assert (inbox / "quarantine" / f"{name}.reason.txt").exists()
-    assert any("not a scene" in w for w in warnings)
+    assert any("not a scene" in w and "moved aside" in w for w in warnings)
+    assert (inbox / "quarantine" / "not a scene").is_dir() and not (inbox / "not a scene").exists()
     assert tree(out) == before                                       # nothing else changed: up to date
     by = pd.read_csv(out / "reclaimed_carbon_by_county.csv")
     assert set(by.year) == {2023}                                    # not 2099
-    shutil.rmtree(inbox / "not a scene")
     shutil.rmtree(inbox / "quarantine")
 
 

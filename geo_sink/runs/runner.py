@@ -97,7 +97,8 @@ def check_inbox(project) -> list[str]:
     if im.inbox is None:
         return lines
     scenes, odd = inbox_scenes(im.inbox)
-    lines += [notice(f"inbox: {o}") for o in odd]
+    lines += _move_aside(odd, im.inbox)
+    lines += inbox_landcover_lines(project)
     for sc in scenes:
         try:
             read_scene(sc.path, sc.product)          # the date is the one in its name
@@ -110,6 +111,46 @@ def check_inbox(project) -> list[str]:
                 continue
             lines.append(notice(f"inbox: {sc.path.name} quarantined to {dest.parent} ({e})"))
     return lines
+
+
+def _move_aside(entries, inbox: Path) -> list[str]:
+    """Quarantine inbox entries that are not understood, one notice each with the reason."""
+    lines = []
+    for path, why in entries:
+        try:
+            dest = quarantine(path, inbox, why)
+        except StorageError as q:
+            lines.append(notice(f"inbox: {path.name}: {why}; it stays in the inbox ({q}) and is not used"))
+            continue
+        lines.append(notice(f"inbox: {path.name} moved aside to {dest.parent}: {why}"))
+    return lines
+
+
+def inbox_landcover_lines(project) -> list[str]:
+    """Land-cover GeoTIFFs in the inbox: each new year is added to this run's series (the
+    project file is not rewritten; the ledger records it); files not understood, or of a year
+    the project lists already, are moved aside with the reason."""
+    from geo_sink.catalog import load_catalog
+    from geo_sink.io.inbox import inbox_landcover
+    im = project.spec.imagery
+    found, odd = inbox_landcover(im.inbox, load_catalog().legends)
+    listed = {lc.year: i for i, lc in enumerate(project.spec.landcover)}
+    dup = [(m.path, f"land-cover year {m.year} is already in the project (landcover[{listed[m.year]}]); to replace "
+                    "that map, edit the project file") for m in found if m.year in listed]
+    lines = _move_aside(odd + dup, im.inbox)
+    for m in found:
+        if m.year not in listed:
+            lines.append(f"inbox: {m.path.name} used as land-cover year {m.year} (legend {m.legend}, from its "
+                         f"{m.basis}); the project file is unchanged: add it under landcover: to keep it there")
+    return lines
+
+
+def inbox_landcover_events(project) -> list[tuple[str, str, str]]:
+    """Ledger events of the inbox land-cover years a run used."""
+    from geo_sink.pipeline import landcover_inputs
+    from geo_sink.catalog import load_catalog
+    return [("landcover_from_inbox", str(lc.path), f"year {lc.year}, legend {lc.legend}")
+            for lc in landcover_inputs(project, load_catalog()) if lc.label.endswith("(inbox)")]
 
 
 def report_path(project, folder: Path | None = None) -> Path:
@@ -277,6 +318,7 @@ def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -
             n_warn = sum(isinstance(x, Notice) for x in lines)
             tx.message = f"{len(lines)} steps" + (f", {n_warn} warning(s)" if n_warn else "")
             tx.events += [("warning", "", str(x)) for x in lines if isinstance(x, Notice)]
+            tx.events += inbox_landcover_events(project)
     yield from lines
 
 
@@ -335,5 +377,6 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
             n_warn = sum(isinstance(x, Notice) for x in lines)
             tx.message = msg + (f", {n_warn} warning(s)" if n_warn else "")
             tx.events += [("warning", "", str(x)) for x in lines if isinstance(x, Notice)]
+            tx.events += inbox_landcover_events(project)
     yield from lines
     yield f"{project.name}: {msg}"

@@ -20,15 +20,17 @@ def guess_product(folder: Path) -> str | None:
     return None
 
 
-def inbox_scenes(inbox: Path | None) -> tuple[list, list[str]]:
-    """Scene specs found in the inbox (sorted by date), and folders that cannot be one."""
+def inbox_scenes(inbox: Path | None) -> tuple[list, list[tuple[Path, str]]]:
+    """Scene specs found in the inbox (sorted by date), and folders that cannot be one (with
+    the reason)."""
     if inbox is None or not Path(inbox).is_dir():
         return [], []
     found, odd = [], []
     for d in sorted(p for p in Path(inbox).iterdir() if p.is_dir() and p.name != QUARANTINE):
         prod, date = guess_product(d), date_in_name(d)
         if prod is None or date is None:
-            odd.append(f"{d.name}: not a Sentinel-2 L2A or Landsat C2 L2 scene folder (name needs a date)")
+            odd.append((d, "not a Sentinel-2 L2A or Landsat C2 L2 scene folder (expected a product folder name with "
+                           "the date, e.g. S2A_49SFJ_20240815_0_L2A or LC09_L2SP_125033_20230810_..._02_T1)"))
             continue
         found.append(SimpleNamespace(path=d, product=prod, date=date))
     return sorted(found, key=lambda s: s.date), odd
@@ -102,14 +104,17 @@ def project_scenes(project) -> list:
 
 
 def quarantine(scene_path: Path, inbox: Path, reason: str) -> Path:
-    """Move a bad inbox scene to ``inbox/quarantine/`` with the reason beside it."""
+    """Move a bad inbox scene (or any inbox entry not understood) to ``inbox/quarantine/`` with
+    the reason beside it."""
     from geo_sink.runs.faults import storage_error
     q = Path(inbox) / QUARANTINE
     dest = q / Path(scene_path).name
     try:
         q.mkdir(exist_ok=True)
-        if dest.exists():
+        if dest.is_dir():
             shutil.rmtree(dest)
+        elif dest.exists():
+            dest.unlink()
         shutil.move(str(scene_path), dest)
         (q / f"{dest.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
     except OSError as e:
