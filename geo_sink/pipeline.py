@@ -230,7 +230,8 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
         iv = (f" (5-95% {city['stock_t_co2e_p05'] / 1e6:.1f}-{city['stock_t_co2e_p95'] / 1e6:.1f})"
               if "stock_t_co2e_p05" in city else "")
         zones_used = ", ".join(f"{g} ({(decided['climate_zone'] == g).sum()} counties)" for g in dens.groups)
-        yield (f"{project.name}: carbon stock {city['stock_t_co2e'] / 1e6:.1f} Mt CO2e{iv} in {last} "
+        part = f" in the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else ""
+        yield (f"{project.name}: carbon stock {city['stock_t_co2e'] / 1e6:.1f} Mt CO2e{iv} in {last}{part} "
                f"(IPCC {tier1.edition} Tier 1 defaults of {zones_used}; {draws} Monte Carlo draws)")
         if len(sinks):
             put(sinks.assign(synthetic=syn), "carbon_sink.csv")
@@ -239,7 +240,8 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             iv = (f" (5-95% {s['sink_t_co2e_yr_p05']:,.0f} to {s['sink_t_co2e_yr_p95']:,.0f})"
                   if "sink_t_co2e_yr_p05" in s else "")
             yield (f"{project.name}: land-cover-change sink {min(areas)}-{last}: "
-                   f"{s['sink_t_co2e_yr']:,.0f} t CO2e/yr{iv} over all counties")
+                   f"{s['sink_t_co2e_yr']:,.0f} t CO2e/yr{iv} over "
+                   + (f"the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else "all counties"))
         last_lc = [lc for lc in lcs if lc.year == last][0]
         for cog in write_density_cogs(last_lc.path, out_dir / f"carbon_density_{last}.tif", dens,
                                       dict(zip(zones["zone_id"], zones["zone_name"])), last_lc.synthetic):
@@ -274,6 +276,9 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             line += (f", context only (forest / +shrub / +savanna: {allrow['coverage_forest_pct']:.2f}% / "
                      f"{allrow['coverage_forest_shrub_pct']:.2f}% / {allrow['coverage_forest_shrub_savanna_pct']:.2f}%); "
                      f"targets not judged: {last_v.note}")
+        elif allrow["zones_left_out"]:
+            line += (f" over the counties the map covers; leaves out {allrow['zones_left_out']}: no coverage of "
+                     f"{project.name} as a whole ({last_v.note})")
         elif "target_pct" in cov_all:
             line += (f" vs target {allrow['target_pct']:g}%: gap {allrow['gap_pp']:.2f} pp, "
                      f"{allrow['forest_to_add_km2']:,.0f} km² of forest to add ({last_v.note})")

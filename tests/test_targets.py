@@ -196,6 +196,13 @@ def test_xinzhou_journey_every_target_measured_or_explained(xinzhou_run):
     assert set(t["status"]) <= {"met", "not_met", "not_measurable", "not_computed"}
     assert (t["reason"].fillna("").str.len() > 0).all()
     assert any("target xf_forest" in str(x) and "met at 100.00 percent" in str(x) for x in lines)
+    # the city row of forest_coverage.csv covers 忻府区 only: no verdict, and the run's line says so
+    cov = pd.read_csv(p.output / "forest_coverage.csv", dtype={"zone_id": str})
+    allrow = cov[cov.zone_id == "ALL"]
+    assert (allrow["status"] == "not_measurable").all() and allrow["gap_pp"].isna().all()
+    assert allrow["measurability_note"].str.contains("leaves out").all()
+    assert any("map-derived forest coverage" in str(x) and "leaves out 定襄县" in str(x) for x in lines)
+    assert not any("vs target" in str(x) for x in lines)
 
 
 def test_the_report_dashboard_is_drawn_from_targets_csv(xinzhou_run):

@@ -132,7 +132,8 @@ def coverage_gap(coverage: pd.DataFrame, target_pct: float, measurable: bool = T
     measurable : bool
         False when the map cannot measure forest coverage (:func:`geo_sink.measurability.verdict`):
         then ``gap_pp`` and ``forest_to_add_km2`` are empty (NaN) and ``met`` is <NA>, never 0
-        or False, and ``status`` says ``not_measurable``.
+        or False, and ``status`` says ``not_measurable``.  The same for a zone without a coverage
+        value and for the ``ALL`` row when it leaves counties out (``zones_left_out``).
     note : str
         Why (the verdict's note), kept in ``measurability_note``.
 
@@ -146,6 +147,9 @@ def coverage_gap(coverage: pd.DataFrame, target_pct: float, measurable: bool = T
     out["target_pct"] = target_pct
     # a zone without a coverage value (the map does not cover it) gets no verdict either
     judged = np.asarray(measurable, bool) & out["coverage_pct"].notna().to_numpy()
+    # a region row that leaves counties out is not the region: no verdict for it either
+    if "zones_left_out" in out:
+        judged &= out["zones_left_out"].fillna("").astype(str).eq("").to_numpy()
     cov = out["coverage_pct"].to_numpy(dtype=float)
     out["gap_pp"] = np.where(judged, target_pct - cov, np.nan)
     out["forest_to_add_km2"] = np.where(
@@ -153,6 +157,10 @@ def coverage_gap(coverage: pd.DataFrame, target_pct: float, measurable: bool = T
     out["met"] = pd.array([bool(c >= target_pct) if j else pd.NA for c, j in zip(cov, judged)], dtype="boolean")
     out["status"] = np.where(judged, np.where(cov >= target_pct, "met", "not_met"), "not_measurable")
     out["measurability_note"] = note
+    if "zones_left_out" in out:
+        partial = out["zones_left_out"].fillna("").astype(str).ne("")
+        out.loc[partial, "measurability_note"] = ("no verdict for the region as a whole: the map leaves out "
+                                                  + out.loc[partial, "zones_left_out"].astype(str))
     return out
 
 
