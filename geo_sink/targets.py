@@ -453,9 +453,9 @@ def scope_of(spec) -> RegionScope:
     and the ids/names of its boundary file."""
     b = spec.boundary
     if b.region is not None:
-        from geo_sink.io.boundaries import resolve_region
+        from geo_sink.io.boundaries import region_units, resolve_region
         r = resolve_region(b.region)
-        units = _region_units(r, b.level)
+        units = region_units(r, b.level)
         return RegionScope(r.name, r.adcode, r.adcode, tuple(zip(units["adcode"], units["name"])))
     members: tuple = ()
     try:
@@ -467,16 +467,3 @@ def scope_of(spec) -> RegionScope:
         pass
     return RegionScope(spec.name, "ALL", None, members)
 
-
-def _region_units(reg, level: str) -> pd.DataFrame:
-    """``adcode, name`` of a region's units at ``level`` (as :func:`load_boundaries` selects them)."""
-    from geo_sink.io.boundaries import region_table
-    t = region_table()
-    ranks = {"province": 0, "city": 1, "county": 2}
-    if level == "self" or ranks[level] <= ranks[reg.level]:
-        rows = t[t["adcode"] == reg.adcode]
-    else:
-        rows = t[(t["level"] == level) & (t["province"] == reg.province)]
-        if reg.level == "city":
-            rows = rows[rows["city"] == reg.name]
-    return rows.sort_values("adcode")[["adcode", "name"]]

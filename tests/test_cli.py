@@ -23,7 +23,7 @@ def pytest_approx(x):
 
 
 def test_unknown_region_exit_code_and_message(tmp_path):
-    r = CliRunner().invoke(cli, ["areas", "mcd12c1_2019_china", "朔州", "-o", str(tmp_path / "x.csv")])
+    r = CliRunner().invoke(cli, ["areas", "mcd12c1_2019_china", "朔州县", "-o", str(tmp_path / "x.csv")])
     assert r.exit_code == EXIT_INPUT
     assert "朔州市" in r.output and not (tmp_path / "x.csv").exists()
 
