@@ -53,7 +53,7 @@ def test_valid_minimal_project(proj):
     (lambda d: d["landcover"][0].update(year=1850), r"landcover\.0\.year: Input should be greater than or equal to 1985"),
     (lambda d: d.update(colour="red"), r"colour: unknown key"),
     (lambda d: d.pop("output"), r"output: required key is missing"),
-    (lambda d: d["boundary"].update(region="朔州"), r"boundary\.region: no region named '朔州'.*朔州市"),
+    (lambda d: d["boundary"].update(region="朔州县"), r"boundary\.region: no region named '朔州县'.*朔州市"),
     (lambda d: d.update(targets=["sz_nothing"]), r"targets\[0\]: unknown target id 'sz_nothing'"),
     (lambda d: d.update(subsidence={"insar": "x.tif"}), r"subsidence: Value error, an 'insar' raster needs 'unit'"),
     (lambda d: d.update(imagery={"scenes": [{"path": "s", "product": "sentinel2_l2a", "date": "2023-13-01"}]}),
