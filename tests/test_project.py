@@ -54,6 +54,7 @@ def test_valid_minimal_project(proj):
     (lambda d: d.update(colour="red"), r"colour: unknown key"),
     (lambda d: d.pop("output"), r"output: required key is missing"),
     (lambda d: d["boundary"].update(region="朔州县"), r"boundary\.region: no region named '朔州县'.*朔州市"),
+    (lambda d: d.update(mines={"disturbed": "x.geojson"}), r"mines\.reclaimed: required key is missing"),
     (lambda d: d.update(targets=["sz_nothing"]), r"targets\[0\]: unknown target id 'sz_nothing'"),
     (lambda d: d.update(subsidence={"insar": "x.tif"}), r"subsidence: Value error, an 'insar' raster needs 'unit'"),
     (lambda d: d.update(imagery={"scenes": [{"path": "s", "product": "sentinel2_l2a", "date": "2023-13-01"}]}),
@@ -70,13 +71,13 @@ def test_each_problem_named(proj, edit, expected):
 def test_all_problems_reported_together(proj):
     def edit(d):
         d["landcover"].append({"year": 2015, "path": "gone.tif", "legend": "corine"})
-        d["mines"] = {"disturbed": "nope.geojson"}
+        d["mines"] = {"disturbed": "nope.geojson", "reclaimed": "nope2.geojson"}
         d["targets"] = ["bad_target"]
     with pytest.raises(ProjectError) as e:
         load_project(proj(edit))
     msg = str(e.value)
-    assert len(e.value.problems) == 4
-    for frag in ("gone.tif", "corine", "mines.disturbed", "bad_target"):
+    assert len(e.value.problems) == 5
+    for frag in ("gone.tif", "corine", "mines.disturbed", "mines.reclaimed", "bad_target"):
         assert frag in msg
 
 

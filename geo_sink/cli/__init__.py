@@ -33,6 +33,7 @@ from geo_sink.cli.areas import areas
 from geo_sink.cli.carbon import carbon
 from geo_sink.cli.check import check
 from geo_sink.cli.demo import demo
+from geo_sink.cli.init import init
 from geo_sink.cli.pv import pv
 from geo_sink.cli.reclamation import reclamation
 from geo_sink.cli.regions import regions
@@ -146,6 +147,7 @@ cli.add_command(areas)
 cli.add_command(carbon)
 cli.add_command(check)
 cli.add_command(demo)
+cli.add_command(init)
 cli.add_command(pv)
 cli.add_command(reclamation)
 cli.add_command(regions)

@@ -85,12 +85,72 @@ class RedNir:
     offset_note: str
 
 
-def _one(folder: Path, patterns: list[str], what: str) -> Path:
-    for pat in patterns:
+#: The band files each product needs: band -> (what it is, file name patterns in the order they
+#: are tried, searched in the folder and its subfolders as :func:`band_file` does).
+BAND_FILES = {
+    "sentinel2_l2a": {"B04": ("red", ["B04.tif", "*_B04_10m.jp2", "*B04*.tif"]),
+                      "B08": ("NIR", ["B08.tif", "*_B08_10m.jp2", "*B08*.tif"]),
+                      "SCL": ("scene classification", ["SCL.tif", "*_SCL_20m.jp2", "*SCL*.tif"])},
+    "landsat_c2_l2": {"SR_B4": ("red", ["*_SR_B4.TIF", "*_SR_B4.tif"]),
+                      "SR_B5": ("NIR", ["*_SR_B5.TIF", "*_SR_B5.tif"]),
+                      "QA_PIXEL": ("QA", ["*_QA_PIXEL.TIF", "*_QA_PIXEL.tif"])},
+}
+
+
+def _find_band(folder: Path, product: str, band: str) -> Path | None:
+    for pat in BAND_FILES[product][band][1]:
         hits = sorted(folder.rglob(pat))
         if hits:
             return hits[0]
-    raise SceneError(f"{folder}: no {what} file (looked for {patterns})")
+    return None
+
+
+def _missing_band(folder: Path, product: str, band: str) -> str:
+    what, patterns = BAND_FILES[product][band]
+    return (f"{folder}: no {band} ({what}) band file (expected "
+            + (", ".join(patterns[:-1]) + " or " + patterns[-1] if len(patterns) > 1 else patterns[0]) + ")")
+
+
+def band_file(folder, product: str, band: str) -> Path:
+    """The file of ``band`` (a key of :data:`BAND_FILES`) in a scene folder, else :class:`SceneError`
+    naming the file names expected."""
+    folder = Path(folder)
+    hit = _find_band(folder, product, band)
+    if hit is None:
+        raise SceneError(_missing_band(folder, product, band))
+    return hit
+
+
+def scene_band_problems(folder, product: str, open_files: bool = True) -> list[str]:
+    """What keeps a scene folder from being read, without reading pixels: each band file the
+    product needs (red, NIR, the mask/QA band) that is missing, naming the file names expected;
+    with ``open_files`` also band files that are unreadable, hold no band or no CRS, and red/NIR
+    (and Landsat's QA_PIXEL) not on one grid.  Empty when the scene has what the reader needs."""
+    folder = Path(folder)
+    if product not in BAND_FILES:
+        return [f"{folder}: unknown product {product!r}; expected one of {sorted(BAND_FILES)}"]
+    if not folder.is_dir():
+        return [f"{folder}: scene folder does not exist"]
+    probs, grids = [], {}
+    for band in BAND_FILES[product]:
+        path = _find_band(folder, product, band)
+        if path is None:
+            probs.append(_missing_band(folder, product, band))
+        elif open_files:
+            try:
+                with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as src:
+                    if src.count < 1:
+                        probs.append(f"{path}: band file has no band")
+                    elif src.crs is None:
+                        probs.append(f"{path}: band has no CRS")
+                    else:
+                        grids[band] = (src.width, src.height, tuple(src.transform)[:6], src.crs.to_wkt())
+            except (rasterio.errors.RasterioIOError, rasterio.errors.RasterioError) as e:
+                probs.append(f"{path}: unreadable band ({e})")
+    same = [b for b in BAND_FILES[product] if b != "SCL"]        # SCL (20 m) is aligned to 10 m
+    if all(b in grids for b in same) and len({grids[b] for b in same}) > 1:
+        probs.append(f"{folder}: {', '.join(same[:-1])} and {same[-1]} are not on one grid")
+    return probs
 
 
 def _read(path: Path) -> tuple[np.ndarray, Grid, dict, float | None]:
@@ -290,11 +350,11 @@ def read_sentinel2_l2a(folder, date: dt.date | None = None) -> RedNir:
     if not folder.is_dir():
         raise MissingInputError(f"{folder}: scene folder does not exist")
     _check_dates(folder, "sentinel2_l2a", date)
-    red_dn, grid, tags, nd = _read(_one(folder, ["B04.tif", "*_B04_10m.jp2", "*B04*.tif"], "B04 (red)"))
-    nir_dn, g2, _, nd2 = _read(_one(folder, ["B08.tif", "*_B08_10m.jp2", "*B08*.tif"], "B08 (NIR)"))
+    red_dn, grid, tags, nd = _read(band_file(folder, "sentinel2_l2a", "B04"))
+    nir_dn, g2, _, nd2 = _read(band_file(folder, "sentinel2_l2a", "B08"))
     if g2.fingerprint() != grid.fingerprint():
         raise SceneError(f"{folder}: B04 and B08 are not on one grid")
-    scl, sg, _, _ = _read(_one(folder, ["SCL.tif", "*_SCL_20m.jp2", "*SCL*.tif"], "SCL (scene classification)"))
+    scl, sg, _, _ = _read(band_file(folder, "sentinel2_l2a", "SCL"))
     if sg.fingerprint() != grid.fingerprint():
         scl = _align(scl, sg, grid)
     offset, note = _s2_offset(folder, tags)
@@ -329,9 +389,9 @@ def read_landsat_c2_l2(folder, date: dt.date | None = None) -> RedNir:
         raise MissingInputError(f"{folder}: scene folder does not exist")
     _check_dates(folder, "landsat_c2_l2", date)
     _check_landsat_mission(folder)
-    red_dn, grid, _, nd = _read(_one(folder, ["*_SR_B4.TIF", "*_SR_B4.tif"], "SR_B4 (red)"))
-    nir_dn, g2, _, nd2 = _read(_one(folder, ["*_SR_B5.TIF", "*_SR_B5.tif"], "SR_B5 (NIR)"))
-    qa, g3, _, _ = _read(_one(folder, ["*_QA_PIXEL.TIF", "*_QA_PIXEL.tif"], "QA_PIXEL"))
+    red_dn, grid, _, nd = _read(band_file(folder, "landsat_c2_l2", "SR_B4"))
+    nir_dn, g2, _, nd2 = _read(band_file(folder, "landsat_c2_l2", "SR_B5"))
+    qa, g3, _, _ = _read(band_file(folder, "landsat_c2_l2", "QA_PIXEL"))
     if not (g2.fingerprint() == g3.fingerprint() == grid.fingerprint()):
         raise SceneError(f"{folder}: SR_B4, SR_B5 and QA_PIXEL are not on one grid")
     m4, a4, note = _landsat_scale(folder, 4)
