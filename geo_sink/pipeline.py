@@ -21,7 +21,7 @@ from geo_sink.io.rasters import catalog_raster, raster_info
 from geo_sink.project import Project, load_project
 from geo_sink.errors import InputDataError
 from geo_sink.sinks.carbon import carbon_stock_series, constants
-from geo_sink.sinks.carbon_run import density_for, write_density_cogs
+from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_cogs
 from geo_sink.measurability import cell_size, check_rules, difference_problem, map_coverage, rule_reason, verdict
 from geo_sink.sinks.forest import (DEFINITION_NOTE, coverage_bracket, coverage_gap, forest_coverage, growing_stock_carbon,
                                    growing_stock_gap, growing_stock_totals, read_inventory)
@@ -196,26 +196,32 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
     total = project.total_zone()
     legends = sorted({lc.legend for lc in lcs})
-    decided = pd.DataFrame()
-    if len(legends) != 1:
-        yield f"{project.name}: land-cover years use different legends {legends}; carbon skipped"
-    else:
+    # maps in different legends are priced through the ecosystem classes the Tier 1 densities are
+    # keyed by: a stock per year, but no stock-difference sink (difference_problem below)
+    carbon_areas = {y: a[a["ecosystem"] != "unknown"] for y, a in areas.items()}
+    if len(legends) == 1:
         legend = cat.legend(legends[0])
-        codes = sorted(set().union(*[set(a.loc[a["ecosystem"] != "unknown", "class_code"]) for a in areas.values()]))
-        dens, climate, tier1 = density_for(cat, legend, codes, zones, climate_zone=project.spec.climate_zone,
-                                           edition=project.spec.ipcc_edition)
-        put(climate.assign(synthetic=syn), "climate_zones.csv")
-        undecided = climate[climate["climate_zone"].isna()]
-        if len(undecided):
-            yield (f"{project.name}: no climate zone for {', '.join(undecided['zone_name'].astype(str))} "
-                   f"({undecided['climate_basis'].iloc[0]}); their carbon is left out: give climate_zone in the project")
-        in_all = set.intersection(*measured.values())
-        decided = climate.dropna(subset=["climate_zone"])
-        decided = decided[decided["zone_id"].isin(in_all)]
-        known = {y: a[(a["ecosystem"] != "unknown") & a["zone_id"].isin(decided["zone_id"])] for y, a in areas.items()}
-    if len(legends) == 1 and not len(decided):
+    else:
+        legend = ecosystem_legend(cat, [cat.legend(x) for x in legends])
+        carbon_areas = {y: areas_by_ecosystem(a, legend) for y, a in carbon_areas.items()}
+        yield (f"{project.name}: land-cover years use different legends "
+               f"({', '.join(f'{lc.year}: {lc.legend}' for lc in lcs)}): each year's stock from its map's ecosystem "
+               "classes (the IPCC Tier 1 densities depend only on the class and the climate zone)")
+    codes = sorted(set().union(*[set(a["class_code"]) for a in carbon_areas.values()]))
+    dens, climate, tier1 = density_for(cat, legend, codes, zones, climate_zone=project.spec.climate_zone,
+                                       edition=project.spec.ipcc_edition)
+    put(climate.assign(synthetic=syn), "climate_zones.csv")
+    undecided = climate[climate["climate_zone"].isna()]
+    if len(undecided):
+        yield (f"{project.name}: no climate zone for {', '.join(undecided['zone_name'].astype(str))} "
+               f"({undecided['climate_basis'].iloc[0]}); their carbon is left out: give climate_zone in the project")
+    in_all = set.intersection(*measured.values())
+    decided = climate.dropna(subset=["climate_zone"])
+    decided = decided[decided["zone_id"].isin(in_all)]
+    known = {y: a[a["zone_id"].isin(decided["zone_id"])] for y, a in carbon_areas.items()}
+    if not len(decided):
         yield f"{project.name}: no county has a climate zone; carbon skipped"
-    elif len(legends) == 1:
+    else:
         put(tier1.table_rows(dens.groups).assign(synthetic=syn), "carbon_parameters.csv")
         stocks, sinks = carbon_stock_series(known, dens, co2, draws=draws, total=total)
         problem = difference_problem({lc.year: (grids[lc.year], lc.legend) for lc in lcs}) if len(lcs) > 1 else None
@@ -243,6 +249,11 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
                    f"{s['sink_t_co2e_yr']:,.0f} t CO2e/yr{iv} over "
                    + (f"the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else "all counties"))
         last_lc = [lc for lc in lcs if lc.year == last][0]
+        if len(legends) != 1:       # the density map needs the last map's own codes
+            own = areas[last]
+            dens = density_for(cat, cat.legend(last_lc.legend), sorted(set(own.loc[own["ecosystem"] != "unknown",
+                                                                                      "class_code"])),
+                               zones, climate_zone=project.spec.climate_zone, edition=project.spec.ipcc_edition)[0]
         for cog in write_density_cogs(last_lc.path, out_dir / f"carbon_density_{last}.tif", dens,
                                       dict(zip(zones["zone_id"], zones["zone_name"])), last_lc.synthetic):
             provenance["outputs"].append(cog.name)

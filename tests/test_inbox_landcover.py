@@ -125,3 +125,38 @@ def test_an_inbox_map_of_a_listed_year_is_moved_aside(inbox_run):
     assert any("land-cover year 2015 is already in the project (landcover[0])" in x for x in lines)
     assert (tmp / "inbox" / "quarantine" / "landcover_clcd_2015.tif").is_file()
     assert any("up to date" in x for x in lines)
+
+
+def test_a_worldcover_year_in_a_clcd_project_gets_its_stock_but_no_sink(tmp_path):
+    """Grid and legend guard (#15) in a project: 2015 in CLCD, 2020 the same land in WorldCover
+    codes (forest 2 -> 10, cropland 1 -> 40) on the same grid.  Each year's stock is priced by
+    its ecosystem classes, so both years' stocks are equal; a stock difference across legends
+    is refused with both legends named."""
+    from geo_sink.project import load_project
+    from geo_sink.runs.runner import run
+
+    w, n, res = 112.50, 38.50, 0.0008
+    a = np.ones((300, 400), np.uint8)
+    a[:150] = 2
+    write_raster(tmp_path / "clcd_2015.tif", a, origin=(w, n), res=(res, res), nodata=0)
+    b = np.where(a == 2, 10, 40).astype(np.uint8)
+    write_raster(tmp_path / "wc_2020.tif", b, origin=(w, n), res=(res, res), nodata=0)
+    import geopandas as gpd
+    import shapely
+    gpd.GeoDataFrame({"code": ["A"], "name": ["甲"]}, geometry=[shapely.box(w + 0.02, n - 0.22, w + 0.3, n - 0.02)],
+                     crs=4326).to_file(tmp_path / "z.gpkg")
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "name": "测试", "boundary": {"file": "z.gpkg", "id_field": "code", "name_field": "name"}, "output": "out",
+        "climate_zone": "warm_temperate_dry",
+        "landcover": [{"year": 2015, "path": "clcd_2015.tif", "legend": "clcd"},
+                      {"year": 2020, "path": "wc_2020.tif", "legend": "worldcover"}]}, allow_unicode=True),
+        encoding="utf-8")
+    p = load_project(tmp_path / "p.yaml")
+    lines = [str(x) for x in run(p, draws=0)]
+    st = pd.read_csv(p.output / "carbon_stock.csv", dtype={"zone_id": str})
+    tot = st[(st.pool == "total") & (st.zone_id == "A")].set_index("year")["stock_mg_c"]
+    assert tot.loc[2015] > 0 and tot.loc[2020] == pytest.approx(tot.loc[2015], rel=1e-12)
+    assert not (p.output / "carbon_sink.csv").exists()
+    assert any("different legends (2015: clcd, 2020: worldcover)" in x for x in lines)
+    assert any("no land-cover-change sink" in x and "legend clcd" in x and "legend worldcover" in x for x in lines)
+    assert (p.output / "carbon_density_2020.tif").is_file()

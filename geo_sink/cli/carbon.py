@@ -27,7 +27,7 @@ from geo_sink.cli.resolve import resolve_raster
 from geo_sink.errors import InputDataError
 from geo_sink.io import load_zones, write_table
 from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
-from geo_sink.sinks.carbon_run import density_for, write_density_cogs
+from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_cogs
 from geo_sink.sinks.pools import read_pools
 from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.zonal import class_areas
@@ -152,8 +152,8 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
                    f"{', '.join(f'{c:.1f}%' for c in np.nan_to_num(bad['covered_pct']))})")
     in_all = set.intersection(*[set(g.loc[g["measured"], "zone_id"]) for g in guard.values()])
     if two_legends:
-        eco_legend = _ecosystem_legend(cat, legends[y1], legends[y2])
-        areas = {y: _by_ecosystem(a, eco_legend) for y, a in areas.items()}
+        eco_legend = ecosystem_legend(cat, [legends[y1], legends[y2]])
+        areas = {y: areas_by_ecosystem(a, eco_legend) for y, a in areas.items()}
         dens_legend = eco_legend
         say(_categories_line(cat, legends[y1], legends[y2], areas))
     else:
@@ -270,27 +270,6 @@ def _check_legend_fits(cat, res, leg_id, tol, label2, label1) -> None:
         f"(codes {codes[:12]}{' …' if len(codes) > 12 else ''}): the later map is in another legend ({hint}); "
         f"its stock would count those cells as nothing and the sink would be a difference of legends, not of land. Give "
         f"--legend-later LEGEND (catalog legends: {', '.join(sorted(cat.legends))}). Nothing written")
-
-
-def _ecosystem_legend(cat, la, lb):
-    """A legend whose codes are the catalog's ecosystem classes (1, 2, ... in ecosystems.yaml
-    order): what two legends have in common, and what the IPCC Tier 1 densities are keyed by."""
-    from geo_sink.catalog.models import Legend, LegendClass
-
-    classes = [LegendClass(code=i, name=e.name, name_zh=e.name_zh, ecosystem=e.id, color="#808080")
-               for i, e in enumerate(cat.ecosystems.values(), start=1)]
-    return Legend(id=f"{la.id}+{lb.id} ecosystem classes", name="common ecosystem classes",
-                  product_resolution_m=max(la.product_resolution_m, lb.product_resolution_m),
-                  source=f"data_catalog/ecosystems.yaml: the classes both {la.id} and {lb.id} map to", classes=classes)
-
-
-def _by_ecosystem(a: pd.DataFrame, eco_legend) -> pd.DataFrame:
-    """Class areas summed per ecosystem class, coded as in :func:`_ecosystem_legend`."""
-    code = {c.ecosystem: c.code for c in eco_legend.classes}
-    name = {c.ecosystem: c.name for c in eco_legend.classes}
-    out = a.assign(class_code=a["ecosystem"].map(code), class_name=a["ecosystem"].map(name))
-    return out.groupby(["zone_id", "zone_name", "class_code", "class_name", "ecosystem"], as_index=False,
-                       sort=False)["area_km2"].sum()
 
 
 def _categories_line(cat, la, lb, areas) -> str:

@@ -69,6 +69,31 @@ def density_for(cat: Catalog, legend, codes, zones: gpd.GeoDataFrame, pools=None
     return tier1_densities(tier1, legend, codes, dict(zip(decided["zone_id"], decided["climate_zone"]))), climate, tier1
 
 
+def ecosystem_legend(cat: Catalog, legends):
+    """A legend whose codes are the catalog's ecosystem classes (1, 2, ... in ``ecosystems.yaml``
+    order): what maps in different legends have in common, and what the IPCC Tier 1 densities
+    are keyed by (a class's density depends only on its ecosystem and the climate zone)."""
+    from geo_sink.catalog.models import Legend, LegendClass
+
+    ids = "+".join(lg.id for lg in legends)
+    classes = [LegendClass(code=i, name=e.name, name_zh=e.name_zh, ecosystem=e.id, color="#808080")
+               for i, e in enumerate(cat.ecosystems.values(), start=1)]
+    return Legend(id=f"{ids} ecosystem classes", name="common ecosystem classes",
+                  product_resolution_m=max(lg.product_resolution_m for lg in legends),
+                  source=f"data_catalog/ecosystems.yaml: the classes {', '.join(lg.id for lg in legends)} map to",
+                  classes=classes)
+
+
+def areas_by_ecosystem(areas: pd.DataFrame, eco_legend) -> pd.DataFrame:
+    """Class areas (``zone_id, zone_name, class_code, ecosystem, area_km2``) summed per ecosystem
+    class, coded as in :func:`ecosystem_legend`."""
+    code = {c.ecosystem: c.code for c in eco_legend.classes}
+    name = {c.ecosystem: c.name for c in eco_legend.classes}
+    out = areas.assign(class_code=areas["ecosystem"].map(code), class_name=areas["ecosystem"].map(name))
+    return out.groupby(["zone_id", "zone_name", "class_code", "class_name", "ecosystem"], as_index=False,
+                       sort=False)["area_km2"].sum()
+
+
 def write_density_cogs(lulc_path, out_path, dens, zone_names: dict, synthetic: bool = False) -> list:
     """Total carbon density (Mg C/ha) of a land-cover map as COGs: one file when every county
     shares one density table, else one per climate zone (``<stem>_<zone>.tif``, tagged with the
