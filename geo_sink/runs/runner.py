@@ -296,7 +296,7 @@ def _scenes_only(project, folder: Path, draws: int, lang: str, client=None, inpu
 #: Step lines of the analyses that say an input (a scene, a county, a year pair) was left out:
 #: warnings, so that ``-q`` still prints them and the exit status says "completed with warnings".
 SKIPPED = re.compile(r": skipped \(|every scene is read again|carbon skipped|is left out|: no value for |"
-                     r"no transition matrix|no land-cover-change sink")
+                     r"no transition matrix|no land-cover-change sink|\): not computed")
 
 
 def _warn_skipped(lines: list[str]) -> list[str]:
