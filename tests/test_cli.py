@@ -160,3 +160,26 @@ def test_quiet_leaves_out_information_lines(tmp_path):
     quiet = CliRunner().invoke(cli, ["-q", "areas", "mcd12c1_2019_china", "朔州市", "-o", str(out)])
     assert loud.exit_code == quiet.exit_code == 0
     assert "6 zones" in loud.output and quiet.output == "" and out.exists()
+
+
+def test_lazy_command_table_matches_the_commands():
+    """Every command in the lazy table resolves, and its one-line help is the start of the
+    command's own help (so ``geo-sink --help`` never drifts from the commands)."""
+    import click
+
+    from geo_sink.cli import COMMANDS
+    for name, (_, _, short) in COMMANDS.items():
+        cmd = cli.get_command(click.Context(cli), name)
+        assert isinstance(cmd, click.Command) and cmd.name == name
+        text = " ".join(cmd.help.split())
+        assert text.startswith(short.removesuffix("...")), (name, short, text[:80])
+
+
+def test_help_imports_no_heavy_library():
+    import subprocess
+    import sys
+    code = ("import sys; from click.testing import CliRunner; from geo_sink.cli import cli; "
+            "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('numpy', 'pandas', 'rasterio', 'geopandas', 'numba', 'pyproj') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

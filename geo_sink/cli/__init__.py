@@ -29,17 +29,26 @@ import traceback
 import click
 
 from geo_sink import __version__
-from geo_sink.cli.areas import areas
-from geo_sink.cli.carbon import carbon
-from geo_sink.cli.check import check
-from geo_sink.cli.demo import demo
-from geo_sink.cli.init import init
-from geo_sink.cli.pv import pv
-from geo_sink.cli.reclamation import reclamation
-from geo_sink.cli.regions import regions
-from geo_sink.cli.report import report
-from geo_sink.cli.run import history, run, update
 from geo_sink.errors import GeoSinkError, RunInterrupted, StorageError
+
+#: The commands: name -> (module, function, the one-line help ``geo-sink --help`` lists).  A
+#: command's module (and numpy, pandas, rasterio, geopandas behind it) is imported only when
+#: that command runs or shows its own help; ``tests/test_cli.py`` keeps the one-liners equal to
+#: the commands' docstrings.
+COMMANDS = {
+    "areas": ("geo_sink.cli.areas", "areas", "Area (km²) of each land-cover class in each zone."),
+    "carbon": ("geo_sink.cli.carbon", "carbon", "Carbon stock (Mg C, t CO2e) of each county by pool; with..."),
+    "check": ("geo_sink.cli.check", "check", "Validate PROJECT (a region project YAML): keys, forms, years,..."),
+    "demo": ("geo_sink.cli.demo", "demo", "Run every analysis on the embedded default regions: 石家庄市..."),
+    "history": ("geo_sink.cli.run", "history", "The run ledger of PROJECT's output folder, newest first."),
+    "init": ("geo_sink.cli.init", "init", "Write a commented starter project file for REGION (a Chinese..."),
+    "pv": ("geo_sink.cli.pv", "pv", "PV on the coal-mining subsidence land of PROJECT: subsidence..."),
+    "reclamation": ("geo_sink.cli.reclamation", "reclamation", "Reclamation rate per mine and county (vs the 60%..."),
+    "regions": ("geo_sink.cli.regions", "regions", "List the counties (or cities) of REGION, with area and..."),
+    "report": ("geo_sink.cli.report", "report", "Write one self-contained HTML report (Leaflet inlined, no..."),
+    "run": ("geo_sink.cli.run", "run", "Every analysis of PROJECT, its report and a ledger entry (inputs,..."),
+    "update": ("geo_sink.cli.run", "update", "Recompute only what new inputs change (new or changed inbox..."),
+}
 
 EXIT_OK = 0
 #: Completed, with warnings (quarantined/skipped scenes, skipped inputs, a replaced ledger).
@@ -71,6 +80,26 @@ def _silence_stdout() -> None:
 
 
 class _Group(click.Group):
+    """The top-level group: commands imported on demand (:data:`COMMANDS`), one error handler."""
+
+    def list_commands(self, ctx):
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx, name):
+        if name in self.commands:
+            return self.commands[name]
+        if name not in COMMANDS:
+            return None
+        import importlib
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(n, COMMANDS[n][2] if n in COMMANDS else self.commands[n].get_short_help_str())
+                for n in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx):
         from geo_sink.runs import signals
         from geo_sink.runs.faults import storage_message
@@ -143,18 +172,6 @@ def cli(verbose: int, quiet: bool) -> None:
     logging.captureWarnings(True)
 
 
-cli.add_command(areas)
-cli.add_command(carbon)
-cli.add_command(check)
-cli.add_command(demo)
-cli.add_command(init)
-cli.add_command(pv)
-cli.add_command(reclamation)
-cli.add_command(regions)
-cli.add_command(report)
-cli.add_command(run)
-cli.add_command(update)
-cli.add_command(history)
 
 
 def main() -> None:  # console-script entry point
