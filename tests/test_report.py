@@ -137,3 +137,29 @@ def test_browser_demo_report(driver, demo_report):
     assert "矿区土地复垦率（逐年）" in charts[3] and "60%" in charts[3]
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "report_demo.png"))
+
+
+def test_large_map_overlay_is_read_decimated_and_matches_the_full_read(tmp_path, catalog):
+    """A 6000 x 6000 class map (four classes in quadrants, a river, a small patch) gives the
+    same overlay read decimated (nearest, at twice the overlay size) as read whole and reprojected: the same size and
+    at least 99% of the overlay pixels the same colour."""
+    import numpy as np
+
+    from geo_sink.report.build import _landcover_overlay
+    from tests.conftest import write_raster
+    a = np.ones((6000, 6000), np.uint8)
+    a[:3000, 3000:] = 2
+    a[3000:, :3000] = 4
+    a[3000:, 3000:] = 8
+    a[:, 1500:1530] = 5
+    write_raster(tmp_path / "big.tif", a, crs="EPSG:32649", origin=(600000, 4300000), res=(10, 10), nodata=0,
+                 tiled=True, compress="deflate")
+    import pyproj
+    t = pyproj.Transformer.from_crs(32649, 4326, always_xy=True)
+    bounds = t.transform_bounds(600000, 4240000, 660000, 4300000)
+    legend = catalog.legend("clcd")
+    fast, b1 = _landcover_overlay(tmp_path / "big.tif", legend, None, bounds)
+    full, b2 = _landcover_overlay(tmp_path / "big.tif", legend, None, bounds, max_read_px=10**9)
+    assert fast.shape == full.shape and np.allclose(b1, b2, atol=1e-6)
+    same = (fast == full).all(axis=2).mean()
+    assert same > 0.99, same

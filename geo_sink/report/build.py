@@ -50,8 +50,9 @@ def _fmt(v, nd=1):
     return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:,.{nd}f}"
 
 
-def _landcover_overlay(path, legend, crs, bounds_ll):
-    """RGBA array (uint8) of the land cover in Web Mercator and its lat/lon bounds."""
+def _landcover_overlay(path, legend, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX):
+    """RGBA array (uint8) of the land cover in Web Mercator and its lat/lon bounds; a window
+    wider or taller than ``max_read_px`` cells is read decimated (nearest) to that size first."""
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
     from rasterio.windows import from_bounds
@@ -63,13 +64,23 @@ def _landcover_overlay(path, legend, crs, bounds_ll):
         xb = t.transform_bounds(*bounds_ll, densify_pts=21)
         win = from_bounds(*xb, transform=src.transform).round_offsets().round_lengths().intersection(
             rasterio.windows.Window(0, 0, src.width, src.height))
-        data = src.read(1, window=win)
-        wt = src.window_transform(win)
+        # a map much larger than the overlay is read decimated to twice the overlay's size
+        # (nearest; from overviews when the file has them), then reprojected by mode: memory is
+        # that of the overlay, not of a province-scale raster (GDAL's mode decimation costs 2-4x
+        # the nearest read for the same picture at display size)
+        from affine import Affine
+        dec = max(1.0, max(win.width, win.height) / max_read_px)
+        if dec > 1:
+            oh, ow = max(1, int(win.height / dec)), max(1, int(win.width / dec))
+            data = src.read(1, window=win, out_shape=(oh, ow), resampling=Resampling.nearest)
+            wt = src.window_transform(win) * Affine.scale(win.width / ow, win.height / oh)
+        else:
+            data = src.read(1, window=win)
+            wt = src.window_transform(win)
         dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", data.shape[1], data.shape[0],
                                                   *rasterio.windows.bounds(win, src.transform))
         scale = max(1.0, max(w, h) / MAX_OVERLAY_PX)
         w2, h2 = int(w / scale), int(h / scale)
-        from affine import Affine
         dst_t = Affine(dst_t.a * w / w2, 0, dst_t.c, 0, dst_t.e * h / h2, dst_t.f)
         out = np.zeros((h2, w2), dtype=data.dtype)
         reproject(data, out, src_transform=wt, src_crs=src_crs, dst_transform=dst_t, dst_crs="EPSG:3857",
