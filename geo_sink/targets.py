@@ -164,7 +164,8 @@ def resolve(targets: list, baselines: list, cat, scope: RegionScope) -> Resolved
                     out.problems.append(f"{key}.apply_to: {apply_to!r} is neither the project's region "
                                         f"{scope.describe()} nor one of its counties")
                     continue
-                applied = f"{t.region} ({t.adcode})" if t.adcode != scope.adcode or place[0] != scope.total_id else ""
+                same = t.adcode == place[0] or (place[0] == scope.total_id and t.adcode == scope.adcode)
+                applied = "" if same else f"{t.region} ({t.adcode})"
             rec = ProjectTarget(t.id, place[1], place[0], t.indicator, cat.in_indicator_unit(t.value, t.unit, t.indicator),
                                 cat.indicators[t.indicator].unit, t.year, t.comparison, t.status,
                                 doc.title + (f" ({doc.issued})" if doc.issued else ""), t.article, t.quote,

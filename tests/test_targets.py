@@ -52,6 +52,9 @@ def test_apply_to_holds_the_region_to_another_regions_target_and_says_so(tmp_pat
 def test_a_county_target_inside_the_project_needs_no_apply_to(tmp_path):
     p = load_project(write_project(tmp_path, targets=["xf_new_energy_share_2025"]))
     assert p.targets[0].zone_id == "140902" and p.targets[0].applied_from == ""
+    # applying a target to its own region is allowed and is no borrowing
+    q = load_project(write_project(tmp_path, targets=[{"id": "xf_new_energy_share_2025", "apply_to": "忻府区"}]))
+    assert q.targets[0].zone_id == "140902" and q.targets[0].applied_from == ""
 
 
 @pytest.mark.parametrize("entry, expected", [
