@@ -215,6 +215,22 @@ def test_the_report_dashboard_is_drawn_from_targets_csv(xinzhou_run):
     assert "新能源和清洁能源装机占比" in html and "forest_coverage" not in html.split("gs-targets")[1][:3000]
 
 
+def test_the_report_answers_first_from_the_run_tables(xinzhou_run):
+    """The summary band at the top: a card per target (status in words) and the region totals
+    with their intervals, each number as the tables have it."""
+    p, _ = xinzhou_run
+    html = (p.output / "忻州市.html").read_text(encoding="utf-8")
+    summary = html[html.index("id='gs-summary'"):html.index("id='gs-legend'")]
+    t = pd.read_csv(p.output / "targets.csv").set_index("target_id")
+    assert summary.count("class='gs-card gs-") == len(t) + summary.count("gs-card gs-total")
+    assert "尚需新增装机: 750 MW" in summary and "未达到" in summary and "无法用此图测算" in summary
+    st = pd.read_csv(p.output / "carbon_stock.csv", dtype={"zone_id": str})
+    city = st[(st.zone_id == "140900") & (st.pool == "total")].iloc[0]
+    assert f"{city['stock_t_co2e'] / 1e6:,.1f} Mt CO2e ({city['stock_t_co2e_p05'] / 1e6:,.1f}–" in summary
+    assert "leaves out 定襄县" in summary
+    assert "<title>忻州市 · 碳汇与目标评估报告</title>" in html
+
+
 def test_update_with_an_inbox_and_no_mines_section_does_not_crash(demo_project, tmp_path):
     """Issue #15, first problem: ``update`` crashed (AttributeError on .disturbed) on a project
     with an imagery inbox and no mines section; ``check`` now says the scenes are not used and

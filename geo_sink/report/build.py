@@ -297,7 +297,9 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
                      f"{' [SYNTHETIC]' if i.get('synthetic') else ''}</li>" for i in prov.get("inputs", []))
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
     root.header.add_child(folium.Element(STYLE))
-    top = (f"<div id='gs-top'><h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}"
+    root.header.add_child(folium.Element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
+    summary = _summary_band(rd, L, lang, cat, project.total_zone()[0])
+    top = (f"<div id='gs-top'><h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}"
            f"<div id='gs-legend' class='gs-legend'><h3>{esc(L['legend'])}</h3>{leg_html}</div></div>")
     body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
             f"<section id='gs-charts'><h2>{esc(L['charts'])}</h2>{''.join(figs)}</section>"
@@ -311,6 +313,107 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     return out_html
 
 
+def _unit(u) -> str:
+    """A catalog unit as a reader writes it (percent -> %, 10^4 m3 -> 10⁴ m³)."""
+    return {"percent": "%", "10^4 m3": "10⁴ m³", "10^4 kW": "10⁴ kW", "km2": "km²"}.get(str(u), str(u))
+
+
+STATUS_COLOURS = {"met": "#1a9850", "not_met": "#d73027", "not_measurable": "#6f6f6f", "not_computed": "#b8860b"}
+
+
+def _interval(row, col: str, scale: float, nd: int) -> str:
+    lo, hi = row.get(f"{col}_p05"), row.get(f"{col}_p95")
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return ""
+    return f" ({_fmt(lo / scale, nd)}–{_fmt(hi / scale, nd)})"
+
+
+def _total_cards(rd: Path, L: dict, total_id: str) -> list[tuple[str, str, str]]:
+    """(label, value with unit and 5–95% interval, note) of the region totals in the result tables."""
+    def read(name):
+        return pd.read_csv(rd / name, dtype={"zone_id": str}) if (rd / name).is_file() else None
+
+    def note(r):
+        n = r.get("note")
+        return str(n) if isinstance(n, str) else ""
+
+    cards = []
+    st = read("carbon_stock.csv")
+    if st is not None:
+        r = st[(st["zone_id"] == total_id) & (st["pool"] == "total") & (st["year"] == st["year"].max())]
+        if len(r):
+            r = r.iloc[0]
+            cards.append((f"{L['stock_total']} {int(r['year'])}", f"{_fmt(r['stock_t_co2e'] / 1e6, 1)} Mt CO2e"
+                          + _interval(r, "stock_t_co2e", 1e6, 1), note(r)))
+    sk = read("carbon_sink.csv")
+    if sk is not None and len(sk):
+        r = sk[(sk["zone_id"] == total_id) & (sk["pool"] == "total") & (sk["year_from"] == sk["year_from"].min())
+               & (sk["year_to"] == sk["year_to"].max())]
+        if len(r):
+            r = r.iloc[0]
+            cards.append((f"{L['sink_total']} {int(r['year_from'])}–{int(r['year_to'])}",
+                          f"{_fmt(r['sink_t_co2e_yr'], 0)} t CO2e/yr" + _interval(r, "sink_t_co2e_yr", 1, 0), note(r)))
+    for name, label in (("wetlands.csv", "wetland_net"), ("reclaimed_carbon_by_county.csv", "reclaimed_total")):
+        t = read(name)
+        if t is None:
+            continue
+        col = "net_t_co2e_yr" if label == "wetland_net" else "sink_t_co2e_yr"
+        r = t[t["zone_id"] == total_id]
+        if len(r):
+            r = r.iloc[0]
+            cards.append((L[label], f"{_fmt(r[col], 0)} t CO2e/yr" + _interval(r, col, 1, 0), ""))
+    pv = read("pv_by_county.csv")
+    if pv is not None:
+        r = pv[pv["zone_id"] == total_id]
+        if len(r):
+            r = r.iloc[0]
+            cards.append((L["pv_total"], f"{_fmt(r['capacity_mw'], 0)} MW" + _interval(r, "capacity_mw", 1, 0)
+                          + f" · {_fmt(r['energy_gwh_yr'], 0)} GWh/yr · {_fmt(r['co2_avoided_t_yr'], 0)} t CO2/yr"
+                          + _interval(r, "co2_avoided_t_yr", 1, 0), ""))
+    return cards
+
+
+def _summary_band(rd: Path, L: dict, lang: str, cat, total_id: str) -> str:
+    """The answer first: one card per target (measured value, target, gap, status in words and
+    colour, document) from ``targets.csv``, and the region totals with their 5–95% intervals,
+    all read from the run's tables (nothing is computed here)."""
+    cards = []
+    if (rd / "targets.csv").is_file():
+        t = pd.read_csv(rd / "targets.csv", dtype={"zone_id": str, "measured_year": str})
+        for r in t.itertuples():
+            ind = cat.indicators.get(r.indicator)
+            name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else r.indicator
+            measured = "—" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {_unit(r.unit)}"
+            when = f" ({r.measured_year})" if pd.notna(r.measured_year) and measured != "—" else ""
+            extra = ""
+            if pd.notna(r.needed_mw):
+                extra = f"<div>{esc(L['needed'])}: {_fmt(r.needed_mw, 0)} MW"
+                if pd.notna(r.pv_closes_pct):
+                    extra += f"; {esc(L['pv_closes'])} {_fmt(r.pv_closes_pct, 1)}%"
+                extra += "</div>"
+            reason = r.reason_zh if lang == "zh" and isinstance(getattr(r, "reason_zh", None), str) and r.reason_zh \
+                else r.reason
+            colour = STATUS_COLOURS.get(r.status, "#6f6f6f")
+            cards.append(
+                f"<div class='gs-card gs-{esc(r.status)}' style='border-left:6px solid {colour}'>"
+                f"<div class='gs-card-h'>{esc(r.region)} · {esc(name)} · {r.target_year}</div>"
+                f"<div class='gs-card-v'>{esc(measured)}{esc(when)}</div>"
+                f"<div>{esc(L['target'])} {esc(r.comparison)} {r.target_value:g} {esc(_unit(r.unit))}"
+                + ("" if pd.isna(r.gap) else f" · {esc(L['target_gap'])} {_fmt(r.gap, 2)}") + "</div>"
+                f"<div class='gs-card-s' style='color:{colour}'><b>{esc(L.get(r.status, r.status))}</b></div>{extra}"
+                f"<div class='gs-note'>{esc(reason) if isinstance(reason, str) else ''}</div>"
+                f"<div class='gs-note'>{esc(r.document)}</div></div>")
+    totals = "".join(f"<div class='gs-card gs-total'><div class='gs-card-h'>{esc(lab)}</div>"
+                     f"<div class='gs-card-v'>{esc(val)}</div>"
+                     + (f"<div class='gs-note'>{esc(n)}</div>" if n else "") + "</div>"
+                     for lab, val, n in _total_cards(rd, L, total_id))
+    if not cards and not totals:
+        return ""
+    return (f"<section id='gs-summary'><h2>{esc(L['summary'])}</h2><div class='gs-cards'>{''.join(cards)}</div>"
+            + (f"<h3>{esc(L['totals'])} <span class='gs-note'>({esc(L['interval'])})</span></h3>"
+               f"<div class='gs-cards'>{totals}</div>" if totals else "") + "</section>")
+
+
 def _dashboard(rd: Path, cat, L: dict, lang: str) -> str:
     """The targets table, drawn from the run's ``targets.csv`` (nothing is computed here)."""
     path = rd / "targets.csv"
@@ -321,7 +424,7 @@ def _dashboard(rd: Path, cat, L: dict, lang: str) -> str:
     for r in t.itertuples():
         ind = cat.indicators.get(r.indicator)
         name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else r.indicator
-        measured = "—" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {r.unit}"
+        measured = "—" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {_unit(r.unit)}"
         if pd.notna(r.measured_year) and measured != "—":
             measured += f" ({r.measured_year})"
         gap = "—" if pd.isna(r.gap) else f"{r.gap:,.2f}"
@@ -329,7 +432,7 @@ def _dashboard(rd: Path, cat, L: dict, lang: str) -> str:
         applied = f" [{L['applied_from']} {r.applied_from}]" if isinstance(r.applied_from, str) and r.applied_from else ""
         doc = r.document + (f" · {r.article}" if isinstance(r.article, str) and r.article else "")
         rows.append(f"<tr class='gs-{esc(r.status)}'><td>{esc(r.region)}</td><td>{esc(name)}</td>"
-                    f"<td>{esc(r.comparison)} {r.target_value:g} {esc(r.unit)}</td><td>{r.target_year}</td>"
+                    f"<td>{esc(r.comparison)} {r.target_value:g} {esc(_unit(r.unit))}</td><td>{r.target_year}</td>"
                     f"<td>{esc(measured)}</td><td>{esc(gap)}</td><td><b>{esc(L.get(r.status, r.status))}</b>"
                     f"{' · ' + esc(reason) if isinstance(reason, str) and reason else ''}</td>"
                     f"<td>{esc(doc)}{esc(applied)}</td></tr>")
@@ -347,4 +450,7 @@ body{font-family:sans-serif;margin:0 1em;display:flex;flex-direction:column}
 .gs-t{border-collapse:collapse;font-size:13px}.gs-t td,.gs-t th{border:1px solid #ccc;padding:2px 6px}
 .gs-note{font-size:12px;color:#555}#gs-charts svg{max-width:48%;height:auto}
 footer{font-size:12px;color:#444;border-top:1px solid #ccc;margin-top:1em}
+.gs-cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.4em 0}
+.gs-card{border:1px solid #ccc;padding:.4em .6em;min-width:14em;max-width:24em;font-size:13px;background:#fafafa}
+.gs-card-h{font-weight:bold}.gs-card-v{font-size:18px;margin:.2em 0}
 </style>"""

@@ -12,6 +12,9 @@ LABELS = {
         "charts": "图表", "fvc": "植被覆盖度", "pv": "光伏装机", "none": "—", "legend": "图例",
         "coverage_note": "地图推算的森林覆盖率与官方森林覆盖率（郁闭度≥0.2、特灌林）口径不同。",
         "simplified": "边界为显示而简化，容差", "subsidence": "采煤沉陷区",
+        "summary": "结论摘要", "totals": "全市合计", "stock_total": "碳储量", "sink_total": "土地覆被变化年碳汇",
+        "wetland_net": "湿地净通量（扣除CH4）", "reclaimed_total": "复垦地年碳汇", "pv_total": "沉陷区光伏",
+        "needed": "尚需新增装机", "pv_closes": "沉陷区光伏可弥补",
     },
     "en": {
         "title": "Carbon sinks and targets report", "coverage": "Forest coverage (map-derived)", "target": "Target",
@@ -25,6 +28,9 @@ LABELS = {
         "charts": "Charts", "fvc": "Vegetation cover (FVC)", "pv": "PV capacity", "none": "—", "legend": "Legend",
         "coverage_note": "Map-derived forest coverage differs from the official definition (canopy ≥ 0.2, special shrubland).",
         "simplified": "Boundaries simplified for display, tolerance", "subsidence": "Mining subsidence",
+        "summary": "Summary", "totals": "Region totals", "stock_total": "Carbon stock", "sink_total": "Land-cover-change sink",
+        "wetland_net": "Wetland net flux (after CH4)", "reclaimed_total": "Reclaimed-land sink", "pv_total": "PV on subsidence land",
+        "needed": "still to build", "pv_closes": "PV on subsidence land would close",
     },
 }
 
