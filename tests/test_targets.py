@@ -253,3 +253,20 @@ def test_update_with_an_inbox_and_no_mines_section_does_not_crash(demo_project, 
     copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", inbox / "S2A_49SFJ_20240815_0_L2A")
     lines = [str(x) for x in update(load_project(p.path), draws=100)]
     assert any("nothing to recompute" in x for x in lines)
+
+
+def test_every_county_in_a_table_and_the_tables_downloadable(xinzhou_run):
+    import base64
+    import re
+    p, _ = xinzhou_run
+    html = (p.output / "忻州市.html").read_text(encoding="utf-8")
+    sec = html[html.index("id='gs-counties'"):html.index("id='gs-downloads'")]
+    rows = re.findall(r"<tr><td data-v='([^']*)'>", sec)
+    assert len(rows) == 14 and "忻府区" in rows and "定襄县" in rows
+    dingxiang = sec[sec.index("<tr><td data-v='定襄县'>"):].split("</tr>")[0]
+    assert "—" in dingxiang and "0.00" not in dingxiang          # no value, never 0
+    links = dict(re.findall(r"<a download='([^']+)' href='data:text/csv;charset=utf-8;base64,([^']+)'>", html))
+    assert {"targets.csv", "forest_coverage.csv", "carbon_stock.csv", "counties.csv"} <= set(links)
+    assert base64.b64decode(links["targets.csv"]) == (p.output / "targets.csv").read_bytes()
+    counties = pd.read_csv(__import__("io").BytesIO(base64.b64decode(links["counties.csv"])), dtype={"zone_id": str})
+    assert len(counties) == 14 and pd.isna(counties.set_index("zone_name").loc["定襄县", "coverage_pct"])

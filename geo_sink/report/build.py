@@ -301,7 +301,10 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     summary = _summary_band(rd, L, lang, cat, project.total_zone()[0])
     top = (f"<div id='gs-top'><h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}"
            f"<div id='gs-legend' class='gs-legend'><h3>{esc(L['legend'])}</h3>{leg_html}</div></div>")
+    county_html = _county_table(rd, L)
+    downloads = _downloads(rd, L)
     body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
+            f"{county_html}{downloads}"
             f"<section id='gs-charts'><h2>{esc(L['charts'])}</h2>{''.join(figs)}</section>"
             f"<footer id='gs-provenance'><h3>{esc(L['provenance'])}</h3><ul>{inputs}</ul>"
             f"<p>geo-sink {esc(__version__)} · {esc(L['simplified'])} {SIMPLIFY_DEG}° · {esc(prov.get('project', ''))}</p></footer></div>")
@@ -414,6 +417,77 @@ def _summary_band(rd: Path, L: dict, lang: str, cat, total_id: str) -> str:
                f"<div class='gs-cards'>{totals}</div>" if totals else "") + "</section>")
 
 
+#: the county table's columns: (column of counties.parquet, label key, decimals, scale)
+COUNTY_COLUMNS = (("zone_area_km2", "area_km2", 1, 1), ("forest_km2", "forest_km2", 1, 1),
+                  ("coverage_pct", "coverage", 2, 1), ("stock_t_co2e", "stock_mt", 2, 1e6),
+                  ("sink_t_co2e_yr", "sink_t", 0, 1), ("climate_zone", "climate_zone", None, None))
+
+#: tables embedded in the report for download (each at most this many bytes)
+MAX_EMBEDDED_BYTES = 2_000_000
+
+SORT_JS = """<script>
+document.querySelectorAll('table.gs-sortable th').forEach(function(th, i){
+  th.style.cursor='pointer'; th.title='sort';
+  th.addEventListener('click', function(){
+    var tb=th.closest('table').tBodies[0], rows=Array.from(tb.rows), up=th.dataset.dir!=='asc';
+    rows.sort(function(a,b){var x=a.cells[i].dataset.v, y=b.cells[i].dataset.v, nx=parseFloat(x), ny=parseFloat(y);
+      var c=(isNaN(nx)||isNaN(ny))?String(x).localeCompare(String(y),'zh'):nx-ny; return up?c:-c;});
+    th.dataset.dir=up?'asc':'desc'; rows.forEach(function(r){tb.appendChild(r);});
+  });
+});
+</script>"""
+
+
+def _county_table(rd: Path, L: dict) -> str:
+    """Every county in one sortable table: area, forest, coverage, stock and sink with their
+    5–95% intervals, climate zone (from ``counties.parquet``); empty cells stay empty ("—")."""
+    path = rd / "counties.parquet"
+    if not path.is_file():
+        return ""
+    c = pd.DataFrame(gpd.read_parquet(path).drop(columns="geometry")).sort_values("zone_id")
+    cols = [x for x in COUNTY_COLUMNS if x[0] in c.columns]
+    head = f"<th>{esc(L['counties'])}</th>" + "".join(f"<th>{esc(L[k])}</th>" for _, k, _, _ in cols)
+    rows = []
+    for _, r in c.iterrows():
+        cells = [f"<td data-v='{esc(r['zone_name'])}'>{esc(r['zone_name'])}</td>"]
+        for col, _, nd, scale in cols:
+            v = r[col]
+            if nd is None:
+                cells.append(f"<td data-v='{esc(v if isinstance(v, str) else '')}'>{esc(v if isinstance(v, str) else '—')}</td>")
+                continue
+            text = _fmt(None if pd.isna(v) else float(v) / scale, nd) + _interval(r, col, scale, nd)
+            cells.append(f"<td data-v='{'' if pd.isna(v) else float(v)}'>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f"<section id='gs-counties'><h2>{esc(L['county_table'])}</h2><p class='gs-note'>{esc(L['sort_note'])}</p>"
+            f"<div class='gs-scroll'><table class='gs-t gs-sortable'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div></section>{SORT_JS}")
+
+
+def _downloads(rd: Path, L: dict) -> str:
+    """The run's tables embedded as downloadable files (data: URIs), so a report sent by e-mail
+    carries its data; a table over :data:`MAX_EMBEDDED_BYTES` is listed, not embedded."""
+    import base64
+    items = []
+    names = sorted(f.name for f in rd.glob("*.csv"))   # every table of the run, not only those provenance lists
+    if (rd / "counties.parquet").is_file():
+        c = pd.DataFrame(gpd.read_parquet(rd / "counties.parquet").drop(columns="geometry"))
+        items.append(("counties.csv", c.to_csv(index=False).encode("utf-8")))
+    for n in names:
+        if (rd / n).is_file():
+            items.append((n, (rd / n).read_bytes()))
+    if not items:
+        return ""
+    links = []
+    for name, data in items:
+        if len(data) > MAX_EMBEDDED_BYTES:
+            links.append(f"<li>{esc(name)} ({len(data) / 1e6:.1f} MB: {esc(L['not_embedded'])})</li>")
+            continue
+        b64 = base64.b64encode(data).decode("ascii")
+        links.append(f"<li><a download='{esc(name)}' href='data:text/csv;charset=utf-8;base64,{b64}'>{esc(name)}</a>"
+                     f" ({len(data) / 1e3:,.1f} kB)</li>")
+    return f"<section id='gs-downloads'><h2>{esc(L['downloads'])}</h2><ul class='gs-dl'>{''.join(links)}</ul></section>"
+
+
 def _dashboard(rd: Path, cat, L: dict, lang: str) -> str:
     """The targets table, drawn from the run's ``targets.csv`` (nothing is computed here)."""
     path = rd / "targets.csv"
@@ -450,6 +524,7 @@ body{font-family:sans-serif;margin:0 1em;display:flex;flex-direction:column}
 .gs-t{border-collapse:collapse;font-size:13px}.gs-t td,.gs-t th{border:1px solid #ccc;padding:2px 6px}
 .gs-note{font-size:12px;color:#555}#gs-charts svg{max-width:48%;height:auto}
 footer{font-size:12px;color:#444;border-top:1px solid #ccc;margin-top:1em}
+.gs-scroll{overflow-x:auto;max-width:100%}.gs-dl{columns:3 16em;font-size:13px}
 .gs-cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.4em 0}
 .gs-card{border:1px solid #ccc;padding:.4em .6em;min-width:14em;max-width:24em;font-size:13px;background:#fafafa}
 .gs-card-h{font-weight:bold}.gs-card-v{font-size:18px;margin:.2em 0}

@@ -15,6 +15,9 @@ LABELS = {
         "summary": "结论摘要", "totals": "全市合计", "stock_total": "碳储量", "sink_total": "土地覆被变化年碳汇",
         "wetland_net": "湿地净通量（扣除CH4）", "reclaimed_total": "复垦地年碳汇", "pv_total": "沉陷区光伏",
         "needed": "尚需新增装机", "pv_closes": "沉陷区光伏可弥补",
+        "county_table": "各县（区）结果", "sort_note": "点击表头排序；括号内为5–95%区间；“—”表示该县无值（见表格说明）。",
+        "area_km2": "面积 (km²)", "forest_km2": "森林 (km²)", "stock_mt": "碳储量 (Mt CO2e)", "sink_t": "年碳汇 (t CO2e/yr)",
+        "climate_zone": "IPCC气候区", "downloads": "下载数据表（已嵌入本文件）", "not_embedded": "过大，未嵌入，见结果文件夹",
     },
     "en": {
         "title": "Carbon sinks and targets report", "coverage": "Forest coverage (map-derived)", "target": "Target",
@@ -31,6 +34,10 @@ LABELS = {
         "summary": "Summary", "totals": "Region totals", "stock_total": "Carbon stock", "sink_total": "Land-cover-change sink",
         "wetland_net": "Wetland net flux (after CH4)", "reclaimed_total": "Reclaimed-land sink", "pv_total": "PV on subsidence land",
         "needed": "still to build", "pv_closes": "PV on subsidence land would close",
+        "county_table": "Every county", "sort_note": "Click a header to sort; 5–95% intervals in brackets; '—': no value for the county (see the tables' notes).",
+        "area_km2": "Area (km²)", "forest_km2": "Forest (km²)", "stock_mt": "Carbon stock (Mt CO2e)", "sink_t": "Sink (t CO2e/yr)",
+        "climate_zone": "IPCC climate zone", "downloads": "Download the tables (embedded in this file)",
+        "not_embedded": "too large, not embedded: see the results folder",
     },
 }
 
