@@ -163,3 +163,31 @@ def test_large_map_overlay_is_read_decimated_and_matches_the_full_read(tmp_path,
     assert fast.shape == full.shape and np.allclose(b1, b2, atol=1e-6)
     same = (fast == full).all(axis=2).mean()
     assert same > 0.99, same
+
+
+@browser
+def test_browser_summary_first_and_county_table_sorts(driver, demo_report):
+    """At 1366 x 768 the summary band starts on the first screen; a click on the carbon-stock
+    header sorts the county rows by stock (then reverses), and the download links are there."""
+    driver.set_window_size(1366, 768)
+    try:
+        assert open_page(driver, demo_report) == []
+        top = driver.execute_script("return document.getElementById('gs-summary').getBoundingClientRect().top")
+        assert 0 < top < 768
+        cards = driver.execute_script("return document.querySelectorAll('#gs-summary .gs-card').length")
+        assert cards >= 4 + 4          # four targets of the demo, at least four region totals
+
+        def column(i):
+            return driver.execute_script(
+                f"return [...document.querySelectorAll('#gs-counties tbody tr')].map(r => parseFloat(r.cells[{i}].dataset.v))")
+        heads = driver.execute_script("return [...document.querySelectorAll('#gs-counties th')].map(h => h.innerText)")
+        i = next(k for k, h in enumerate(heads) if "Mt CO2e" in h)
+        driver.execute_script(f"document.querySelectorAll('#gs-counties th')[{i}].click()")
+        up = column(i)
+        assert up == sorted(up) and len(up) == 6
+        driver.execute_script(f"document.querySelectorAll('#gs-counties th')[{i}].click()")
+        assert column(i) == sorted(up, reverse=True)
+        n = driver.execute_script("return document.querySelectorAll('#gs-downloads a[download]').length")
+        assert n >= 20
+    finally:
+        driver.set_window_size(1400, 1600)
