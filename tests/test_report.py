@@ -191,3 +191,26 @@ def test_browser_summary_first_and_county_table_sorts(driver, demo_report):
         assert n >= 20
     finally:
         driver.set_window_size(1400, 1600)
+
+
+def test_page_language_footer_and_legend_glitches(demo_report, demo_project):
+    """#18 glitches: the page says its language, the footer names the project file (not the
+    machine's absolute path), the coverage legend does not start below 0%, print CSS is A4."""
+    text = demo_report.read_text(encoding="utf-8")
+    assert "<html lang='zh-CN'>" in text
+    footer = text[text.index("id='gs-provenance'"):]
+    assert str(demo_project.parent) not in footer and "project.yaml" in footer
+    legend = text[text.index("id='gs-legend'"):]
+    first = re.search(r"</span>(-?[0-9.]+)%</div>", legend).group(1)
+    assert float(first) >= 0
+    assert "@page{size:A4" in text
+
+
+def test_reclamation_chart_of_one_year_spans_years_not_a_century():
+    import pandas as pd
+
+    from geo_sink.report.charts import reclamation_chart
+    svg = reclamation_chart(pd.DataFrame({"mine": ["A"], "year": [2020], "rate_pct": [45.0]}), 60.0, "rate")
+    ticks = svg[svg.index('id="matplotlib.axis_1"'):svg.index('id="matplotlib.axis_2"')]
+    years = sorted({int(float(x)) for x in re.findall(r">(\d{4}(?:\.\d+)?)</text>", ticks)})
+    assert years and min(years) >= 2019 and max(years) <= 2021

@@ -184,7 +184,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         _geojson_layer(c, L["coverage"], lambda f, ce=centre, sp=span: {
             "fillColor": diverging(f["properties"].get("coverage_pct"), ce, sp), "color": "#333",
             "weight": 1, "fillOpacity": 0.75}, fields, aliases).add_to(m)
-        legends.append((L["coverage"], [(diverging(centre - span, centre, span), f"{centre - span:.1f}%"),
+        lo = max(0.0, centre - span)          # a coverage below 0% does not exist
+        legends.append((L["coverage"], [(diverging(lo, centre, span), f"{lo:.1f}%"),
                                         (diverging(centre, centre, span), f"{centre:.2f}% ({L['target'] if target is not None else 'median'})"),
                                         (diverging(centre + span, centre, span), f"{centre + span:.1f}%")]))
     if has_stock:
@@ -307,9 +308,10 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
             f"{county_html}{downloads}"
             f"<section id='gs-charts'><h2>{esc(L['charts'])}</h2>{''.join(figs)}</section>"
             f"<footer id='gs-provenance'><h3>{esc(L['provenance'])}</h3><ul>{inputs}</ul>"
-            f"<p>geo-sink {esc(__version__)} · {esc(L['simplified'])} {SIMPLIFY_DEG}° · {esc(prov.get('project', ''))}</p></footer></div>")
+            f"<p>geo-sink {esc(__version__)} · {esc(L['simplified'])} {SIMPLIFY_DEG}° · {esc(Path(prov.get('project', '')).name)}</p></footer></div>")
     root.html.add_child(folium.Element(top + body))
     page = inline_assets(root.render())
+    page = page.replace("<html>", f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'>", 1)
     out_html = Path(out_html)
     with atomic_path(out_html) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -512,7 +514,8 @@ def _dashboard(rd: Path, cat, L: dict, lang: str) -> str:
                     f"<td>{esc(doc)}{esc(applied)}</td></tr>")
     head = "".join(f"<th>{esc(L[k])}</th>" for k in ("region", "indicator", "target", "target_year", "measured", "target_gap",
                                                      "status", "document"))
-    return f"<h2>{esc(L['dashboard'])}</h2><table class='gs-t' id='gs-targets'><tr>{head}</tr>{''.join(rows)}</table>"
+    return (f"<h2>{esc(L['dashboard'])}</h2><div class='gs-scroll'><table class='gs-t' id='gs-targets'><tr>{head}</tr>"
+            f"{''.join(rows)}</table></div>")
 
 
 STYLE = """<style>
@@ -524,7 +527,12 @@ body{font-family:sans-serif;margin:0 1em;display:flex;flex-direction:column}
 .gs-t{border-collapse:collapse;font-size:13px}.gs-t td,.gs-t th{border:1px solid #ccc;padding:2px 6px}
 .gs-note{font-size:12px;color:#555}#gs-charts svg{max-width:48%;height:auto}
 footer{font-size:12px;color:#444;border-top:1px solid #ccc;margin-top:1em}
-.gs-scroll{overflow-x:auto;max-width:100%}.gs-dl{columns:3 16em;font-size:13px}
+.gs-scroll{overflow-x:auto;max-width:100%}
+@media (max-width:600px){.gs-legend{max-height:40vh;overflow-y:auto}.gs-card{min-width:0;max-width:100%}}
+@page{size:A4;margin:12mm}
+@media print{.folium-map{break-inside:avoid;page-break-inside:avoid;max-width:100%}
+ .gs-banner{border:3px solid #b2182b;color:#b2182b!important;background:none!important}
+ section,.gs-card,tr{break-inside:avoid}#gs-downloads{display:none}}.gs-dl{columns:3 16em;font-size:13px}
 .gs-cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.4em 0}
 .gs-card{border:1px solid #ccc;padding:.4em .6em;min-width:14em;max-width:24em;font-size:13px;background:#fafafa}
 .gs-card-h{font-weight:bold}.gs-card-v{font-size:18px;margin:.2em 0}

@@ -63,6 +63,9 @@ def fvc_chart(series: pd.DataFrame, title: str) -> str:
     fig, ax = plt.subplots(figsize=(7, 3))
     for mine, d in g.groupby("mine"):
         ax.plot(pd.to_datetime(d["date"]), d["mean_fvc"], marker="o", label=mine)
+    import matplotlib.dates as mdates
+    ax.xaxis.set_major_locator(mdates.YearLocator())          # whole years, no half-year ticks
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_ylim(0, 1)
     ax.set_ylabel("FVC")
     ax.set_title(title)
@@ -76,6 +79,11 @@ def reclamation_chart(by_year: pd.DataFrame, bar: float | None, title: str) -> s
     fig, ax = plt.subplots(figsize=(7, 3))
     for mine, d in by_year.sort_values("year").groupby("mine"):
         ax.step(d["year"], d["rate_pct"], where="post", marker="o", label=mine)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    years = by_year["year"].dropna()
+    if len(years) and years.min() == years.max():             # one year: a year either side, not a century
+        ax.set_xlim(years.min() - 1, years.max() + 1)
     if bar is not None:
         ax.axhline(bar, color="#b2182b", linestyle="--", linewidth=1, label=f"{bar:g}%")
     ax.set_ylim(0, 100)
