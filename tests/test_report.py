@@ -113,13 +113,19 @@ def test_browser_xss_report(driver, xss_report):
     assert driver.execute_script("return document.querySelectorAll('path.leaflet-interactive').length") == 2
     layers = driver.execute_script(
         "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
-    assert layers == ["森林覆盖率（地图推算）", "碳储量", "土地覆被 2019"]
+    assert layers == ["森林覆盖率（地图推算）", "碳储量", "土地覆被 2019", "县（区）名称"]
+    # county names on the map; the mouse wheel zooms only after a click on the map
+    assert driver.execute_script("return document.querySelectorAll('.gs-label').length") == 2
+    wheel = "return window[document.querySelector('.folium-map').id].scrollWheelZoom.enabled()"
+    assert driver.execute_script(wheel) is False
     assert driver.execute_script("return document.getElementById('gs-legend').offsetHeight") > 0
     driver.execute_script("document.querySelector('path.leaflet-interactive').dispatchEvent("
                           "new MouseEvent('click', {bubbles: true, clientX: 500, clientY: 500}))")
     time.sleep(0.5)
     text = driver.execute_script("var p = document.querySelector('.leaflet-popup-content'); return p ? p.innerText : null")
     assert text is not None and "<img src=x onerror=" in text
+    driver.execute_script("window[document.querySelector('.folium-map').id].fire('click')")
+    assert driver.execute_script(wheel) is True
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "report_xss.png"))
 

@@ -29,11 +29,12 @@ def esc(v) -> str:
 
 
 def diverging(value: float, centre: float, span: float) -> str:
-    """Red below ``centre``, green above, white at it (hex)."""
+    """Brown below ``centre``, blue-green above, near-white at it (hex): the ends of ColorBrewer's
+    BrBG, a diverging scheme readable with red-green colour blindness."""
     if value is None or not np.isfinite(value):
         return "#bdbdbd"
     t = float(np.clip((value - centre) / span, -1, 1)) if span > 0 else 0.0
-    lo, mid, hi = np.array([178, 24, 43]), np.array([247, 247, 247]), np.array([26, 152, 80])
+    lo, mid, hi = np.array([140, 81, 10]), np.array([245, 245, 245]), np.array([1, 102, 94])
     rgb = mid + (hi - mid) * t if t >= 0 else mid + (mid - lo) * t
     return "#%02x%02x%02x" % tuple(int(round(c)) for c in rgb)
 
@@ -135,7 +136,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     counties["geometry"] = shapely.simplify(counties.geometry.values, SIMPLIFY_DEG, preserve_topology=True)
     b = counties.total_bounds
     m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], tiles=None, zoom_start=9,
-                   control_scale=True, height="620px", prefer_canvas=False)
+                   control_scale=True, height="620px", prefer_canvas=False, scrollWheelZoom=False)
     use_offline_assets(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
 
@@ -272,7 +273,23 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
                                                                              "weight": 1, "fillOpacity": 0.8},
                        ["name", "cap"], [esc(L["pv"]), "MW"]).add_to(m)
         legends.append((L["pv"], [("#fdb863", esc(L["pv"]))]))
+    labels_fg = folium.FeatureGroup(name=L["county_labels"], show=True)
+    for name, pt in zip(counties["zone_name"], counties.geometry.representative_point()):
+        folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
+            html=f"<div class='gs-label'>{esc(name)}</div>", icon_size=(0, 0), class_name="gs-label-icon"),
+            interactive=False).add_to(labels_fg)
+    labels_fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    # the mouse wheel scrolls the page until the map is clicked, and again once the mouse leaves it
+    from branca.element import MacroElement
+    from jinja2 import Template
+    wheel = MacroElement()
+    wheel._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.on('click', function() { {{ this._parent.get_name() }}.scrollWheelZoom.enable(); });"
+        "{{ this._parent.get_name() }}.on('mouseout', function() { {{ this._parent.get_name() }}.scrollWheelZoom.disable(); });"
+        "{% endmacro %}")
+    m.add_child(wheel)
     root = m.get_root()
     # --- legend, dashboard, charts, footer, banner
     leg_html = "".join(
@@ -286,7 +303,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     if (rd / "carbon_stock.csv").exists():
         st = pd.read_csv(rd / "carbon_stock.csv", dtype={"zone_id": str})
         st = st[st["zone_id"].isin(counties["zone_id"])]   # counties only: the city row is their sum
-        figs.append(charts.pools_chart(st[st["year"] == st["year"].max()], L["stock"]))
+        figs.append(charts.pools_chart(st[st["year"] == st["year"].max()], L["stock"],
+                                       {k: L[f"pool_{k}"] for k in ("above", "below", "soil", "dead")}))
     if (rd / "fvc_series.csv").exists():
         figs.append(charts.fvc_chart(pd.read_csv(rd / "fvc_series.csv"), L["fvc"]))
     if (rd / "reclamation_by_mine_year.csv").exists():
@@ -528,6 +546,8 @@ body{font-family:sans-serif;margin:0 1em;display:flex;flex-direction:column}
 .gs-note{font-size:12px;color:#555}#gs-charts svg{max-width:48%;height:auto}
 footer{font-size:12px;color:#444;border-top:1px solid #ccc;margin-top:1em}
 .gs-scroll{overflow-x:auto;max-width:100%}
+.gs-label{transform:translate(-50%,-50%);white-space:nowrap;font-size:12px;font-weight:bold;color:#222;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none}
 @media (max-width:600px){.gs-legend{max-height:40vh;overflow-y:auto}.gs-card{min-width:0;max-width:100%}}
 @page{size:A4;margin:12mm}
 @media print{.folium-map{break-inside:avoid;page-break-inside:avoid;max-width:100%}

@@ -39,7 +39,7 @@ def _county_bars(fig, ax, ylabel: str, title: str) -> str:
 
 def coverage_chart(cov: pd.DataFrame, target: float | None, title: str) -> str:
     plt = _setup()
-    c = cov[cov["zone_id"] != "ALL"].drop_duplicates("zone_id")
+    c = cov[cov["zone_id"] != "ALL"].drop_duplicates("zone_id").sort_values("zone_id")
     fig, ax = plt.subplots(figsize=(7, 3))
     ax.bar(c["zone_name"], c["coverage_pct"], color="#1a9850")
     if target is not None:
@@ -48,10 +48,15 @@ def coverage_chart(cov: pd.DataFrame, target: float | None, title: str) -> str:
     return _county_bars(fig, ax, "%", title)
 
 
-def pools_chart(stock: pd.DataFrame, title: str) -> str:
+def pools_chart(stock: pd.DataFrame, title: str, pool_names: dict | None = None) -> str:
+    """Stacked bars of the carbon pools per county, counties in the same (zone id) order as the
+    coverage chart, pools named in the report's language (``pool_names``)."""
     plt = _setup()
-    s = stock[stock["pool"] != "total"].pivot_table(index="zone_name", columns="pool",
-                                                     values="stock_t_co2e", aggfunc="sum") / 1e6
+    st = stock[stock["pool"] != "total"]
+    s = st.pivot_table(index="zone_id", columns="pool", values="stock_t_co2e", aggfunc="sum") / 1e6
+    s.index = s.index.map(st.drop_duplicates("zone_id").set_index("zone_id")["zone_name"])
+    s = s.rename(columns=pool_names or {})
+    s.index.name, s.columns.name = None, None
     fig, ax = plt.subplots(figsize=(7, 3))
     s.plot(kind="bar", stacked=True, ax=ax)
     return _county_bars(fig, ax, "Mt CO2e", title)
