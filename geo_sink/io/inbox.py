@@ -72,8 +72,8 @@ def classify_landcover_file(path: Path, legends) -> InboxLandCover | str:
     import rasterio
     path = Path(path)
     if path.suffix.lower() not in RASTER_SUFFIXES:
-        return (f"not a scene folder or a land-cover GeoTIFF (*.tif with a year and a legend in its name or tags); "
-                f"expected e.g. CLCD_v01_2021_albert.tif or a Sentinel-2/Landsat scene folder")
+        return ("not a scene folder or a land-cover GeoTIFF (*.tif with a year and a legend in its name or tags); "
+                "expected e.g. CLCD_v01_2021_albert.tif or a Sentinel-2/Landsat scene folder")
     try:
         with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as src:
             tags, crs, count = src.tags(), src.crs, src.count
@@ -93,7 +93,7 @@ def classify_landcover_file(path: Path, legends) -> InboxLandCover | str:
     legend = t_leg if t_leg is not None else (names[0] if len(names) == 1 else None)
     if year is None:
         return ("no year: the name holds " + (f"several {years}" if years else "none")
-                + f" and there is no YEAR tag; name it like landcover_clcd_2021.tif or tag it (gdal_edit.py -mo YEAR=2021)")
+                + " and there is no YEAR tag; name it like landcover_clcd_2021.tif or tag it (gdal_edit.py -mo YEAR=2021)")
     if legend is None:
         return ("no legend: the name names " + (f"several {names}" if names else "none of " + str(sorted(legends)))
                 + " and there is no LEGEND tag (gdal_edit.py -mo LEGEND=clcd)")
