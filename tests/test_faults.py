@@ -561,13 +561,16 @@ def test_file_size_limit_while_preparing_the_staging_folder(base):
 
 
 @pytest.fixture
-def tmpfs(tmp_path):
-    """A mounted 30 MiB tmpfs (root only)."""
+def tmpfs(tmp_path, base):
+    """A mounted tmpfs (root only) with room for the base output folder once and a half, not
+    twice: sized from the folder, so smaller outputs (a better codec) do not make it roomy."""
     if not ROOT or shutil.which("mount") is None:
         pytest.skip("needs root to mount a tmpfs")
     mnt = tmp_path / "tmpfs"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=30m", "tmpfs", str(mnt)]).returncode:
+    size = sum(f.stat().st_size for f in Path(base.output).rglob("*") if f.is_file())
+    mib = max(2, int(1.5 * size / 2**20) + 1)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={mib}m", "tmpfs", str(mnt)]).returncode:
         pytest.skip("cannot mount a tmpfs here")
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)])

@@ -17,7 +17,7 @@ import rasterio
 import rasterio.env
 from rasterio.windows import Window
 
-from geo_sink.errors import CRSError, InputDataError, MissingInputError
+from geo_sink.errors import CRSError, GeoSinkError, InputDataError, MissingInputError
 from geo_sink.grid import Grid
 
 
@@ -365,16 +365,41 @@ def write_cog_from(src_path, target, lut: np.ndarray, nodata: float, band: int =
     (:data:`COG_OPTIONS`: ZSTD with the floating-point predictor on every core, nearest
     overviews) to a temporary name beside ``target`` and renames it into place.
     """
-    import rasterio.shutil
-
-    from geo_sink.io.atomic import atomic_path
-
     target = Path(target)
     info = raster_info(src_path, band=band)
     lut = np.asarray(lut, dtype=np.float32)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _write_cog(info, src_path, target, lut, nodata, band, codec, tags)
+    except GeoSinkError:
+        raise
+    except Exception as e:       # GDAL says "TIFFRewriteDirectory" where the disk is full
+        raise _write_failure(e, target) from None
+    return target
+
+
+def _write_failure(exc: BaseException, target: Path) -> BaseException:
+    """A GDAL error met writing ``target``: an ``OSError(ENOSPC)`` naming the file and the free
+    space when its filesystem is (nearly) full (GDAL itself only says e.g. "TIFFRewriteDirectory"),
+    which the runs and the CLI report as a full disk (exit 74); else the error itself."""
+    import errno
+    import shutil
+    try:
+        free = shutil.disk_usage(target.parent).free
+    except OSError:
+        return exc
+    if free > 64 * 2**20 and "no space" not in str(exc).lower():
+        return exc
+    return OSError(errno.ENOSPC, f"No space left on device ({free / 2**20:.1f} MiB free, df; GDAL: {exc})",
+                   str(target))
+
+
+def _write_cog(info, src_path, target: Path, lut, nodata, band, codec, tags) -> None:
     import tempfile
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    import rasterio.shutil
+
+    from geo_sink.io.atomic import atomic_path
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".stage-") as stage_dir, \
             atomic_path(target) as tmp:
         stage = Path(stage_dir) / "stage.tif"
@@ -401,4 +426,3 @@ def write_cog_from(src_path, target, lut: np.ndarray, nodata: float, band: int =
                 dst.write(out, 1, window=Window(0, r0, block.shape[1], block.shape[0]))
             dst.update_tags(**tags)
         rasterio.shutil.copy(stage, tmp, driver="COG", **COG_OPTIONS[codec]["cog"])
-    return target
