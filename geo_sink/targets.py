@@ -113,12 +113,6 @@ class Resolved:
     problems: list[str] = field(default_factory=list)
 
 
-def _region_adcode_inside(adcode: str, scope: RegionScope) -> tuple[str, str] | None:
-    if adcode == scope.adcode:
-        return scope.total_id, scope.name
-    return next(((z, n) for z, n in scope.members if z == adcode), None)
-
-
 def resolve(targets: list, baselines: list, cat, scope: RegionScope) -> Resolved:
     """The project's ``targets:`` and ``baselines:`` entries as records on its zones.
 
@@ -150,7 +144,7 @@ def resolve(targets: list, baselines: list, cat, scope: RegionScope) -> Resolved
                 continue
             doc = cat.documents[t.document]
             if apply_to is None:
-                place = _region_adcode_inside(t.adcode, scope)
+                place = scope.find(t.adcode)
                 if place is None:
                     out.problems.append(
                         f"{key}: catalog target {tid!r} is for {t.region} ({t.adcode}), not for this project's region "
@@ -171,22 +165,11 @@ def resolve(targets: list, baselines: list, cat, scope: RegionScope) -> Resolved
                                 doc.title + (f" ({doc.issued})" if doc.issued else ""), t.article, t.quote,
                                 f"catalog:{t.id}", applied, t.note or "")
         else:
-            ind = cat.indicators.get(entry.indicator)
-            if ind is None or ind.kind != "target":
-                ok = sorted(k for k, v in cat.indicators.items() if v.kind == "target")
-                out.problems.append(f"{key} ({entry.id}).indicator: {entry.indicator!r} is not a target indicator; "
-                                    f"expected one of {ok} (data_catalog/indicators.csv)")
+            checked = _inline(entry, "target", f"{key} ({entry.id})", cat, scope)
+            if isinstance(checked, str):
+                out.problems.append(checked)
                 continue
-            try:
-                value = cat.in_indicator_unit(entry.value, entry.unit, entry.indicator)
-            except ValueError as e:
-                out.problems.append(f"{key} ({entry.id}).unit: {e}")
-                continue
-            place = (scope.total_id, scope.name) if entry.region is None else scope.find(entry.region)
-            if place is None:
-                out.problems.append(f"{key} ({entry.id}).region: {entry.region!r} is neither the project's region "
-                                    f"{scope.describe()} nor one of its counties")
-                continue
+            ind, value, place = checked
             if entry.id in cat.targets:
                 out.problems.append(f"{key}: inline target id {entry.id!r} is a catalog target's id; choose another")
                 continue
@@ -206,31 +189,18 @@ def resolve(targets: list, baselines: list, cat, scope: RegionScope) -> Resolved
                 out.problems.append(f"{key}: unknown baseline id {entry!r}; expected one of {sorted(cat.baselines)} "
                                     "or an inline baseline")
                 continue
-            place = _region_adcode_inside(b.adcode, scope)
+            place = scope.find(b.adcode)
             if place is None:
                 out.problems.append(f"{key}: catalog baseline {entry!r} is for {b.region} ({b.adcode}), not for "
                                     f"{scope.describe()}")
                 continue
-            out.baselines.append(ProjectBaseline(b.id, place[1], place[0], b.indicator,
-                                                 cat.in_indicator_unit(b.value, b.unit, b.indicator),
-                                                 cat.indicators[b.indicator].unit, b.year,
-                                                 cat.documents[b.document].title, None, f"catalog:{b.id}"))
+            out.baselines.append(_catalog_baseline(b, place, cat))
             continue
-        ind = cat.indicators.get(entry.indicator)
-        if ind is None or ind.kind != "baseline":
-            ok = sorted(k for k, v in cat.indicators.items() if v.kind == "baseline")
-            out.problems.append(f"{key}.indicator: {entry.indicator!r} is not a baseline indicator; expected one of {ok}")
+        checked = _inline(entry, "baseline", key, cat, scope)
+        if isinstance(checked, str):
+            out.problems.append(checked)
             continue
-        try:
-            value = cat.in_indicator_unit(entry.value, entry.unit, entry.indicator)
-        except ValueError as e:
-            out.problems.append(f"{key}.unit: {e}")
-            continue
-        place = (scope.total_id, scope.name) if entry.region is None else scope.find(entry.region)
-        if place is None:
-            out.problems.append(f"{key}.region: {entry.region!r} is neither the project's region {scope.describe()} "
-                                "nor one of its counties")
-            continue
+        ind, value, place = checked
         if entry.new_energy_share_pct is not None and entry.indicator != "installed_power_capacity":
             out.problems.append(f"{key}.new_energy_share_pct: only an installed_power_capacity baseline carries a share")
             continue
@@ -240,14 +210,37 @@ def resolve(targets: list, baselines: list, cat, scope: RegionScope) -> Resolved
     # the catalog's baselines of the region and its counties count unless the project gives its own
     have = {(b.indicator, b.zone_id) for b in out.baselines} | {b.id for b in out.baselines}
     for b in cat.baselines.values():
-        place = _region_adcode_inside(b.adcode, scope) if scope.adcode else None
+        place = scope.find(b.adcode) if scope.adcode else None
         if place is None or b.id in have or (b.indicator, place[0]) in have:
             continue
-        out.baselines.append(ProjectBaseline(b.id, place[1], place[0], b.indicator,
-                                             cat.in_indicator_unit(b.value, b.unit, b.indicator),
-                                             cat.indicators[b.indicator].unit, b.year, cat.documents[b.document].title,
-                                             None, f"catalog:{b.id}"))
+        out.baselines.append(_catalog_baseline(b, place, cat))
     return out
+
+
+def _inline(entry, kind: str, key: str, cat, scope: RegionScope):
+    """``(indicator, value in the indicator's unit, (zone_id, zone_name))`` of an inline target
+    or baseline, or the problem (a str) naming ``key`` and the field."""
+    ind = cat.indicators.get(entry.indicator)
+    if ind is None or ind.kind != kind:
+        ok = sorted(k for k, v in cat.indicators.items() if v.kind == kind)
+        return (f"{key}.indicator: {entry.indicator!r} is not a {kind} indicator; expected one of {ok} "
+                "(data_catalog/indicators.csv)")
+    try:
+        value = cat.in_indicator_unit(entry.value, entry.unit, entry.indicator)
+    except ValueError as e:
+        return f"{key}.unit: {e}"
+    place = (scope.total_id, scope.name) if entry.region is None else scope.find(entry.region)
+    if place is None:
+        return (f"{key}.region: {entry.region!r} is neither the project's region {scope.describe()} "
+                "nor one of its counties")
+    return ind, value, place
+
+
+def _catalog_baseline(b, place: tuple[str, str], cat) -> ProjectBaseline:
+    """A catalog baseline placed on a zone, in its indicator's unit."""
+    return ProjectBaseline(b.id, place[1], place[0], b.indicator, cat.in_indicator_unit(b.value, b.unit, b.indicator),
+                           cat.indicators[b.indicator].unit, b.year, cat.documents[b.document].title, None,
+                           f"catalog:{b.id}")
 
 
 # --- measuring ------------------------------------------------------------------------------
