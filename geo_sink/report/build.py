@@ -131,6 +131,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     cat = load_catalog()
     rd = Path(results_dir)
     counties = gpd.read_parquet(rd / "counties.parquet")
+    county_rows = pd.DataFrame(counties.drop(columns="geometry"))   # the county table and counties.csv
     prov = json.loads((rd / "provenance.json").read_text(encoding="utf-8"))
     synthetic = bool(prov.get("synthetic")) or any(i.get("synthetic") for i in prov.get("inputs", []))
     counties["geometry"] = shapely.simplify(counties.geometry.values, SIMPLIFY_DEG, preserve_topology=True)
@@ -296,7 +297,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         f"<div class='gs-leg'><b>{esc(t)}</b>" + "".join(
             f"<div><span style='background:{col}'></span>{lab}</div>" for col, lab in items) + "</div>"
         for t, items in legends)
-    dash = _dashboard(rd, cat, L, lang)
+    target_rows = _target_rows(rd, cat, lang)
+    dash = _dashboard(target_rows, L)
     figs = []
     if cov is not None:
         figs.append(charts.coverage_chart(cov[cov["year"] == cov["year"].max()], target, L["coverage"]))
@@ -317,11 +319,11 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
     root.header.add_child(folium.Element(STYLE))
     root.header.add_child(folium.Element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
-    summary = _summary_band(rd, L, lang, cat, project.total_zone()[0])
+    summary = _summary_band(rd, target_rows, L, project.total_zone()[0])
     top = (f"<div id='gs-top'><h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}"
            f"<div id='gs-legend' class='gs-legend'><h3>{esc(L['legend'])}</h3>{leg_html}</div></div>")
-    county_html = _county_table(rd, L)
-    downloads = _downloads(rd, L)
+    county_html = _county_table(county_rows, L)
+    downloads = _downloads(rd, county_rows, L)
     body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
             f"{county_html}{downloads}"
             f"<section id='gs-charts'><h2>{esc(L['charts'])}</h2>{''.join(figs)}</section>"
@@ -396,36 +398,47 @@ def _total_cards(rd: Path, L: dict, total_id: str) -> list[tuple[str, str, str]]
     return cards
 
 
-def _summary_band(rd: Path, L: dict, lang: str, cat, total_id: str) -> str:
+def _target_rows(rd: Path, cat, lang: str) -> list[tuple]:
+    """``(row, indicator name, measured value with unit and year, reason)`` of each row of the
+    run's ``targets.csv`` in the report's language (empty without it): what the summary cards
+    and the target table both show."""
+    if not (rd / "targets.csv").is_file():
+        return []
+    out = []
+    for r in pd.read_csv(rd / "targets.csv", dtype={"zone_id": str, "measured_year": str}).itertuples():
+        ind = cat.indicators.get(r.indicator)
+        name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else r.indicator
+        measured = "—" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {_unit(r.unit)}"
+        if pd.notna(r.measured_year) and measured != "—":
+            measured += f" ({r.measured_year})"
+        reason = r.reason_zh if lang == "zh" and isinstance(getattr(r, "reason_zh", None), str) and r.reason_zh \
+            else r.reason
+        out.append((r, name, measured, reason if isinstance(reason, str) else ""))
+    return out
+
+
+def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str) -> str:
     """The answer first: one card per target (measured value, target, gap, status in words and
     colour, document) from ``targets.csv``, and the region totals with their 5–95% intervals,
     all read from the run's tables (nothing is computed here)."""
     cards = []
-    if (rd / "targets.csv").is_file():
-        t = pd.read_csv(rd / "targets.csv", dtype={"zone_id": str, "measured_year": str})
-        for r in t.itertuples():
-            ind = cat.indicators.get(r.indicator)
-            name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else r.indicator
-            measured = "—" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {_unit(r.unit)}"
-            when = f" ({r.measured_year})" if pd.notna(r.measured_year) and measured != "—" else ""
-            extra = ""
-            if pd.notna(r.needed_mw):
-                extra = f"<div>{esc(L['needed'])}: {_fmt(r.needed_mw, 0)} MW"
-                if pd.notna(r.pv_closes_pct):
-                    extra += f"; {esc(L['pv_closes'])} {_fmt(r.pv_closes_pct, 1)}%"
-                extra += "</div>"
-            reason = r.reason_zh if lang == "zh" and isinstance(getattr(r, "reason_zh", None), str) and r.reason_zh \
-                else r.reason
-            colour = STATUS_COLOURS.get(r.status, "#6f6f6f")
-            cards.append(
-                f"<div class='gs-card gs-{esc(r.status)}' style='border-left:6px solid {colour}'>"
-                f"<div class='gs-card-h'>{esc(r.region)} · {esc(name)} · {r.target_year}</div>"
-                f"<div class='gs-card-v'>{esc(measured)}{esc(when)}</div>"
-                f"<div>{esc(L['target'])} {esc(r.comparison)} {r.target_value:g} {esc(_unit(r.unit))}"
-                + ("" if pd.isna(r.gap) else f" · {esc(L['target_gap'])} {_fmt(r.gap, 2)}") + "</div>"
-                f"<div class='gs-card-s' style='color:{colour}'><b>{esc(L.get(r.status, r.status))}</b></div>{extra}"
-                f"<div class='gs-note'>{esc(reason) if isinstance(reason, str) else ''}</div>"
-                f"<div class='gs-note'>{esc(r.document)}</div></div>")
+    for r, name, measured, reason in target_rows:
+        extra = ""
+        if pd.notna(r.needed_mw):
+            extra = f"<div>{esc(L['needed'])}: {_fmt(r.needed_mw, 0)} MW"
+            if pd.notna(r.pv_closes_pct):
+                extra += f"; {esc(L['pv_closes'])} {_fmt(r.pv_closes_pct, 1)}%"
+            extra += "</div>"
+        colour = STATUS_COLOURS.get(r.status, "#6f6f6f")
+        cards.append(
+            f"<div class='gs-card gs-{esc(r.status)}' style='border-left:6px solid {colour}'>"
+            f"<div class='gs-card-h'>{esc(r.region)} · {esc(name)} · {r.target_year}</div>"
+            f"<div class='gs-card-v'>{esc(measured)}</div>"
+            f"<div>{esc(L['target'])} {esc(r.comparison)} {r.target_value:g} {esc(_unit(r.unit))}"
+            + ("" if pd.isna(r.gap) else f" · {esc(L['target_gap'])} {_fmt(r.gap, 2)}") + "</div>"
+            f"<div class='gs-card-s' style='color:{colour}'><b>{esc(L.get(r.status, r.status))}</b></div>{extra}"
+            f"<div class='gs-note'>{esc(reason)}</div>"
+            f"<div class='gs-note'>{esc(r.document)}</div></div>")
     totals = "".join(f"<div class='gs-card gs-total'><div class='gs-card-h'>{esc(lab)}</div>"
                      f"<div class='gs-card-v'>{esc(val)}</div>"
                      + (f"<div class='gs-note'>{esc(n)}</div>" if n else "") + "</div>"
@@ -458,13 +471,11 @@ document.querySelectorAll('table.gs-sortable th').forEach(function(th, i){
 </script>"""
 
 
-def _county_table(rd: Path, L: dict) -> str:
+def _county_table(county_rows: pd.DataFrame, L: dict) -> str:
     """Every county in one sortable table: area, forest, coverage, stock and sink with their
-    5–95% intervals, climate zone (from ``counties.parquet``); empty cells stay empty ("—")."""
-    path = rd / "counties.parquet"
-    if not path.is_file():
-        return ""
-    c = pd.DataFrame(gpd.read_parquet(path).drop(columns="geometry")).sort_values("zone_id")
+    5–95% intervals, climate zone (``counties.parquet`` without geometry); empty cells stay
+    empty ("—")."""
+    c = county_rows.sort_values("zone_id")
     cols = [x for x in COUNTY_COLUMNS if x[0] in c.columns]
     head = f"<th>{esc(L['counties'])}</th>" + "".join(f"<th>{esc(L[k])}</th>" for _, k, _, _ in cols)
     rows = []
@@ -483,20 +494,13 @@ def _county_table(rd: Path, L: dict) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div></section>{SORT_JS}")
 
 
-def _downloads(rd: Path, L: dict) -> str:
+def _downloads(rd: Path, county_rows: pd.DataFrame, L: dict) -> str:
     """The run's tables embedded as downloadable files (data: URIs), so a report sent by e-mail
     carries its data; a table over :data:`MAX_EMBEDDED_BYTES` is listed, not embedded."""
     import base64
-    items = []
-    names = sorted(f.name for f in rd.glob("*.csv"))   # every table of the run, not only those provenance lists
-    if (rd / "counties.parquet").is_file():
-        c = pd.DataFrame(gpd.read_parquet(rd / "counties.parquet").drop(columns="geometry"))
-        items.append(("counties.csv", c.to_csv(index=False).encode("utf-8")))
-    for n in names:
-        if (rd / n).is_file():
-            items.append((n, (rd / n).read_bytes()))
-    if not items:
-        return ""
+    # the county table, then every CSV table of the run (not only those provenance lists)
+    items = [("counties.csv", county_rows.to_csv(index=False).encode("utf-8"))]
+    items += [(f.name, f.read_bytes()) for f in sorted(rd.glob("*.csv"))]
     links = []
     for name, data in items:
         if len(data) > MAX_EMBEDDED_BYTES:
@@ -508,27 +512,19 @@ def _downloads(rd: Path, L: dict) -> str:
     return f"<section id='gs-downloads'><h2>{esc(L['downloads'])}</h2><ul class='gs-dl'>{''.join(links)}</ul></section>"
 
 
-def _dashboard(rd: Path, cat, L: dict, lang: str) -> str:
+def _dashboard(target_rows: list[tuple], L: dict) -> str:
     """The targets table, drawn from the run's ``targets.csv`` (nothing is computed here)."""
-    path = rd / "targets.csv"
-    if not path.is_file():
+    if not target_rows:
         return ""
-    t = pd.read_csv(path, dtype={"zone_id": str, "measured_year": str})
     rows = []
-    for r in t.itertuples():
-        ind = cat.indicators.get(r.indicator)
-        name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else r.indicator
-        measured = "—" if pd.isna(r.measured_value) else f"{r.measured_value:,.2f} {_unit(r.unit)}"
-        if pd.notna(r.measured_year) and measured != "—":
-            measured += f" ({r.measured_year})"
+    for r, name, measured, reason in target_rows:
         gap = "—" if pd.isna(r.gap) else f"{r.gap:,.2f}"
-        reason = r.reason_zh if lang == "zh" and isinstance(getattr(r, "reason_zh", None), str) and r.reason_zh else r.reason
         applied = f" [{L['applied_from']} {r.applied_from}]" if isinstance(r.applied_from, str) and r.applied_from else ""
         doc = r.document + (f" · {r.article}" if isinstance(r.article, str) and r.article else "")
         rows.append(f"<tr class='gs-{esc(r.status)}'><td>{esc(r.region)}</td><td>{esc(name)}</td>"
                     f"<td>{esc(r.comparison)} {r.target_value:g} {esc(_unit(r.unit))}</td><td>{r.target_year}</td>"
                     f"<td>{esc(measured)}</td><td>{esc(gap)}</td><td><b>{esc(L.get(r.status, r.status))}</b>"
-                    f"{' · ' + esc(reason) if isinstance(reason, str) and reason else ''}</td>"
+                    f"{' · ' + esc(reason) if reason else ''}</td>"
                     f"<td>{esc(doc)}{esc(applied)}</td></tr>")
     head = "".join(f"<th>{esc(L[k])}</th>" for k in ("region", "indicator", "target", "target_year", "measured", "target_gap",
                                                      "status", "document"))
