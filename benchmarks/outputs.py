@@ -20,16 +20,14 @@ Run:  python benchmarks/outputs.py [--quick] [--repeat N]
 
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from zonal import bench_dir, build_raster, peak_rss_mb  # noqa: E402
+from zonal import bench_args, bench_dir, bench_raster, medians, peak_rss_mb  # noqa: E402
 
 
 def measure(kind: str, raster: str, out: str) -> dict:
@@ -66,16 +64,12 @@ def same_values(a: str, b: str) -> bool:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--measure", nargs=3, metavar=("KIND", "RASTER", "OUT"), help=argparse.SUPPRESS)
-    a = ap.parse_args(argv)
+    a = bench_args(__doc__, ("KIND", "RASTER", "OUT"), argv)
     if a.measure:
         print(json.dumps(measure(*a.measure)))
         return 0
     res = 0.001 if a.quick else 0.00025
-    raster = build_raster(res, bench_dir() / f"shanxi_lc_{res:g}.tif")
+    raster = bench_raster(a.quick)
     outs = {k: str(bench_dir() / f"density_{k}_{res:g}.tif") for k in ("deflate", "zstd")}
     rows = []
     for _ in range(a.repeat):
@@ -83,8 +77,7 @@ def main(argv=None) -> int:
             r = subprocess.run([sys.executable, __file__, "--measure", kind, str(raster), outs.get(kind, "")],
                                capture_output=True, text=True, check=True)
             rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
-    med = {k: {f: statistics.median(r[f] for r in rows if r["kind"] == k) for f in ("s", "mpix_s", "mb", "rss_mb")}
-           for k in ("read", "deflate", "zstd")}
+    med = medians(rows, ("read", "deflate", "zstd"), ("s", "mpix_s", "mb", "rss_mb"))
     print(f"raster {raster.name} ({'quick' if a.quick else 'full'}), {a.repeat} interleaved runs, medians")
     print(f"{'kind':8} {'s':>8} {'Mpix/s':>8} {'MB':>8} {'RSS MB':>8}")
     for k, m in med.items():

@@ -129,6 +129,30 @@ def counties_file(out: Path) -> Path:
     return out
 
 
+def bench_args(doc: str, measure_args: tuple[str, ...], argv=None) -> argparse.Namespace:
+    """The common options of the benchmarks that reuse this one's raster: --quick, --repeat and
+    the hidden --measure of their subprocesses."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--measure", nargs=len(measure_args), metavar=measure_args, help=argparse.SUPPRESS)
+    return ap.parse_args(argv)
+
+
+def bench_raster(quick: bool) -> Path:
+    """The land-cover raster of this benchmark (built once, cached): 0.001 deg with --quick, else
+    0.00025 deg."""
+    res = 0.001 if quick else 0.00025
+    bench_dir().mkdir(parents=True, exist_ok=True)
+    return build_raster(res, bench_dir() / f"shanxi_lc_{res:g}.tif")
+
+
+def medians(rows: list[dict], kinds, fields) -> dict:
+    """{kind: {field: median over the rows of that kind}}."""
+    import statistics
+    return {k: {f: statistics.median(r[f] for r in rows if r["kind"] == k) for f in fields} for k in kinds}
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process (VmHWM; ru_maxrss would carry the parent's peak)."""
     try:

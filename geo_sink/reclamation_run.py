@@ -79,16 +79,141 @@ def reclaimed_pieces(reclaimed: gpd.GeoDataFrame, disturbed: gpd.GeoDataFrame, z
 def scene_fvc(sc, polys: gpd.GeoDataFrame, params: dict) -> pd.DataFrame:
     """FVC rows of one scene for the reclaimed pieces ``polys`` (one task of the series)."""
     s = read_scene(sc.path, sc.product, sc.date)
-    stats = fvc_by_polygon(s.red, s.nir, s.grid, polys[["zone_id", "zone_name", "geometry"]],
+    return series_rows(s.red, s.nir, s.grid, polys, params, Path(sc.path).name, sc.product, str(sc.date),
+                       grid_cell_size(s.grid).max_m)
+
+
+def series_rows(red, nir, grid, polys: gpd.GeoDataFrame, params: dict, scene: str, product: str, date: str,
+                cell_m: float) -> pd.DataFrame:
+    """The :data:`SERIES_COLUMNS` rows of one scene's red and NIR reflectance for the reclaimed
+    pieces ``polys`` (``zone_id`` the polygon id, ``zone_name`` the mine, ``county_id``,
+    ``county_name``): what a scene folder and a time step of a cube both give."""
+    stats = fvc_by_polygon(red, nir, grid, polys[["zone_id", "zone_name", "geometry"]],
                            soil_pct=params["ndvi_soil_percentile"], veg_pct=params["ndvi_veg_percentile"],
                            threshold=params["fvc_vegetated_threshold"])
     stats = stats.rename(columns={"zone_id": "polygon_id", "zone_name": "mine"})
     meta = polys.set_index("zone_id")[["county_id", "county_name"]]
     stats["zone_id"] = stats["polygon_id"].map(meta["county_id"]).to_numpy()
     stats["zone_name"] = stats["polygon_id"].map(meta["county_name"]).to_numpy()
-    stats["scene"], stats["product"], stats["date"] = Path(sc.path).name, sc.product, str(sc.date)
-    stats["cell_m"] = grid_cell_size(s.grid).max_m
+    stats["scene"], stats["product"], stats["date"] = scene, product, date
+    stats["cell_m"] = cell_m
     return stats[SERIES_COLUMNS]
+
+
+def series_polygons(pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Reclaimed pieces (:func:`reclaimed_pieces`) as the zones of the FVC series: ``zone_id`` the
+    polygon id, ``zone_name`` the mine, the county in ``county_id``, ``county_name``."""
+    polys = pieces.rename(columns={"polygon_id": "zone_id", "zone_id": "county_id", "zone_name": "county_name"})
+    return polys.assign(zone_name=polys["mine"])
+
+
+#: Band names of red and NIR in the cubes geo-sink takes: its own (:func:`geo_sink.io.scenes.scene_cube`),
+#: odc-stac's and stackstac's for Sentinel-2 (Earth Search, Planetary Computer) and Landsat C2.
+CUBE_BANDS = {"red": ("red", "B04", "B4", "SR_B4", "sr_b4"), "nir": ("nir", "nir08", "B08", "B8", "SR_B5", "sr_b5")}
+
+
+def cube_bands(cube, mask=None):
+    """Red and NIR (time, y, x) of a cube: a DataArray with a ``band`` dimension or a Dataset with
+    one variable per band (names in :data:`CUBE_BANDS`), NaN where ``mask`` (boolean, True where
+    the pixel is clear) is False."""
+    import sys
+
+    from geo_sink.errors import InputDataError
+    from geo_sink.dataarrays import array_label, is_dataarray
+    xr = sys.modules.get("xarray")
+    out = []
+    for band, names in CUBE_BANDS.items():
+        if is_dataarray(cube):
+            if "band" not in cube.dims:
+                raise InputDataError(f"{array_label(cube)}: a cube needs a 'band' dimension with red and NIR "
+                                     f"(or pass a Dataset with variables {CUBE_BANDS['red'][0]!r}, {CUBE_BANDS['nir'][0]!r})")
+            have = [str(b) for b in cube.coords["band"].values]
+            hit = next((n for n in names if n in have), None)
+            if hit is None:
+                raise InputDataError(f"{array_label(cube)}: no {band} band (looked for {names}; the cube has {have})")
+            out.append(cube.sel(band=hit, drop=True))
+        elif xr is not None and isinstance(cube, xr.Dataset):
+            hit = next((n for n in names if n in cube.data_vars), None)
+            if hit is None:
+                raise InputDataError(f"Dataset: no {band} variable (looked for {names}; it has {list(cube.data_vars)})")
+            out.append(cube[hit])
+        else:
+            raise TypeError(f"cube must be an xarray DataArray or Dataset, got {type(cube).__name__}")
+    if "time" not in out[0].dims:
+        raise InputDataError(f"{array_label(out[0])}: a cube needs a 'time' dimension")
+    if mask is not None:
+        out = [b.where(mask) for b in out]
+    return out[0], out[1]
+
+
+def fvc_series_from_cube(cube, pieces: gpd.GeoDataFrame, params: dict, mask=None):
+    """FVC of the reclaimed pieces at every time step of a reflectance cube.
+
+    Parameters
+    ----------
+    cube : xarray.DataArray (time, band, y, x) or Dataset of (time, y, x) bands
+        Surface reflectance (scaled: 0..1), NaN where masked; red and NIR named as in
+        :data:`CUBE_BANDS`; a CRS and a north-up grid (:mod:`geo_sink.dataarrays`).  In memory or
+        dask-backed: one time step is read at a time (its NDVI end-members are percentiles of the
+        whole scene).  Coordinates ``scene``, ``product`` and ``cell_m`` along time are used when
+        present (:func:`geo_sink.io.scenes.scene_cube` sets them), else the date, "cube" and the
+        cube's cell.
+    pieces : GeoDataFrame
+        Reclaimed pieces (:func:`reclaimed_pieces`).
+    params : dict
+        The catalog's ``reclamation_parameters`` (percentiles, vegetated threshold).
+    mask : boolean DataArray (time, y, x), optional
+        True where a pixel is clear (e.g. from SCL or QA_PIXEL); the rest is masked.
+
+    Returns
+    -------
+    (fvc, series)
+        ``fvc``: DataArray (time, y, x) of FVC with ``units`` "1", lazy for a dask cube, the NDVI
+        end-members of each step as coordinates ``ndvi_soil`` and ``ndvi_veg``; ``series``: the
+        :data:`SERIES_COLUMNS` rows, the same as the scene folders give (:func:`update_series`).
+    """
+    import xarray as xr
+
+    from geo_sink.dataarrays import north_up
+    from geo_sink.io.scenes import REFLECTANCE_RANGE
+    from geo_sink.sinks.reclamation import fvc as fvc_of, ndvi as ndvi_of
+
+    red, nir = cube_bands(cube, mask)
+    polys = series_polygons(pieces)
+    times = red.coords["time"].values
+    rows, lo, hi = [], [], []
+    for i, t in enumerate(times):
+        r, n = red.isel(time=i), nir.isel(time=i)
+        (rv, grid, _, label), (nv, _, _, _) = north_up(r), north_up(n)
+        rv, nv = rv.values, nv.values
+        for name, v in (("red", rv), ("NIR", nv)):
+            _check_cube_range(label, name, v, REFLECTANCE_RANGE)
+        coord = (lambda k, d: str(r.coords[k].values) if k in r.coords else d)
+        date = str(np.datetime64(t, "D"))
+        cell = float(r.coords["cell_m"].values) if "cell_m" in r.coords else grid_cell_size(grid).max_m
+        got = series_rows(rv, nv, grid, polys, params, coord("scene", date), coord("product", "cube"), date, cell)
+        rows.append(got)
+        lo.append(float(got["ndvi_soil"].iloc[0]) if len(got) else np.nan)
+        hi.append(float(got["ndvi_veg"].iloc[0]) if len(got) else np.nan)
+    series = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=SERIES_COLUMNS)
+    soil = xr.DataArray(lo, dims="time", coords={"time": times})
+    veg = xr.DataArray(hi, dims="time", coords={"time": times})
+    cover = fvc_of(ndvi_of(red, nir), soil, veg).assign_coords(ndvi_soil=soil, ndvi_veg=veg)
+    return cover, series.sort_values(["date", "polygon_id"], kind="stable").reset_index(drop=True)
+
+
+def _check_cube_range(label: str, band: str, values: np.ndarray, limits) -> None:
+    """Reflectance of a cube's time step within the physical range (a cube of DN is refused)."""
+    from geo_sink.io.scenes import MAX_OUT_OF_RANGE
+    v = values[np.isfinite(values)]
+    if not v.size:
+        return
+    out = int(np.count_nonzero((v < limits[0]) | (v > limits[1])))
+    if out > MAX_OUT_OF_RANGE * v.size:
+        raise SceneError(f"{label}: {band} values out of the reflectance range {limits[0]:g}..{limits[1]:g} in "
+                         f"{100 * out / v.size:.1f}% of the valid pixels (max {v.max():.4g}): scale digital numbers "
+                         "to reflectance first (Sentinel-2 L2A: (DN + BOA_ADD_OFFSET) / 10000; Landsat C2 L2: "
+                         "DN x 0.0000275 - 0.2)")
 
 
 def _scene_task(sc, polys, params):
@@ -168,8 +293,7 @@ def update_series(old: pd.DataFrame | None, scenes, pieces: gpd.GeoDataFrame, pa
 
     from geo_sink.io.scenes import scene_fingerprint
     old = _usable_series(old)
-    polys = pieces.rename(columns={"polygon_id": "zone_id", "zone_id": "county_id", "zone_name": "county_name"})
-    polys = polys.assign(zone_name=polys["mine"])
+    polys = series_polygons(pieces)
     sites = sites_fingerprint(polys, params)
     keys = {}
     for sc in scenes:

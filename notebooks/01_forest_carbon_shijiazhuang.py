@@ -86,3 +86,33 @@ tot = stocks[(stocks.pool != "total") & (stocks.zone_id != "130100")].pivot_tabl
 ax = tot.plot(kind="bar", stacked=True, figsize=(9, 3))
 ax.set_ylabel("Mt CO2e")
 plt.show()
+
+# %% [markdown]
+# ## 4. The same map as an xarray DataArray
+# A notebook that already holds its raster as a DataArray (`rioxarray.open_rasterio`, a STAC
+# load, a dask-chunked mosaic) passes it where a path goes. The CRS, grid and nodata are read
+# from the array with the same checks as a file (here the MODIS CMG CRS artefact is overridden
+# with `crs=` exactly as for the file), and a dask array streams chunk by chunk through the same
+# kernels: the class areas are identical, not merely close.
+
+# %%
+import rioxarray
+
+lc = rioxarray.open_rasterio(path, chunks={"x": 1024, "y": 512})   # lazy: nothing read yet
+res_xr = class_areas(lc, counties, cat.legend("modis_igbp"), crs=crs)
+assert res_xr.areas.equals(res.areas) and res_xr.summary.equals(res.summary)
+lc
+
+# %% [markdown]
+# Results that are rasters come back as DataArrays with CF attributes (units, long name, grid
+# mapping), ready for `.plot()` or `.rio.to_raster()`: here the total carbon density of the
+# city's climate zone, cut to the city's bounding box (lazy until plotted).
+
+# %%
+from geo_sink.sinks.carbon_run import carbon_density
+
+lc_city = lc.rio.write_crs(crs).rio.clip_box(*counties.total_bounds)
+density = carbon_density(lc_city, dens)
+print(density.attrs["units"], "|", density.attrs["long_name"], "|", density.attrs.get("climate_zone"))
+density.plot(cmap="YlGn", figsize=(6, 4))
+plt.show()

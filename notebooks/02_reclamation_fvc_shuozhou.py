@@ -111,3 +111,29 @@ rates[["vegetation", "pool", "rate_mg_c_ha_yr", "sd_mg_c_ha_yr", "saturation_yea
 # %%
 co2 = constants(cat.dataset_path("carbon_constants"))["co2_per_c"]
 reclaimed_carbon_by_zone(pd.DataFrame(pieces.drop(columns="geometry")), rates, 2023, co2, draws=20_000)
+
+# %% [markdown]
+# ## 5. The scenes as a time cube (xarray)
+# `scene_cube` stacks the scenes' red and NIR reflectance (clouds and shadows already NaN) into one
+# `time × band × y × x` DataArray, as `odc-stac` or `stackstac` give after scaling and masking;
+# the 30 m Landsat scene is averaged onto the 10 m Sentinel-2 grid, and its own 30 m cell stays in
+# the `cell_m` coordinate, which is what the cover target's measurability is judged on.
+# `fvc_series_from_cube` returns the FVC cube and the same per-polygon table as the scene folders:
+# identical for the scenes on the cube's own grid.
+
+# %%
+from geo_sink.io.scenes import scene_cube
+from geo_sink.reclamation_run import fvc_series_from_cube
+
+cube = scene_cube(project.spec.imagery.scenes)
+cover, series_xr = fvc_series_from_cube(cube.chunk({"time": 1, "y": 800, "x": 800}), pieces, params)
+same_grid = cube.resampled.values == ""
+s2 = [str(d)[:10] for d in cube.time.values[same_grid]]
+cols = [c for c in series_xr.columns]
+assert series_xr[series_xr.date.isin(s2)].reset_index(drop=True).equals(
+    series[series.date.isin(s2)][cols].reset_index(drop=True))
+cube
+
+# %%
+cover.plot(col="time", cmap="YlGn", vmin=0, vmax=1, figsize=(12, 3.5))
+plt.show()

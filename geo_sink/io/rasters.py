@@ -73,6 +73,9 @@ def band_has_mask(src, band: int) -> bool:
     not ALL_VALID or the nodata value: only then is a mask worth reading."""
     from rasterio.enums import MaskFlags
 
+    if hasattr(src, "has_mask"):       # an ArrayRaster
+        return bool(src.has_mask)
+
     flags = set(src.mask_flag_enums[band - 1])
     return not flags & {MaskFlags.all_valid, MaskFlags.nodata}
 
@@ -97,18 +100,35 @@ def resolve_crs(file_crs, path, crs: str | None = None) -> tuple[pyproj.CRS, str
     return pcrs, None
 
 
-def raster_info(path, crs: str | None = None, band: int = 1) -> RasterInfo:
+def open_raster(path):
+    """A rasterio dataset of a file, or the :class:`~geo_sink.dataarrays.ArrayRaster` itself (it
+    answers the same reads)."""
+    from geo_sink.dataarrays import ArrayRaster
+    return path if isinstance(path, ArrayRaster) else rasterio.open(path)
+
+
+def raster_info(path, crs: str | None = None, band: int = 1, categorical: bool = False) -> RasterInfo:
     """Open a raster's header.
 
     Parameters
     ----------
-    path : path-like
-        Any GDAL-readable raster (GeoTIFF/COG, VRT, ...).
+    path : path-like or xarray.DataArray
+        Any GDAL-readable raster (GeoTIFF/COG, VRT, ...), or a DataArray (in memory, lazily
+        loaded or dask-backed) with a CRS and a north-up grid (:mod:`geo_sink.dataarrays`); its
+        :attr:`RasterInfo.path` is then an :class:`~geo_sink.dataarrays.ArrayRaster`, which the
+        block readers stream like a file.
     crs : str, optional
         CRS to use instead of the file's (needed when the file has none).
     band : int
         Band to be read.
+    categorical : bool
+        The band holds land-cover codes: a NaN-masked float DataArray is read as integer codes
+        with its NaN cells masked (files are read as stored).
     """
+    from geo_sink.dataarrays import ArrayRaster, as_raster_source
+    path = as_raster_source(path, crs=crs, band=band, categorical=categorical)
+    if isinstance(path, ArrayRaster):
+        return RasterInfo(path, path.grid, path.nodata, path.dtype, path.block_shape, path.crs_note, path.has_mask)
     path = Path(path)
     if not path.exists() and "://" not in str(path) and not str(path).startswith("/vsi"):
         raise MissingInputError(f"{path}: raster file does not exist")
@@ -154,6 +174,7 @@ def iter_row_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_ro
     """
     r0, r1 = rows
     c0, c1 = cols
+    band = _array_band(path, band)
     # block edges on multiples of block_rows (a multiple of the file's tile height), so that no
     # tile row is decoded for two blocks
     starts = [r0] + list(range((r0 // block_rows + 1) * block_rows, r1, block_rows))
@@ -177,7 +198,8 @@ def iter_code_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_r
     if not shift:
         yield from iter_row_blocks(path, rows, cols, block_rows, band=band, readers=readers, reuse=reuse)
         return
-    with rasterio.open(path) as src:
+    band = _array_band(path, band)
+    with open_raster(path) as src:
         nodata = src.nodatavals[band - 1]
         dtype = np.dtype(src.dtypes[band - 1])
     info = np.iinfo(dtype)
@@ -216,6 +238,12 @@ def iter_code_blocks(path, rows: tuple[int, int], cols: tuple[int, int], block_r
                        encode=(encode, wide))
 
 
+def _array_band(path, band: int) -> int:
+    """The band to read: 1 of an ArrayRaster (already one band of its array), else ``band``."""
+    from geo_sink.dataarrays import ArrayRaster
+    return 1 if isinstance(path, ArrayRaster) else band
+
+
 #: GDAL block cache (bytes) geo-sink asks for unless GDAL_CACHEMAX is set.  The streaming
 #: readers decode every tile once, so a cache only costs fresh pages for every tile.  Measured
 #: on the 443 M pixel benchmark raster, cache sizes interleaved in one process (medians of 4,
@@ -246,7 +274,7 @@ def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False, ma
     obufs: list = []
     read_mask = False
     if reuse or masks:
-        with rasterio.open(path) as src:
+        with open_raster(path) as src:
             dtype = src.dtypes[band - 1]
             read_mask = masks and band_has_mask(src, band)
     if reuse:
@@ -276,7 +304,7 @@ def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False, ma
         return (s, *got) if masks and encode is None else (s, got)
 
     if not threaded:
-        with rasterio.open(path) as src:
+        with open_raster(path) as src:
             for s in starts:
                 yield item(s, window_read(src, s))
         return
@@ -287,7 +315,7 @@ def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False, ma
     def read(s):
         src = getattr(local, "src", None)
         if src is None:
-            src = local.src = rasterio.open(path)
+            src = local.src = open_raster(path)
             with lock:
                 opened.append(src)
         return item(s, window_read(src, s))

@@ -456,3 +456,65 @@ def read_scene(folder, product: str, date: dt.date | None = None) -> RedNir:
     if product == "landsat_c2_l2":
         return read_landsat_c2_l2(folder, date)
     raise InputDataError(f"unknown product {product!r}; expected sentinel2_l2a or landsat_c2_l2")
+
+
+def scene_cube(scenes, grid: Grid | None = None, resampling: str = "average"):
+    """Red and NIR reflectance of several scenes as one time cube.
+
+    Parameters
+    ----------
+    scenes : sequence
+        Scene folders with ``path``, ``product`` and ``date`` (what
+        :func:`geo_sink.runs.scenes.project_scenes` lists), each read with :func:`read_scene` (its
+        checks and masks: clouds, shadows and nodata become NaN).
+    grid : Grid, optional
+        The cube's grid; default the first scene's.  A scene on another grid (a 30 m Landsat scene
+        in a 10 m Sentinel-2 stack) is resampled onto it with ``resampling`` ("average" or
+        "nearest", GDAL's, NaN cells left out of averages) and ``resampled`` says so.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32 (time, band, y, x), bands ``red`` and ``nir``, NaN where masked, ``units`` "1";
+        per time the coordinates ``scene`` (folder name), ``product``, ``cell_m`` (the scene's own
+        cell, m: what a cover target's measurability is judged on) and ``resampled``; the CF grid
+        mapping of the grid.  It is what ``odc.stac.load`` / ``stackstac`` give after scaling to
+        reflectance and masking, and what :func:`geo_sink.reclamation_run.fvc_series_from_cube`
+        takes.
+    """
+    import pandas as pd
+
+    from geo_sink.dataarrays import grid_dataarray
+    from geo_sink.measurability import grid_cell_size
+
+    if resampling not in ("average", "nearest"):
+        raise ValueError(f"resampling must be 'average' or 'nearest', got {resampling!r}")
+    scenes = sorted(scenes, key=lambda s: (s.date is None, s.date or dt.date.min))
+    if not scenes:
+        raise InputDataError("scene_cube: no scene given")
+    layers, names, products, cells, moved, dates = [], [], [], [], [], []
+    for sc in scenes:
+        s = read_scene(sc.path, sc.product, sc.date)
+        grid = grid or s.grid
+        same = s.grid.fingerprint() == grid.fingerprint()
+        bands = [s.red, s.nir] if same else [_resample(b, s.grid, grid, resampling) for b in (s.red, s.nir)]
+        layers.append(np.stack(bands))
+        names.append(Path(sc.path).name)
+        products.append(s.product)
+        cells.append(grid_cell_size(s.grid).max_m)
+        moved.append("" if same else f"{resampling} from {grid_cell_size(s.grid).max_m:.0f} m")
+        dates.append(np.datetime64(s.date, "ns"))
+    cube = grid_dataarray(np.stack(layers), grid, name="reflectance", units="1",
+                          long_name="surface reflectance", nodata=np.float32(np.nan),
+                          dims_before={"time": pd.DatetimeIndex(dates), "band": ["red", "nir"]})
+    return cube.assign_coords(scene=("time", names), product=("time", products), cell_m=("time", cells),
+                              resampled=("time", moved))
+
+
+def _resample(values: np.ndarray, src: Grid, dst: Grid, how: str) -> np.ndarray:
+    """A NaN-masked float band resampled onto ``dst`` (NaN cells left out, NaN where nothing)."""
+    out = np.full((dst.height, dst.width), np.nan, dtype=np.float32)
+    reproject(values, out, src_transform=src.transform, src_crs=src.crs.to_wkt(), src_nodata=np.nan,
+              dst_transform=dst.transform, dst_crs=dst.crs.to_wkt(), dst_nodata=np.nan,
+              resampling=Resampling.average if how == "average" else Resampling.nearest)
+    return out

@@ -9,14 +9,26 @@ import pandas as pd
 from geo_sink.grid import Grid
 
 
-def slope_aspect(dem: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+def slope_aspect(dem, grid: Grid | None = None):
     """Slope (deg) and aspect (deg clockwise from north, downslope direction) of a DEM (m).
 
     Horn's 3x3 gradient on true ground distances: on projected grids the cell size in metres (a
     metric, near-conformal grid such as UTM is assumed); on geographic grids each row's east-west
     spacing is ``N cos(lat) dlon`` and the north-south spacing the meridian arc ``M dlat`` on the
     CRS's ellipsoid.  Edge cells repeat their neighbours.
+
+    ``dem`` is an array on ``grid``, or a DataArray with a CRS and a north-up grid (``grid``
+    None); then slope and aspect are DataArrays on its grid (``units`` "degree").
     """
+    from geo_sink.dataarrays import is_dataarray, like, north_up
+    if is_dataarray(dem):
+        view, g, _, _ = north_up(dem)
+        slope, aspect = slope_aspect(view.values, g)
+        return (like(view, slope, name="slope", units="degree", long_name="terrain slope (Horn, true distances)"),
+                like(view, aspect, name="aspect", units="degree",
+                     long_name="terrain aspect, downslope direction clockwise from north"))
+    if grid is None:
+        raise TypeError("slope_aspect: give the grid of a numpy DEM (or pass a DataArray)")
     z = np.pad(dem.astype(np.float64), 1, mode="edge")
     t = grid.transform
     if grid.crs.is_geographic:
@@ -48,6 +60,9 @@ def eligible_mask(in_subsidence: np.ndarray, excluded_classes: np.ndarray, exclu
                   slope: np.ndarray, aspect: np.ndarray, p: dict) -> tuple[np.ndarray, pd.DataFrame]:
     """Eligible pixels and the area each rule removed (pixels), in order of application.
 
+    Any of the arrays may be a DataArray (all on one grid): the mask is then a uint8 DataArray
+    on its grid (:func:`mask_dataarray`).
+
     Parameters
     ----------
     in_subsidence : bool array, subsidence land
@@ -60,13 +75,28 @@ def eligible_mask(in_subsidence: np.ndarray, excluded_classes: np.ndarray, exclu
              ("red line and buffers", excluded_zones),
              ("slope", slope > p["max_slope_deg"]),
              ("north-facing slope", north_facing(aspect, p["north_aspect_halfwidth_deg"]) & (slope > p["max_north_slope_deg"]))]
-    ok = in_subsidence.copy()
+    from geo_sink.dataarrays import is_dataarray
+    template = next((a for a in (in_subsidence, excluded_classes, excluded_zones, slope, aspect) if is_dataarray(a)), None)
+    ok = np.array(in_subsidence, dtype=bool)
     rows = []
     for name, bad in rules:
+        bad = np.asarray(bad, dtype=bool)
         removed = ok & bad
         rows.append((name, int(removed.sum())))
         ok &= ~bad
-    return ok, pd.DataFrame(rows, columns=["rule", "pixels_removed"])
+    table = pd.DataFrame(rows, columns=["rule", "pixels_removed"])
+    if template is None:
+        return ok, table
+    return mask_dataarray(template, ok, name="pv_eligible", long_name="land eligible for PV on subsidence land",
+                          meanings="excluded eligible"), table
+
+
+def mask_dataarray(template, mask: np.ndarray, *, name: str, long_name: str, meanings: str):
+    """A boolean mask as a uint8 DataArray (1 = true) on ``template``'s grid, with CF flag
+    attributes (``flag_values`` 0 1, ``flag_meanings``): writable with ``.rio.to_raster``."""
+    from geo_sink.dataarrays import like
+    return like(template, np.asarray(mask, dtype=np.uint8), name=name, units="1", long_name=long_name,
+                attrs={"flag_values": np.array([0, 1], dtype=np.uint8), "flag_meanings": meanings})
 
 
 def capacity_mw(area_km2, density_mw_km2) -> np.ndarray:

@@ -140,7 +140,8 @@ def subsidence_mask(values, unit: str, threshold: float, threshold_unit: str,
                     years: float | None = None) -> np.ndarray:
     """Pixels where subsidence (positive down) reaches the boundary threshold in its own unit.
 
-    Uplift (negative values) never counts, whatever the threshold; NaN never counts.
+    Uplift (negative values) never counts, whatever the threshold; NaN never counts.  A DataArray
+    ``values`` (an InSAR map) gives a uint8 mask DataArray on its grid.
 
     >>> subsidence_mask(np.array([12.0, -30.0, 4.0, np.nan]), "mm/yr", 10.0, "mm/yr").tolist()
     [True, False, False, False]
@@ -149,7 +150,13 @@ def subsidence_mask(values, unit: str, threshold: float, threshold_unit: str,
         raise ValueError(f"the boundary threshold must be positive (subsidence), got {threshold}")
     v = in_unit(values, unit, threshold_unit, years)
     with np.errstate(invalid="ignore"):
-        return np.nan_to_num(v, nan=-np.inf) >= threshold
+        out = np.nan_to_num(v, nan=-np.inf) >= threshold
+    from geo_sink.dataarrays import is_dataarray
+    if is_dataarray(values):
+        from geo_sink.pv.siting import mask_dataarray
+        return mask_dataarray(values, out, name="subsidence_land", meanings="outside subsided",
+                              long_name=f"subsidence >= {threshold:g} {threshold_unit}")
+    return out
 
 
 def panel_frame(rect, dip_azimuth_deg: float | None = None):
@@ -186,7 +193,8 @@ def subsidence_grid(panels, params: PIMParameters, grid) -> np.ndarray:
     panels : GeoDataFrame in ``grid.crs`` with ``thickness_m, depth_m, dip_deg`` (and optionally
         ``dip_azimuth_deg``)
     params : PIMParameters
-    grid : Grid (projected, metres)
+    grid : Grid (projected, metres), or a DataArray on such a grid (then the result is a DataArray
+        on it, ``units`` "mm")
     """
     from geo_sink.errors import InputDataError
 
@@ -198,6 +206,11 @@ def subsidence_grid(panels, params: PIMParameters, grid) -> np.ndarray:
         if bad.any():
             raise InputDataError(f"longwall panels: field {col!r} missing or negative for panel(s) "
                                  f"{list(panels.index[bad])[:5]}")
+    from geo_sink.dataarrays import is_dataarray, like, north_up
+    if is_dataarray(grid):
+        view, g, _, _ = north_up(grid)
+        return like(view, subsidence_grid(panels, params, g), name="subsidence", units="mm",
+                    long_name="final subsidence, probability integral method (positive down)")
     t = grid.transform
     xs = t.c + (np.arange(grid.width) + 0.5) * t.a
     ys = t.f + (np.arange(grid.height) + 0.5) * t.e

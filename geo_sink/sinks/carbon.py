@@ -76,6 +76,7 @@ def carbon_stock(areas: pd.DataFrame, pools: PoolTable, co2_per_c: float) -> pd.
         ``zone_id, zone_name, pool, stock_mg_c, stock_t_co2e``; pools above, below, soil, dead
         and total.  stock = sum over codes of area (ha) x density (Mg C/ha).
     """
+    _tables_not_maps([areas])
     zones, codes, a_ha = area_matrix(areas)
     dens = pools.mean[pools.rows_for(codes)]
     return _stock_frame(zones, a_ha @ dens, co2_per_c)
@@ -184,6 +185,7 @@ def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools, co2_per_c
         year_from) x 44/12; positive is uptake.  One row set per consecutive pair of years and
         one for first -> last.
     """
+    _tables_not_maps(areas_by_year.values() if isinstance(areas_by_year, dict) else [areas_by_year])
     years = sorted(areas_by_year)
     all_codes = sorted(set().union(*[set(a["class_code"]) for a in areas_by_year.values()]))
     zones = pd.concat([a[["zone_id", "zone_name"]] for a in areas_by_year.values()]).drop_duplicates(
@@ -265,6 +267,16 @@ def _total_frame(total: tuple[str, str], stock_mg_c: np.ndarray, co2_per_c: floa
     """(p,) Mg C of all zones -> the tidy rows of the total (pools + total)."""
     z = pd.DataFrame({"zone_id": [str(total[0])], "zone_name": [str(total[1])]})
     return _stock_frame(z, stock_mg_c[None, :], co2_per_c, prefix).assign(climate_zone=climate)
+
+
+def _tables_not_maps(items) -> None:
+    """Refuse land-cover maps where class-area tables go, naming the function that takes maps."""
+    from geo_sink.dataarrays import is_dataarray
+    for x in items:
+        if is_dataarray(x) or not isinstance(x, pd.DataFrame):
+            raise TypeError(f"expected tidy class-area tables (geo_sink.zonal.class_areas(...).areas), got "
+                            f"{type(x).__name__}: for land-cover maps (files or DataArrays) use "
+                            "geo_sink.sinks.carbon_run.map_stock_series")
 
 
 def _with_total(d: np.ndarray) -> np.ndarray:

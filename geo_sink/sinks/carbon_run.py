@@ -117,3 +117,111 @@ def write_density_cogs(lulc_path, out_path, dens, zone_names: dict, synthetic: b
                                       VALID_FOR=",".join(members),
                                       DESCRIPTION=f"total carbon density (above+below+soil+dead), {dens.source}, {g}"))
     return written
+
+
+def carbon_density(landcover, dens, *, crs: str | None = None, band: int = 1):
+    """Total carbon density (Mg C/ha, above + below + soil + dead) of a land-cover map as a
+    DataArray on the map's grid: the map :func:`write_density_cogs` writes, kept in memory (lazy
+    when the map is a dask array: one lookup per chunk).
+
+    Parameters
+    ----------
+    landcover : path-like or xarray.DataArray
+        Land-cover codes (a file is opened with rioxarray, lazily, in 512 x 512 chunks).
+    dens : ZonedDensities or PoolTable
+        Densities per code (:func:`density_for`).
+    crs : str, optional
+        CRS when the map has none.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32, ``units`` "Mg C ha-1", NaN (``_FillValue``) for nodata and codes without a
+        density.  With several climate zones (one density table each) a leading dimension
+        ``climate_zone`` holds one map per zone, ``valid_for`` the counties of each (as the COGs
+        are written one per zone).
+    """
+    import numpy as np
+    import xarray as xr
+
+    from geo_sink.dataarrays import is_dataarray, like, north_up
+    from geo_sink.sinks.carbon import ZonedDensities, density_lut
+    from geo_sink.sinks.pools import PoolTable
+
+    if not is_dataarray(landcover):
+        import rioxarray
+        landcover = rioxarray.open_rasterio(landcover, chunks={"x": 512, "y": 512})
+    view = north_up(landcover, crs=crs, band=band)[0]
+    if isinstance(dens, PoolTable):
+        groups, means, members = ["all"], [dens.mean], [[]]
+        codes, source = dens.codes, dens.source
+    elif isinstance(dens, ZonedDensities):
+        groups, means, codes, source = list(dens.groups), list(dens.mean), dens.codes, dens.source
+        members = [[z for z, g in dens.zone_group.items() if g == k] for k in groups]
+    else:
+        raise TypeError(f"dens must be a PoolTable or ZonedDensities, got {type(dens).__name__}")
+    size = int(max(codes)) + 1 if len(codes) else 1
+    luts = [density_lut(PoolTable(np.asarray(codes), m, np.zeros_like(m), source), size=size, nodata=np.nan)
+            for m in means]
+
+    def lookup(block, lut):
+        ok = np.isfinite(block) if block.dtype.kind == "f" else np.ones(block.shape, bool)
+        ok &= (block >= 0) & (block < len(lut))
+        return np.where(ok, lut[np.where(ok, block, 0).astype(np.int64)], np.nan).astype(np.float32)
+
+    maps = [xr.apply_ufunc(lookup, view, kwargs={"lut": lut}, dask="parallelized", output_dtypes=[np.float32])
+            for lut in luts]
+    attrs = {"source": source, "description": "total carbon density: above + below + soil + dead"}
+    if len(maps) == 1:
+        out = like(view, maps[0].data, name="carbon_density", units="Mg C ha-1",
+                   long_name="total carbon density", nodata=np.float32(np.nan), attrs=attrs)
+        return out if isinstance(dens, PoolTable) else out.assign_attrs(climate_zone=str(groups[0]))
+    out = xr.concat([like(view, m.data, name="carbon_density", units="Mg C ha-1", long_name="total carbon density",
+                          nodata=np.float32(np.nan), attrs=attrs) for m in maps], dim="climate_zone")
+    return out.assign_coords(climate_zone=[str(g) for g in groups],
+                             valid_for=("climate_zone", [",".join(map(str, m)) for m in members]))
+
+
+def map_stock_series(maps, zones: gpd.GeoDataFrame, legend, dens, co2_per_c: float, *, draws: int | None = None,
+                     seed: int | None = None, total: tuple[str, str] | None = None, crs: str | None = None,
+                     client=None):
+    """Carbon stocks per county and pool for land-cover maps of several years, and the sinks
+    between them (:func:`geo_sink.sinks.carbon.carbon_stock_series` over the exact class areas of
+    :func:`geo_sink.zonal.class_areas`).
+
+    Parameters
+    ----------
+    maps : {year: path or DataArray}, or a DataArray with a ``year`` or ``time`` dimension
+        The land-cover maps, each a file or a DataArray (in memory or dask-backed), on any grids
+        (a sink between maps on different grids or legends is the caller's to refuse, as
+        :func:`geo_sink.measurability.difference_problem` does in project runs).
+    zones, legend, dens, co2_per_c
+        As for :func:`~geo_sink.zonal.class_areas` and :func:`density_for`.
+    draws, seed : Monte Carlo size and seed (defaults of :mod:`geo_sink.uncertainty`).
+    total : (zone_id, zone_name), optional
+        A row for all zones together.
+
+    Returns
+    -------
+    (stocks, sinks, areas)
+        The two tables of :func:`~geo_sink.sinks.carbon.carbon_stock_series` and ``{year:
+        ZonalResult}``.
+    """
+    from geo_sink.dataarrays import is_dataarray
+    from geo_sink.sinks.carbon import carbon_stock_series
+    from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
+    from geo_sink.zonal import class_areas
+
+    if is_dataarray(maps):
+        dim = next((d for d in ("year", "time") if d in maps.dims), None)
+        if dim is None:
+            raise ValueError(f"maps: a DataArray of several years needs a 'year' or 'time' dimension, "
+                             f"got {tuple(maps.dims)}")
+        vals = maps.coords[dim].values
+        years = [int(v) if dim == "year" else int(str(v)[:4]) for v in vals]
+        maps = {y: maps.isel({dim: i}) for i, y in enumerate(years)}
+    areas = {int(y): class_areas(m, zones, legend, crs=crs, client=client) for y, m in sorted(maps.items())}
+    stocks, sinks = carbon_stock_series({y: r.areas[r.areas["ecosystem"] != "unknown"] for y, r in areas.items()},
+                                        dens, co2_per_c, draws=DEFAULT_DRAWS if draws is None else draws,
+                                        seed=DEFAULT_SEED if seed is None else seed, total=total)
+    return stocks, sinks, areas

@@ -18,8 +18,39 @@ NDVI_SATURATION_NOTE = ("FVC from the dimidiate pixel model; NDVI saturates at h
                         "near 1 separate dense stands poorly")
 
 
-def ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
-    """Normalised difference vegetation index (NIR - red) / (NIR + red); NaN where undefined."""
+def ndvi(red, nir):
+    """Normalised difference vegetation index (NIR - red) / (NIR + red); NaN where undefined.
+
+    ``red`` and ``nir`` are reflectance arrays, or DataArrays (in memory or dask-backed, any
+    dims, e.g. a time x y x x cube): the result is then a DataArray on their coordinates with
+    ``units`` "1" and ``long_name``, lazy for dask.
+
+    >>> ndvi(np.array([0.05, 0.0]), np.array([0.45, 0.0])).tolist()
+    [0.7999999523162842, nan]
+    """
+    from geo_sink.dataarrays import is_dataarray
+    if is_dataarray(red) or is_dataarray(nir):
+        return _elementwise(_ndvi, (red, nir), name="ndvi", units="1",
+                            long_name="normalised difference vegetation index")
+    return _ndvi(red, nir)
+
+
+def _elementwise(func, args, *, name: str, units: str, long_name: str, kwargs=None):
+    """``func`` of numpy arrays applied to DataArrays (aligned, lazy for dask), result named and
+    attributed (CF), on the grid mapping of the first."""
+    import xarray as xr
+
+    from geo_sink.dataarrays import is_dataarray
+    first = next(a for a in args if is_dataarray(a))
+    out = xr.apply_ufunc(func, *args, kwargs=kwargs or {}, dask="parallelized", output_dtypes=[np.float32])
+    attrs = {"units": units, "long_name": long_name, "_FillValue": np.float32(np.nan)}
+    gm = first.attrs.get("grid_mapping") or first.encoding.get("grid_mapping")
+    if gm:
+        attrs["grid_mapping"] = gm
+    return out.rename(name).assign_attrs(attrs)
+
+
+def _ndvi(red, nir) -> np.ndarray:
     red = np.asarray(red, dtype=np.float32)
     nir = np.asarray(nir, dtype=np.float32)
     den = nir + red
@@ -40,10 +71,16 @@ def ndvi_endmembers(values: np.ndarray, soil_pct: float, veg_pct: float) -> tupl
     return float(lo), float(hi)
 
 
-def fvc(ndvi_values: np.ndarray, ndvi_soil: float, ndvi_veg: float) -> np.ndarray:
+def fvc(ndvi_values, ndvi_soil, ndvi_veg):
     """Fractional vegetation cover, dimidiate pixel model.
 
     ``FVC = (NDVI - NDVI_soil) / (NDVI_veg - NDVI_soil)``, clipped to [0, 1]; NaN stays NaN.
+    ``ndvi_values`` may be a DataArray (e.g. a time x y x x NDVI cube), and the end-members
+    DataArrays along its leading dimensions (one pair per scene); the result is then a DataArray
+    with ``units`` "1", lazy for dask.
+
+    >>> fvc(np.array([0.1, 0.5, 0.9, np.nan]), 0.1, 0.7).tolist()
+    [0.0, 0.6666666269302368, 1.0, nan]
 
     References
     ----------
@@ -51,6 +88,14 @@ def fvc(ndvi_values: np.ndarray, ndvi_soil: float, ndvi_veg: float) -> np.ndarra
        NOAA/AVHRR data for use in numerical weather prediction models. Int. J. Remote Sensing
        19, 1533-1543.
     """
+    from geo_sink.dataarrays import is_dataarray
+    if is_dataarray(ndvi_values):
+        return _elementwise(_fvc, (ndvi_values, ndvi_soil, ndvi_veg), name="fvc", units="1",
+                            long_name="fractional vegetation cover (dimidiate pixel model)")
+    return _fvc(ndvi_values, ndvi_soil, ndvi_veg)
+
+
+def _fvc(ndvi_values, ndvi_soil, ndvi_veg) -> np.ndarray:
     out = (np.asarray(ndvi_values, dtype=np.float32) - ndvi_soil) / (ndvi_veg - ndvi_soil)
     return np.where(np.isnan(out), np.nan, np.clip(out, 0.0, 1.0)).astype(np.float32)
 
@@ -332,7 +377,10 @@ def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: floa
 
     Parameters
     ----------
-    red, nir : float arrays on ``grid`` (NaN where masked)
+    red, nir : float arrays on ``grid`` (NaN where masked), or 2-D DataArrays with a CRS and a
+        north-up grid (``grid`` None: taken from them, as for files; the scene is read into
+        memory, since the end-members are percentiles of all its valid NDVI)
+    grid : Grid, or None with DataArrays
     polygons : GeoDataFrame with ``zone_id, zone_name``
     soil_pct, veg_pct : float
         Percentiles of the scene's valid NDVI taken as bare soil and full vegetation.
@@ -347,8 +395,18 @@ def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: floa
         ``zone_id, zone_name, mean_fvc, share_vegetated_pct, valid_km2, masked_km2, ndvi_soil,
         ndvi_veg``; masked (cloud, shadow, nodata) area is reported, not treated as bare soil.
     """
+    from geo_sink.dataarrays import is_dataarray, north_up
     from geo_sink.zonal.continuous import zonal_density_sum
 
+    if is_dataarray(red) or is_dataarray(nir):
+        (red, g1, _, l1), (nir, g2, _, l2) = north_up(red), north_up(nir)
+        if g1.fingerprint() != g2.fingerprint():
+            from geo_sink.errors import InputDataError
+            raise InputDataError(f"{l2}: red and NIR are not on one grid ({l1})")
+        if grid is not None and grid.fingerprint() != g1.fingerprint():
+            from geo_sink.errors import InputDataError
+            raise InputDataError(f"{l1}: the grid given differs from the DataArrays' own")
+        red, nir, grid = red.values, nir.values, g1
     nd = ndvi(red, nir)
     lo, hi = endmembers or ndvi_endmembers(nd, soil_pct, veg_pct)
     f = fvc(nd, lo, hi)

@@ -216,8 +216,11 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
 
     Parameters
     ----------
-    raster : path-like
-        Categorical raster (integer codes), geographic or projected CRS.
+    raster : path-like or xarray.DataArray
+        Categorical raster (integer codes), geographic or projected CRS: a file, or a DataArray
+        with a CRS and a north-up grid (rioxarray's ``open_rasterio``, with or without ``chunks``
+        or ``masked=True``; any array with a CF grid mapping), read block by block as a file is
+        (:mod:`geo_sink.dataarrays`; a dask array's chunks are computed one row band at a time).
     zones : geopandas.GeoDataFrame
         ``zone_id``, ``zone_name`` and polygon geometry, with a CRS (reprojected to the
         raster's CRS here, explicitly).  Invalid geometries are repaired with ``make_valid``,
@@ -238,13 +241,16 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     block_rows : int, optional
         Rows per streamed block (memory bound); default about 4 M cells.
     client : dask.distributed.Client, optional
-        Compute row bands on its workers (:mod:`geo_sink.zonal.distributed`); same result.
+        Compute row bands of a file on its workers (:mod:`geo_sink.zonal.distributed`); same
+        result.  A DataArray is streamed in this process (a dask array's chunks are computed by
+        dask's current scheduler, the client's when it is the default one).
 
     Returns
     -------
     ZonalResult
     """
-    info = raster_info(raster, crs=crs, band=band)
+    info = raster_info(raster, crs=crs, band=band, categorical=True)
+    raster = info.path           # a DataArray becomes an ArrayRaster named by its label
     warn_crs_note(info)
     grid = info.grid
     notes = [n for n in [info.crs_note] if n] + ([f"raster CRS set by the caller: {crs}"] if crs else [])
@@ -267,7 +273,9 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     c0, c1 = index.col_range()
     rows = block_rows or default_block_rows(info, c1 - c0)
     shift = info.code_shift   # 1: codes stored + 1, masked cells and an out-of-range nodata at 0
-    if client is not None and r1 > r0:
+    if client is not None and r1 > r0 and is_array_source(info):
+        notes.append("a DataArray is streamed in this process (its dask chunks computed by dask's scheduler)")
+    if client is not None and r1 > r0 and not is_array_source(info):
         from geo_sink.zonal.distributed import cluster_threads, distributed_areas
         workers, threads = cluster_threads(client)
         acc_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
@@ -320,6 +328,13 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
                       f"({', '.join(part['zone_name'].astype(str)[:5])}); see outside_km2",
                       PartialOverlapWarning, stacklevel=2)
     return ZonalResult(areas=areas, summary=summary, unknown_codes=unk_codes, notes=notes)
+
+
+def is_array_source(info) -> bool:
+    """True when ``info`` describes a DataArray (an :class:`~geo_sink.dataarrays.ArrayRaster`),
+    which the cluster's workers cannot open by path."""
+    from geo_sink.dataarrays import ArrayRaster
+    return isinstance(info.path, ArrayRaster)
 
 
 def closure_pct(accounted_km2, zone_km2) -> np.ndarray:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
-from geo_sink.zonal.areas import zone_labels, zones_on_grid
+from geo_sink.zonal.areas import is_array_source, zone_labels, zones_on_grid
 from geo_sink.zonal.zones import ZoneIndex, cached_zone_index
 
 
@@ -74,14 +74,16 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
 
     Parameters
     ----------
-    raster : path-like, or (array, Grid)
+    raster : path-like, xarray.DataArray, or (array, Grid)
         Values per area (e.g. m^3/ha); nodata (and NaN) pixels, and those the band's GDAL mask
-        masks, are skipped and reported.
+        masks, are skipped and reported.  A DataArray (with a CRS and a north-up grid, in memory
+        or dask-backed) is streamed block by block as a file is (:mod:`geo_sink.dataarrays`).
     zones : GeoDataFrame with ``zone_id, zone_name``
     per_area_unit_m2 : float
         Area unit of the values in m^2 (1e4 for "per hectare").
     client : dask.distributed.Client, optional
-        Compute row bands of a raster file on its workers; same result.
+        Compute row bands of a raster file on its workers; same result (a DataArray is
+        streamed in this process).
 
     Returns
     -------
@@ -89,12 +91,13 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
         ``zone_id, zone_name, total`` (value x area, e.g. m^3), ``valid_km2`` (area with data),
         ``nodata_km2``, ``mean`` (area-weighted mean over valid pixels).
     """
-    in_memory = isinstance(raster, tuple)
-    if in_memory:
+    pair = isinstance(raster, tuple)
+    if pair:
         array, grid = raster
         nd, dtype, masked = None, array.dtype, False
     else:
         info = raster_info(raster, crs=crs)
+        raster = info.path
         grid, nd, dtype, masked = info.grid, info.nodata, info.dtype, info.has_mask
     if not np.issubdtype(np.dtype(dtype), np.number):
         raise InputDataError(f"{raster}: values must be numeric")
@@ -103,7 +106,7 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
     area = grid.row_cell_area_m2()
     r0, r1 = index.row_range()
     c0, c1 = index.col_range()
-    if not in_memory and client is not None and r1 > r0:
+    if not pair and client is not None and r1 > r0 and not is_array_source(info):
         from geo_sink.zonal.distributed import distributed_density
         total, valid, nod = distributed_density(
             client, info.path, index, area, (r0, r1), (c0, c1), default_block_rows(info, c1 - c0), nd,
@@ -112,7 +115,7 @@ def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str 
         acc = DensityAccumulator(index, area, col_offset=c0, nodata=nd)
         if r1 <= r0:
             blocks = []
-        elif in_memory:
+        elif pair:
             step = max(1, 4_000_000 // max(1, c1 - c0))
             blocks = ((s, array[s:min(r1, s + step), c0:c1], None) for s in range(r0, r1, step))
         else:   # masked cells (the band's GDAL mask, when it has one) count as nodata

@@ -8,7 +8,7 @@ import pandas as pd
 from geo_sink.catalog.models import Legend
 from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
-from geo_sink.zonal.areas import zone_labels, zones_on_grid
+from geo_sink.zonal.areas import is_array_source, zone_labels, zones_on_grid
 from geo_sink.zonal.engine import ClassAreaAccumulator
 from geo_sink.zonal.zones import cached_zone_index
 
@@ -50,27 +50,31 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
                      *, crs: str | None = None, cache=True, client=None) -> pd.DataFrame:
     """Area (km^2) of every (from-code, to-code) pair in each zone.
 
-    Both rasters must share one grid (same CRS, transform and size) and hold codes below 256;
+    The rasters are files or DataArrays (:func:`geo_sink.zonal.class_areas`), in any mix.  Both
+    must share one grid (same CRS, transform and size) and hold codes below 256;
     the pair is streamed as ``from * 256 + to`` through the exact zonal engine, so boundary
     pixels count with their covered fraction and every row of a zone sums to the zone's area on
     the grid.  Pairs with nodata on either side are kept with code names '(nodata)'; cells a
     map's GDAL mask masks count under its legend's (first) nodata code.
 
-    ``client`` (a dask.distributed Client) computes row bands on its workers; same result.
+    ``client`` (a dask.distributed Client) computes row bands of two files on its workers; same
+    result (DataArrays are streamed in this process).
 
     Returns
     -------
     DataFrame with :data:`TRANSITION_COLUMNS` (rows with area > 0).
     """
-    a = raster_info(raster_from, crs=crs)
-    b = raster_info(raster_to, crs=crs)
+    a = raster_info(raster_from, crs=crs, categorical=True)
+    b = raster_info(raster_to, crs=crs, categorical=True)
+    raster_from, raster_to = a.path, b.path      # DataArrays: ArrayRasters named by their labels
     if a.grid.fingerprint() != b.grid.fingerprint():
         raise InputDataError(f"{raster_to}: transitions need both maps on one grid; it differs from "
                              f"{raster_from} (size {b.grid.width}x{b.grid.height} vs "
                              f"{a.grid.width}x{a.grid.height}, or transform/CRS); resample one first")
     for info in (a, b):
         if np.dtype(info.dtype) != np.uint8:
-            raise InputDataError(f"{info.path}: transitions support 8-bit land-cover codes, got {info.dtype}")
+            raise InputDataError(f"{info.path}: transitions support 8-bit land-cover codes, got {info.dtype}"
+                                 + (" (cast the DataArray with .astype('uint8'))" if is_array_source(info) else ""))
     grid = a.grid
     fills = (_mask_fill(a, legend_from), _mask_fill(b, legend_to))
     geo = zones_on_grid(zones, grid)
@@ -79,7 +83,7 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
     c0, c1 = index.col_range()
     row_area = grid.row_cell_area_m2()
     rows = default_block_rows(a, c1 - c0, target_cells=2_000_000)
-    if client is not None and r1 > r0:
+    if client is not None and r1 > r0 and not (is_array_source(a) or is_array_source(b)):
         from geo_sink.zonal.distributed import distributed_transitions
         m = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
                                     index_file=ifile if ifile is not None and ifile.is_dir() else None,
