@@ -668,7 +668,7 @@ def test_corrupt_series_and_ledger_recover_and_the_next_run_completes(base):
     no_traceback(r.stderr)
     assert "fvc_series.csv of the last run is unreadable" in r.stderr
     series = pd.read_csv(out / "fvc_series.csv")
-    assert series.scene.nunique() == 3 and series.scene_key.notna().all()
+    assert series.scene.nunique() == 4 and series.scene_key.notna().all()
     ledger.ledger_path(out).write_bytes(b"SQLite format 3\x00" + os.urandom(3000))
     r = geo_sink("history", base.path)
     assert r.returncode == EXIT_IO and "the run ledger is damaged" in r.stderr and str(ledger.ledger_path(out)) in r.stderr

@@ -32,3 +32,14 @@ class LonLatField:
 
     def __call__(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         return bilinear(self.values, (self.north - lat) / self.step, (lon - self.west) / self.step)
+
+
+def pixel_field(seed, shape: tuple[int, int], step_px: float, sigma: float) -> np.ndarray:
+    """A smooth field on a raster of ``shape``: Gaussian values on a lattice every ``step_px``
+    cells, interpolated bilinearly to every cell (scipy's spline zoom of order 1: ~0.2 s for
+    25 M cells, where gathering four neighbours per cell takes ~1.5 s)."""
+    from scipy.ndimage import zoom
+
+    step = max(1, int(round(step_px)))
+    lat = lattice(seed, (shape[0] // step + 2, shape[1] // step + 2), sigma)
+    return zoom(lat, step, order=1, mode="nearest")[:shape[0], :shape[1]]

@@ -1,10 +1,12 @@
 """Synthetic CLCD-legend land cover at 30 m for 朔州市 (**synthetic demo data**).
 
-The broad pattern is the real MODIS MCD12C1 2019 class of each 0.05 deg cell (mapped to the
-CLCD legend), with boundaries displaced by smooth random fields and small patches of the
-classes found nearby, so that county class shares stay close to MODIS while the texture looks
-like a 30 m map.  Year-specific edits add the mine sites (barren while disturbed, vegetated
-after reclamation) and afforestation blocks planted after 2015.
+Calibrated to published statistics, placed by terrain: each county gets exactly the class
+shares of the catalog's ``shuozhou_demo_calibration`` table (forest coverage of the county's
+forestry figures, land-use shares of the third national land survey; each row with its
+document), and each class takes the cells it suits best (:func:`calibrated_landcover`: towns
+around the county seats, cropland in the 桑干河 basin, forest and shrub on high ground and
+slopes, 右玉's shelterbelt grid).  Year-specific edits add rivers, wetland parks, the mine sites
+(barren while disturbed, vegetated after reclamation) and afforestation blocks planted after 2015.
 """
 
 from __future__ import annotations
@@ -14,25 +16,14 @@ import pyproj
 import rasterio.features
 from affine import Affine
 
-from geo_sink.demo.fields import LonLatField
+from geo_sink.demo.fields import pixel_field
 from geo_sink.grid import Grid
 
 #: Equal-area grid used for the demo (Albers for China, WGS 84).
 ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
 
-#: MODIS IGBP code -> CLCD code (1 cropland, 2 forest, 3 shrub, 4 grassland, 5 water,
-#: 6 snow/ice, 7 barren, 8 impervious, 9 wetland); same ecosystem class on both sides.
-MODIS_TO_CLCD = np.array([5, 2, 2, 2, 2, 2, 3, 3, 2, 4, 4, 9, 1, 8, 1, 6, 7, 5] + [0] * 238, dtype=np.uint8)
-
 CROPLAND, FOREST, SHRUB, GRASS, WATER, BARREN, IMPERVIOUS, WETLAND = 1, 2, 3, 4, 5, 7, 8, 9
 
-#: Texture inside each class: (lattice step deg, share, CLCD code -> secondary code).  Blobs of
-#: a smooth Gaussian field above its (1 - share) quantile take the secondary class.
-TEXTURES = (
-    (0.004, 0.08, {1: 4, 2: 3, 3: 4, 4: 3, 7: 4}),    # ~400 m mosaics: grass/shrub, fallow
-    (0.0015, 0.03, {1: 8, 2: 4, 4: 1, 3: 2}),        # ~150 m: villages, terraces, copses
-)
-_Z = {0.08: 1.4051, 0.03: 1.8808}  # standard normal quantiles
 VEG_CODE = {"grassland": GRASS, "shrub": SHRUB, "forest": FOREST}
 
 
@@ -67,50 +58,110 @@ def pixel_lonlat(grid: Grid, r0: int, r1: int, step: int = 16) -> tuple[np.ndarr
             bilinear(lat_c.astype(np.float64), fy[:, None], fx[None, :]))
 
 
-def base_landcover(grid: Grid, modis: np.ndarray, modis_transform: Affine, seed: int,
-                   strip: int = 1024) -> np.ndarray:
-    """The year-independent CLCD-coded texture (uint8, grid shape)."""
-    lon_w, lat_s, lon_e, lat_n = _lonlat_bounds(grid)
-    box = (lon_w - 0.1, lat_s - 0.1, lon_e + 0.1, lat_n + 0.1)
-    coarse_x = LonLatField((seed, 1), box, 0.02, 0.010)
-    coarse_y = LonLatField((seed, 2), box, 0.02, 0.010)
-    fine_x = LonLatField((seed, 3), box, 0.004, 0.0025)
-    fine_y = LonLatField((seed, 4), box, 0.004, 0.0025)
-    textures = TEXTURES
-    # bilinear interpolation of iid N(0, 1) has a standard deviation of ~2/3: scale it back to 1
-    fields_tex = [LonLatField((seed, 5 + i), box, step, 1.5) for i, (step, _, _) in enumerate(textures)]
-    out = np.empty((grid.height, grid.width), dtype=np.uint8)
-    mt = modis_transform
+#: CLCD code of each ecosystem the calibration allocates (grassland takes what is left).
+ECOSYSTEM_CODE = {"cropland": CROPLAND, "forest": FOREST, "shrubland": SHRUB, "grassland": GRASS,
+                  "barren": BARREN, "built_up": IMPERVIOUS, "water": WATER}
+#: Share of built-up land in the county seat's town; the rest are villages on flat land.
+TOWN_SHARE = 0.35
 
-    def modis_class(lon, lat):
-        c = np.clip(((lon - mt.c) / mt.a).astype(np.int64), 0, modis.shape[1] - 1)
-        r = np.clip(((lat - mt.f) / mt.e).astype(np.int64), 0, modis.shape[0] - 1)
-        return MODIS_TO_CLCD[modis[r, c]]
 
-    for k, r0 in enumerate(range(0, grid.height, strip)):
-        r1 = min(grid.height, r0 + strip)
-        lon, lat = pixel_lonlat(grid, r0, r1)
-        plon = lon + coarse_x(lon, lat) + fine_x(lon, lat)
-        plat = lat + coarse_y(lon, lat) + fine_y(lon, lat)
-        block = modis_class(plon, plat)
-        for i, (step, share, mapping) in enumerate(textures):
-            z = fields_tex[i](lon, lat)
-            sec = np.arange(256, dtype=np.uint8)
-            for a, b in mapping.items():
-                sec[a] = b
-            hit = z > _Z[share]
-            block[hit] = sec[block[hit]]
-        rng = np.random.default_rng((seed, 10, k))
-        for size, share in ((4, 0.08), (10, 0.05)):
-            h, w = block.shape
-            pick = rng.random((h // size + 1, w // size + 1)) < share
-            jx = rng.normal(0, 0.03, pick.shape)
-            jy = rng.normal(0, 0.03, pick.shape)
-            sel = np.repeat(np.repeat(pick, size, 0), size, 1)[:h, :w]
-            ox = np.repeat(np.repeat(jx, size, 0), size, 1)[:h, :w]
-            oy = np.repeat(np.repeat(jy, size, 0), size, 1)[:h, :w]
-            block[sel] = modis_class(plon[sel] + ox[sel], plat[sel] + oy[sel])
-        out[r0:r1] = block
+def calibrated_landcover(grid: Grid, county: np.ndarray, forest_pct: dict, city_pct: dict, elev: np.ndarray,
+                         slope: np.ndarray, seats: dict, belts: set, reserved: np.ndarray, seed: int) -> np.ndarray:
+    """Year-independent CLCD-coded land cover with the target class shares, placed by terrain.
+
+    The classes take land in this order, each exactly its target number of cells among the
+    cells still free, choosing those it suits best:
+
+    1. built-up, per county (the city share of each county's cells): a town around the county
+       seat (:data:`TOWN_SHARE`) and villages on flat land;
+    2. forest, per county (``forest_pct``): high ground and slopes, and first the shelterbelt
+       lines in the counties of ``belts`` (右玉's windbreak grid, a 900 m x 1.6 km lattice across
+       the north-west wind);
+    3. water (rivers, reservoirs, ponds), then cropland, over the whole city: the lowest
+       valley floors, then the flattest, lowest land (the 桑干河 basin first);
+    4. shrub, then barren land, over the whole city: slopes, gully scars;
+    5. grassland, the matrix of the loess hills: the rest.
+
+    Smooth random fields at two or three scales per class break the terrain rule into patches,
+    so the map has a 30 m texture while the shares are met to the cell.  ``reserved`` cells
+    (afforestation blocks, which become forest later, and mine sites) take no built-up, forest
+    or cropland.
+
+    Parameters
+    ----------
+    grid : Grid (equal-area, metres)
+    county : int array (grid shape)
+        0 outside the counties, k > 0 inside the k-th key of ``forest_pct``.
+    forest_pct : {zone_id: percent of the county}
+    city_pct : {ecosystem: percent of the city}
+        ``built_up``, ``water``, ``cropland``, ``shrubland``, ``barren``.
+    elev, slope : float arrays (grid shape): elevation (m) and slope (deg)
+    seats : {zone_id: (lon, lat)}
+    belts : set of zone_id
+    reserved : bool array (grid shape)
+    seed : int
+    """
+    cell = abs(grid.transform.a)
+
+    def field(k, step_m):
+        """A smooth N(0, 1)-ish field with blobs about ``step_m`` metres across, flat."""
+        return pixel_field((seed, 40 + k), (grid.height, grid.width), step_m / cell, 1.5).ravel()
+
+    out = np.zeros((grid.height, grid.width), dtype=np.uint8)
+    flat = out.ravel()
+    cty = county.ravel()
+    free = cty > 0
+    keys = list(forest_pct)
+    members = [np.flatnonzero(cty == k + 1) for k in range(len(keys))]
+    el, sl, res = elev.ravel(), slope.ravel(), reserved.ravel()
+    rel_elev = np.zeros(el.shape, dtype=np.float32)
+    for idx in members:          # elevation above the county's 20th percentile
+        rel_elev[idx] = el[idx] - np.percentile(el[idx], 20)
+    xs = grid.transform.c + (np.arange(grid.width, dtype=np.float64) + 0.5) * grid.transform.a
+    ys = grid.transform.f + (np.arange(grid.height, dtype=np.float64) + 0.5) * grid.transform.e
+    x, y = xs[None, :], ys[:, None]
+    ca, sa = np.cos(np.radians(35)), np.sin(np.radians(35))
+    belt = ((((x * ca + y * sa) % 900.0) < 60.0) | (((y * ca - x * sa) % 1600.0) < 60.0)).ravel()
+    to_grid = pyproj.Transformer.from_crs(4326, grid.crs, always_xy=True)
+
+    def take(cand, score, n, eco):
+        n = min(int(n), cand.size)
+        if n <= 0:
+            return
+        top = cand[np.argpartition(-score, n - 1)[:n]] if n < cand.size else cand
+        flat[top] = ECOSYSTEM_CODE[eco]
+        free[top] = False
+
+    village = field(8, 1000.0) - 0.3 * sl
+    town_noise = field(9, 350.0)
+    forest_score = 0.10 * sl + rel_elev / 250.0 + 1.3 * field(3, 3500.0) + 0.9 * field(4, 700.0)
+    for k, zid in enumerate(keys):
+        idx = members[k]
+        sx, sy = to_grid.transform(*seats[zid])
+        built = round(city_pct["built_up"] / 100.0 * idx.size)
+        cand = idx[free[idx] & ~res[idx]]
+        r, c = np.divmod(cand, grid.width)
+        d_km = np.hypot(xs[c] - sx, ys[r] - sy) / 1000.0
+        take(cand, -d_km + 0.8 * town_noise[cand], round(TOWN_SHARE * built), "built_up")
+        cand = idx[free[idx] & ~res[idx]]
+        take(cand, village[cand], built - round(TOWN_SHARE * built), "built_up")
+        cand = idx[free[idx] & ~res[idx]]
+        sc = forest_score[cand] + (6.0 * belt[cand] if zid in belts else 0.0)
+        take(cand, sc, round(forest_pct[zid] / 100.0 * idx.size), "forest")
+    del village, town_noise, forest_score
+    n_city = int(sum(m.size for m in members))
+    cand = np.flatnonzero(free & ~res)
+    take(cand, -rel_elev[cand] / 30.0 - 0.3 * sl[cand] + 1.5 * field(10, 1500.0)[cand] + 0.5 * field(11, 300.0)[cand],
+         round(city_pct.get("water", 0.0) / 100.0 * n_city), "water")
+    cand = np.flatnonzero(free & ~res)
+    take(cand, -0.22 * sl[cand] - rel_elev[cand] / 70.0 + field(1, 4500.0)[cand] + 0.6 * field(2, 900.0)[cand],
+         round(city_pct["cropland"] / 100.0 * n_city), "cropland")
+    cand = np.flatnonzero(free)
+    take(cand, 0.14 * sl[cand] + 1.1 * field(5, 2500.0)[cand] + 0.9 * field(6, 500.0)[cand],
+         round(city_pct["shrubland"] / 100.0 * n_city), "shrubland")
+    cand = np.flatnonzero(free)
+    take(cand, 0.18 * sl[cand] + 1.6 * field(7, 350.0)[cand], round(city_pct["barren"] / 100.0 * n_city), "barren")
+    flat[free] = GRASS
     return out
 
 
@@ -151,7 +202,8 @@ def landcover_for_year(base: np.ndarray, grid: Grid, year: int, disturbed, recla
     if len(aff):
         m = burn(grid, aff.geometry) & np.isin(lc, [GRASS, BARREN, SHRUB])
         lc[m] = FOREST
-    dist = disturbed[disturbed["year"] <= year]
+    # open pits and dumps are bare; subsidence land keeps its cover (farmland sinks, it stays farmed)
+    dist = disturbed[(disturbed["year"] <= year) & (disturbed["type"] != "subsidence")]
     if len(dist):
         lc[burn(grid, dist.geometry)] = BARREN
     rec = reclaimed[reclaimed["year"] <= year].sort_values("year")

@@ -18,7 +18,6 @@ from geo_sink.demo import sites
 from geo_sink.demo.terrain import elevation
 from geo_sink.grid import Grid
 from geo_sink.io.boundaries import load_boundaries
-from geo_sink.io.rasters import catalog_raster
 
 YEARS = (2015, 2020)
 TAGS = {"SYNTHETIC": "true", "DESCRIPTION": SYNTHETIC_NOTE, "GENERATOR": f"geo_sink.demo v{GENERATOR_VERSION}"}
@@ -64,13 +63,16 @@ def _cropland_polygons(lc: np.ndarray, grid: Grid, window_geom):
     return gdf.reset_index(drop=True)
 
 
-def write_scenes(folder: Path, lc2015, lc2020, lc_grid: Grid, reclaimed, seed: int) -> list[dict]:
+def write_scenes(folder: Path, lc2015, lc2020, lc_grid: Grid, reclaimed, cover, seed: int,
+                 scenes=sc.SCENES, stac_dates: dict | None = None) -> list[dict]:
+    """Scene folders of ``scenes`` in ``folder``; ``stac_dates`` gives a STAC datetime other than
+    the scene's own (a mis-filed scene)."""
     out = []
-    for k, sd in enumerate(sc.SCENES):
+    for k, sd in enumerate(scenes):
         res = 10.0 if sd.product == "sentinel2_l2a" else 30.0
         g = sc.scene_grid(sites.CENTER, 8000.0, res)
         codes = sc.sample_landcover(lc2015 if sd.date.year < 2018 else lc2020, lc_grid, g)
-        fvc = sc.fvc_field(codes, g, sd.date.year, reclaimed, (seed, 30, k))
+        fvc = sc.fvc_field(codes, g, sd.date, reclaimed, cover, (seed, 30, k, sd.date.toordinal()))
         water = codes == lcmod.WATER
         red, nir = sc.reflectance(fvc, water)
         cloud, shadow = sc.cloud_masks(g, (seed, 31, k))
@@ -91,7 +93,7 @@ def write_scenes(folder: Path, lc2015, lc2020, lc_grid: Grid, reclaimed, seed: i
             g20 = g.coarsened(2)
             write_geotiff(d / "SCL.tif", scl[::2, ::2].copy(), g20, nodata=0, BAND="SCL scene classification")
             item = {"type": "Feature", "stac_version": "1.0.0", "id": sd.name,
-                    "properties": {"datetime": f"{sd.date.isoformat()}T03:15:49Z", "platform": sd.name[:3].lower().replace("s2", "sentinel-2"),
+                    "properties": {"datetime": f"{(stac_dates or {}).get(sd.name, sd.date).isoformat()}T03:15:49Z", "platform": sd.name[:3].lower().replace("s2", "sentinel-2"),
                                    "s2:processing_baseline": sd.baseline, "proj:epsg": 32649,
                                    "geo_sink:synthetic": True, "description": SYNTHETIC_NOTE},
                     "assets": {"red": {"href": "./B04.tif"}, "nir": {"href": "./B08.tif"}, "scl": {"href": "./SCL.tif"}}}
@@ -116,6 +118,50 @@ def write_scenes(folder: Path, lc2015, lc2020, lc_grid: Grid, reclaimed, seed: i
     return out
 
 
+def calibration(cat) -> tuple[dict, dict, dict, set]:
+    """The demo's calibration targets from the catalog: forest coverage per county (percent),
+    class shares of the city, county seats (lon, lat) and the counties with shelterbelts."""
+    import pandas as pd
+
+    cal = pd.read_csv(cat.dataset_path("shuozhou_demo_calibration"), dtype={"zone_id": str})
+    seats = pd.read_csv(cat.dataset_path("shuozhou_county_seats"), dtype={"zone_id": str})
+    forest = {r.zone_id: float(r.share_pct) for r in cal[(cal.scope == "county") & (cal.ecosystem == "forest")].itertuples()}
+    city = {r.ecosystem: float(r.share_pct) for r in cal[cal.scope == "city"].itertuples()}
+    return (forest, city, {r.zone_id: (float(r.lon), float(r.lat)) for r in seats.itertuples()},
+            set(seats.loc[seats.shelterbelts.astype(str).str.lower() == "true", "zone_id"]))
+
+
+def upsample(values: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """A coarse grid's values repeated onto the fine grid it was coarsened from (edge cells
+    repeated where the fine grid has a remainder)."""
+    up = np.repeat(np.repeat(values, factor, 0), factor, 1)
+    pad = ((0, max(0, shape[0] - up.shape[0])), (0, max(0, shape[1] - up.shape[1])))
+    return np.pad(up, pad, mode="edge")[:shape[0], :shape[1]]
+
+
+def calibrated_base(cat, zones, grid: Grid, dem: np.ndarray, dem_grid: Grid, disturbed, afforested, seed: int):
+    """The year-independent land cover at the catalog's class shares (:func:`calibration`).
+
+    Afforestation blocks (forest by 2020) and mine sites are kept out of the forest, cropland and
+    built-up allocation, and each county's forest target is lowered by its afforestation blocks'
+    share, so that the 2020 map lands on the published coverage."""
+    from geo_sink.pv.siting import slope_aspect
+
+    forest, city, seats, belts = calibration(cat)
+    order = list(forest)
+    county = np.zeros((grid.height, grid.width), dtype=np.uint8)
+    z = zones.set_index("zone_id").loc[order].to_crs(grid.crs)
+    for k, geom in enumerate(z.geometry, start=1):
+        county[lcmod.burn(grid, [geom], grid.crs)] = k
+    blocks = lcmod.burn(grid, afforested.geometry)
+    reserved = blocks | lcmod.burn(grid, disturbed.geometry)
+    base_forest = {zid: forest[zid] - 100.0 * np.count_nonzero(blocks & (county == k)) / np.count_nonzero(county == k)
+                   for k, zid in enumerate(order, start=1)}
+    elev = upsample(dem, 3, county.shape)
+    slope = upsample(slope_aspect(dem, dem_grid)[0], 3, county.shape)
+    return lcmod.calibrated_landcover(grid, county, base_forest, city, elev, slope, seats, belts, reserved, seed)
+
+
 def inventory(rng, zones):
     """Synthetic forest inventory: area and growing stock per county and forest type."""
     import pandas as pd
@@ -137,25 +183,27 @@ def write_demo(folder: Path, seed: int) -> None:
     cat = load_catalog()
     zones = load_boundaries(REGION)
     grid = lcmod.demo_grid(zones.total_bounds)
-    mpath, mcrs = catalog_raster(cat, "mcd12c1_2019_china")
-    with rasterio.open(mpath) as src:
-        modis, mt = src.read(1), src.transform
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
-    disturbed, reclaimed = sites.mine_sites(rng)
+    disturbed, reclaimed = sites.mine_sites(rng, pd.read_csv(cat.dataset_path("pingshuo_demo_sites")))
     panels = sites.longwall_panels(rng)
+    disturbed = pd.concat([disturbed, sites.subsidence_site(panels)], ignore_index=True)
     layers = sites.constraint_layers(rng)
     afforested = sites.afforestation_blocks(rng)
     parks = sites.wetland_parks(rng)
 
-    base = lcmod.base_landcover(grid, modis, mt, seed)
+    dem_grid = grid.coarsened(3)
+    dem = elevation(dem_grid, seed, sites.gully_lines())
+    pits_dumps = disturbed[disturbed["type"] != "subsidence"]
+    base = calibrated_base(cat, zones, grid, dem, dem_grid, pits_dumps, afforested, seed)
     lcs = {}
     for year in YEARS:
         lcs[year] = lcmod.landcover_for_year(base, grid, year, disturbed, reclaimed, afforested,
                                               layers["rivers"], parks)
         write_geotiff(folder / f"landcover_clcd_{year}.tif", lcs[year], grid, nodata=0,
                       LEGEND="clcd", YEAR=str(year))
-    dem_grid = grid.coarsened(3)
-    write_geotiff(folder / "dem.tif", elevation(dem_grid, seed), dem_grid, nodata=-9999.0, UNITS="m")
+    write_geotiff(folder / "dem.tif", dem, dem_grid, nodata=-9999.0, UNITS="m")
 
     vec = folder / "vectors"
     vec.mkdir()
@@ -174,11 +222,11 @@ def write_demo(folder: Path, seed: int) -> None:
     inventory(rng, zones).to_csv(folder / "tables" / "growing_stock_inventory.csv", index=False,
                                  float_format="%.1f")
     (folder / "scenes").mkdir()
-    scenes = write_scenes(folder / "scenes", lcs[2015], lcs[2020], grid, reclaimed, seed)
-    (folder / "inbox").mkdir()
-    (folder / "inbox" / "README.txt").write_text(
-        "Drop new Sentinel-2 L2A / Landsat C2 L2 scene folders here; `geo-sink update` picks them up.\n",
-        encoding="utf-8")
+    cover = pd.read_csv(cat.dataset_path("pingshuo_reclaimed_fvc")).set_index("vegetation")
+    scenes = write_scenes(folder / "scenes", lcs[2015], lcs[2020], grid, reclaimed, cover, seed)
+    (folder / "inbox").mkdir()       # new scene folders go here (README.md says what is in it)
+    write_scenes(folder / "inbox", lcs[2015], lcs[2020], grid, reclaimed, cover, seed, scenes=(sc.BAD_INBOX_SCENE,),
+                 stac_dates={sc.BAD_INBOX_SCENE.name: sc.BAD_INBOX_STAC_DATE})
 
     project = {
         "name": REGION,
@@ -199,7 +247,46 @@ def write_demo(folder: Path, seed: int) -> None:
                     "sz_new_energy_share_2025", "sz_new_energy_share_2030"],
         "output": "output",
     }
+    (folder / "README.md").write_text(demo_readme(seed), encoding="utf-8")
     header = (f"# 朔州市 region project: SYNTHETIC DEMO DATA generated by geo_sink.demo "
               f"v{GENERATOR_VERSION} (seed {seed}),\n# on the real county boundaries. Not observations.\n")
     (folder / "project.yaml").write_text(header + yaml.safe_dump(project, allow_unicode=True, sort_keys=False),
                                          encoding="utf-8")
+
+
+def demo_readme(seed: int) -> str:
+    """What the generated folder holds, what each part was calibrated to, and the scene the
+    pipeline must quarantine."""
+    return f"""# 朔州市 demo: SYNTHETIC DEMO DATA
+
+Generated by geo_sink.demo v{GENERATOR_VERSION} (seed {seed}) on the real county boundaries of 朔州市.
+Nothing here is an observation; every file says so (GeoTIFF tag SYNTHETIC=true, GeoJSON
+property synthetic, project flag).
+
+## Calibrated to published figures (data_catalog/demo/)
+- Land cover (landcover_clcd_2015.tif, landcover_clcd_2020.tif; CLCD legend, 30 m, Albers):
+  the 2020 map's forest share of 右玉县 is its published 2021 森林覆盖率 (32.81%); the other
+  counties take the Shanxi provincial coverage (23.18%, end of 2019) as no county figure was
+  found; cropland (with orchards), built-up, water, shrub and barren shares of the city are those
+  of the 山西省第三次国土调查主要数据公报 (provincial stand-ins), grassland the rest
+  (shuozhou_calibration.csv, each row with its document). Classes are placed by terrain:
+  towns around the county seats, cropland and water in the 桑干河 basin, forest and shrub on
+  high ground and slopes, 右玉's shelterbelt grid; 2015 lacks the afforestation blocks of
+  2016-2020.
+- Mines (vectors/mines_*.geojson): the Pingshuo open pits and dumps in the sizes and reclamation
+  years of pingshuo_sites.csv (Antaibao's dumps after 张泽民 et al. 2018, 生态学报 38(4)); per-mine
+  reclamation rates straddle the plan's 60% bar.
+- Scenes (scenes/): reclaimed dumps grow to the mean FVC 张泽民 et al. measured per planting
+  pattern (pingshuo_reclaimed_fvc.csv), with bare patches; August and May scenes, greener and
+  drier years; each scene has a cloud and its shadow in its mask band.
+- PV on subsidence land: the underground mine's trough (vectors/longwall_panels.geojson) lies on
+  farmland and grass, under a county road, beside a stream, with a village in it, a water-source
+  protection zone over one corner and a loess gully across it, so that every siting rule removes
+  land and parcels above and below the minimum area remain.
+
+## The inbox and the scene the pipeline must quarantine
+Drop new Sentinel-2 L2A / Landsat C2 L2 scene folders or land-cover GeoTIFFs into inbox/;
+`geo-sink update` picks them up. One is there on purpose: inbox/{sc.BAD_INBOX_SCENE.name}: its folder name says {sc.BAD_INBOX_SCENE.date}, its STAC item
+{sc.BAD_INBOX_STAC_DATE} (a mis-filed download). `geo-sink demo`, `geo-sink run` and `geo-sink update`
+move it to inbox/quarantine/ with a .reason.txt; `geo-sink demo --regenerate` puts it back.
+"""

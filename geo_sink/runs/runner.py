@@ -84,9 +84,11 @@ def project_warnings(project) -> list[str]:
     return [notice(w) for w in getattr(project, "warnings", [])]
 
 
-def check_inbox(project) -> list[str]:
+def check_inbox(project, expected: frozenset = frozenset()) -> list[str]:
     """Read every inbox scene once; quarantine those that fail, with the reason.  STAC scenes
-    that cannot be used are reported (a STAC catalog is not moved)."""
+    that cannot be used are reported (a STAC catalog is not moved).  ``expected``: names of
+    scene folders placed to be quarantined (the demo's mis-filed scene), reported as plain lines
+    rather than warnings."""
     im = project.spec.imagery
     if im is None:
         return []
@@ -109,7 +111,8 @@ def check_inbox(project) -> list[str]:
                 lines.append(notice(f"inbox: {sc.path.name} is not usable ({e}) and stays in the inbox: {q}; "
                                     "it is skipped"))
                 continue
-            lines.append(notice(f"inbox: {sc.path.name} quarantined to {dest.parent} ({e})"))
+            line = f"inbox: {sc.path.name} quarantined to {dest.parent} ({e})"
+            lines.append(f"{line}, as the demo intends" if sc.path.name in expected else notice(line))
     return lines
 
 

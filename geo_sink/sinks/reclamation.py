@@ -59,10 +59,21 @@ def _ndvi(red, nir) -> np.ndarray:
     return np.where(np.isfinite(out) & (den > 0), out, np.nan).astype(np.float32)
 
 
-def ndvi_endmembers(values: np.ndarray, soil_pct: float, veg_pct: float) -> tuple[float, float]:
-    """NDVI of bare soil and full vegetation as percentiles of the valid values."""
+def ndvi_endmembers(values: np.ndarray, soil_pct: float, veg_pct: float,
+                    min_ndvi: float | None = None) -> tuple[float, float]:
+    """NDVI of bare soil and full vegetation as percentiles of the valid values.
+
+    ``min_ndvi``: values at or below it are left out of the percentiles (water, snow and cloud
+    edges have NDVI <= 0; taken as 'soil', a scene with a few percent of water would put the soil
+    end-member on the water and inflate every FVC).
+
+    >>> ndvi_endmembers(np.array([-0.4, -0.3, 0.1, 0.2, 0.5, 0.8]), 0, 100, min_ndvi=0.0)
+    (0.1, 0.8)
+    """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
+    if min_ndvi is not None:
+        v = v[v > min_ndvi]
     if v.size == 0:
         raise ValueError("no valid NDVI value to take end-members from")
     lo, hi = np.percentile(v, [soil_pct, veg_pct])
@@ -372,7 +383,8 @@ SERIES_COLUMNS = ["polygon_id", "mine", "zone_id", "zone_name", "scene", "produc
 
 
 def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: float, veg_pct: float,
-                   threshold: float, endmembers: tuple[float, float] | None = None) -> pd.DataFrame:
+                   threshold: float, endmembers: tuple[float, float] | None = None,
+                   min_ndvi: float | None = None) -> pd.DataFrame:
     """Mean FVC and the share of area with FVC >= ``threshold`` for each polygon of one scene.
 
     Parameters
@@ -388,6 +400,9 @@ def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: floa
         FVC from which a pixel counts as vegetated.
     endmembers : (ndvi_soil, ndvi_veg), optional
         Given values instead of percentiles.
+    min_ndvi : float, optional
+        NDVI at or below which a pixel (water, snow) is left out of the percentiles
+        (:func:`ndvi_endmembers`).
 
     Returns
     -------
@@ -408,7 +423,7 @@ def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: floa
             raise InputDataError(f"{l1}: the grid given differs from the DataArrays' own")
         red, nir, grid = red.values, nir.values, g1
     nd = ndvi(red, nir)
-    lo, hi = endmembers or ndvi_endmembers(nd, soil_pct, veg_pct)
+    lo, hi = endmembers or ndvi_endmembers(nd, soil_pct, veg_pct, min_ndvi)
     f = fvc(nd, lo, hi)
     veg = np.where(np.isnan(f), np.nan, (f >= threshold).astype(np.float32))
     m = zonal_density_sum((f, grid), polygons, per_area_unit_m2=1.0, cache=False)
