@@ -3,9 +3,11 @@
 :func:`ensure_demo` writes, deterministically from a fixed seed, into the user cache folder
 (never into the repository, never downloaded):
 
-* CLCD-legend land cover at 30 m (Albers equal-area) for 2015 and 2020;
+* CLCD-legend land cover at 30 m (Albers equal-area) for 2015 and 2020, calibrated to the
+  catalog's cited figures (``data_catalog/demo/``) and placed by terrain;
 * a DEM (90 m) with plausible relief;
-* three red/NIR scenes (Sentinel-2 L2A x2, Landsat 9 C2 L2) over the Pingshuo mining area;
+* four red/NIR scenes (Sentinel-2 L2A x3, Landsat 9 C2 L2) over the Pingshuo mining area, and a
+  mis-filed one in the inbox that the runs quarantine;
 * a forest growing-stock inventory per county and forest type;
 * wetland parks along the rivers the city plan names (shapes synthetic);
 * open-pit, waste-dump, subsidence and reclaimed polygons; longwall panels; roads, rivers,
