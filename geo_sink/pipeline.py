@@ -145,6 +145,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     ``provenance.json`` records them with the time, the code version and the catalog files."""
     import datetime as dt
 
+    from geo_sink.pv.siting_run import ENERGY_SEED
     from geo_sink.runs.runner import project_inputs
 
     cat = load_catalog()
@@ -154,7 +155,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     fingerprints = inputs if inputs is not None else project_inputs(project)
     provenance = {"project": str(project.path), "region": project.name, "geo_sink": __version__,
                   "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                  "synthetic": syn, "draws": draws, "inputs": [], "outputs": [],
+                  "synthetic": syn, "draws": draws, "seed": DEFAULT_SEED, "pv_seed": ENERGY_SEED, "inputs": [], "outputs": [],
                   "input_files": {p: {"role": r, "sha256": h, "bytes": n}
                                   for p, (r, h, n) in sorted(fingerprints.items()) if r != "catalog"},
                   "catalog": {"root": str(cat.root),
@@ -447,6 +448,7 @@ def run_demo(out_dir: Path, draws: int = DEFAULT_DRAWS, client=None) -> Iterator
         for line in check_inbox(project, expected=frozenset({BAD_INBOX_SCENE.name})):
             yield line if isinstance(line, Notice) else f"{project.name}: {line}"
         yield from run_project(project, folder, draws=draws, client=client)
-        from geo_sink.report import build_report
-        html = build_report(project, folder, Path(out_dir) / f"{project.name}.html", lang="zh")
-        yield f"{project.name}: results in {folder}; report {html} ({html.stat().st_size / 1e6:.1f} MB)"
+        from geo_sink.report import build_reports
+        zh, en = build_reports(project, folder, Path(out_dir) / f"{project.name}.html")
+        yield (f"{project.name}: results in {folder}; report {zh} ({zh.stat().st_size / 1e6:.1f} MB), "
+               f"in English {en.name}")

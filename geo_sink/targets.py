@@ -286,11 +286,13 @@ def _zone_rows(df: pd.DataFrame, zone_id: str, total_id: str, aliases=("ALL",)) 
 def _forest_coverage(t, tables, scope):
     c = tables.get("forest_coverage.csv")
     if c is None:
-        return _row(t, reason="no land-cover map in the project: forest coverage is not computed")
+        return _row(t, reason="no land-cover map in the project: forest coverage is not computed",
+                    reason_zh="项目没有土地覆被图，未计算森林覆盖率")
     last = int(c["year"].max())
     r = _zone_rows(c[c["year"] == last], t.zone_id, scope.total_id)
     if not len(r):
-        return _row(t, reason=f"{t.region} is not in the {last} forest-coverage table")
+        return _row(t, reason=f"{t.region} is not in the {last} forest-coverage table",
+                    reason_zh=f"{last}年森林覆盖率表中没有{t.region}")
     r = r.iloc[0]
     if not bool(r.get("measurable", True)):
         zh = r.get("measurability_note_zh", "")
@@ -299,47 +301,60 @@ def _forest_coverage(t, tables, scope):
     left = str(r.get("zones_left_out", "") if pd.notna(r.get("zones_left_out", "")) else "")
     if t.zone_id == scope.total_id and left:
         return _row(t, measured_year=last, status="not_measurable",
-                    reason=f"the {last} map does not cover {left}: the coverage of {t.region} cannot be measured")
+                    reason=f"the {last} map does not cover {left}: the coverage of {t.region} cannot be measured",
+                    reason_zh=f"{last}年的地图未覆盖{left}，无法测算{t.region}的森林覆盖率")
     if pd.isna(r["coverage_pct"]):
-        return _row(t, measured_year=last, status="not_measurable", reason=str(r.get("coverage_note", "")))
-    return _judged(t, float(r["coverage_pct"]), last, reason=f"map-derived forest coverage of {last}")
+        return _row(t, measured_year=last, status="not_measurable", reason=str(r.get("coverage_note", "")),
+                    reason_zh="地图未完整覆盖该县（区），不给出覆盖率")
+    return _judged(t, float(r["coverage_pct"]), last, reason=f"map-derived forest coverage of {last}",
+                   reason_zh=f"{last}年土地覆被图推算的森林覆盖率")
 
 
 def _growing_stock(t, tables, scope):
     g = tables.get("growing_stock.csv")
     if g is None:
-        return _row(t, reason="the project has no growing_stock raster or inventory table")
+        return _row(t, reason="the project has no growing_stock raster or inventory table",
+                    reason_zh="项目没有森林蓄积量栅格或清查表")
     r = _zone_rows(g.drop_duplicates("zone_id"), t.zone_id, scope.total_id)
     if not len(r):
-        return _row(t, reason=f"{t.region} is not in the growing-stock table")
+        return _row(t, reason=f"{t.region} is not in the growing-stock table", reason_zh=f"蓄积量表中没有{t.region}")
     r = r.iloc[0]
-    return _judged(t, float(r["volume_1e4_m3"]), int(r["year"]), reason="growing stock of the project's inventory/raster")
+    return _judged(t, float(r["volume_1e4_m3"]), int(r["year"]), reason="growing stock of the project's inventory/raster",
+                   reason_zh="项目清查表或栅格的森林蓄积量")
 
 
 def _reclamation_rate(t, tables, scope):
     z = tables.get("reclamation_by_county.csv")
     if z is None:
-        return _row(t, reason="the project has no mines section (disturbed and reclaimed polygons)")
+        return _row(t, reason="the project has no mines section (disturbed and reclaimed polygons)",
+                    reason_zh="项目没有矿区数据（损毁与复垦图斑）")
     sel = z if t.zone_id == scope.total_id else z[z["zone_id"].astype(str) == t.zone_id]
     if not len(sel) or sel["disturbed_km2"].sum() <= 0:
-        return _row(t, status="not_measurable", reason=f"no disturbed mine land in {t.region}")
+        return _row(t, status="not_measurable", reason=f"no disturbed mine land in {t.region}",
+                    reason_zh=f"{t.region}没有损毁矿区土地")
     rate = 100.0 * sel["reclaimed_km2"].sum() / sel["disturbed_km2"].sum()
-    return _judged(t, float(rate), pd.NA, reason="reclaimed / disturbed area of the mine polygons")
+    return _judged(t, float(rate), pd.NA, reason="reclaimed / disturbed area of the mine polygons",
+                   reason_zh="矿区图斑的复垦面积 / 损毁面积")
 
 
 def _vegetation_cover(t, tables, scope):
     v = tables.get("vegetation_cover_by_county.csv")
     if v is None:
-        return _row(t, reason="no FVC of reclaimed land: the project needs mines.reclaimed and imagery scenes")
+        return _row(t, reason="no FVC of reclaimed land: the project needs mines.reclaimed and imagery scenes",
+                    reason_zh="没有复垦地植被覆盖度：项目需要复垦图斑和遥感影像")
     sel = v if t.zone_id == scope.total_id else v[v["zone_id"].astype(str) == t.zone_id]
     if not len(sel):
-        return _row(t, status="not_measurable", reason=f"no reclaimed land with a usable scene in {t.region}")
+        return _row(t, status="not_measurable", reason=f"no reclaimed land with a usable scene in {t.region}",
+                    reason_zh=f"{t.region}没有可用影像覆盖的复垦地")
     if "measurable" in sel and not sel["measurable"].fillna(False).astype(bool).all():
-        return _row(t, status="not_measurable", reason=str(sel["measurability_note"].iloc[0]))
+        return _row(t, status="not_measurable", reason=str(sel["measurability_note"].iloc[0]),
+                    reason_zh="影像分辨率粗于30米，无法判断复垦平台与边坡的植被覆盖")
     if sel["valid_km2"].sum() <= 0:
-        return _row(t, status="not_measurable", reason="every reclaimed pixel is masked (cloud/shadow) in the last scene")
+        return _row(t, status="not_measurable", reason="every reclaimed pixel is masked (cloud/shadow) in the last scene",
+                    reason_zh="最新影像中复垦地像元全部被云或阴影遮挡")
     share = float((sel["share_vegetated_pct"] * sel["valid_km2"]).sum() / sel["valid_km2"].sum())
-    return _judged(t, share, str(sel["date"].max()), reason="share of the valid reclaimed area vegetated in the last scene")
+    return _judged(t, share, str(sel["date"].max()), reason="share of the valid reclaimed area vegetated in the last scene",
+                   reason_zh="最新影像中有效复垦面积的植被覆盖比例（FVC ≥ 阈值）")
 
 
 def _wetland_area(t, tables, scope):
@@ -347,19 +362,23 @@ def _wetland_area(t, tables, scope):
     if w is None:
         return _row(t, reason="no wetlands table: the project has no land-cover map, or its last map shows no "
                               "wetland class anywhere in the region (the area would be 0 km² only if the map can "
-                              "resolve wetlands)")
+                              "resolve wetlands)",
+                    reason_zh="没有湿地表：项目没有土地覆被图，或最新地图在本地区没有湿地类")
     r = _zone_rows(w, t.zone_id, scope.total_id)
     year = int(w["year"].max())
     if "measurable" in w and not w["measurable"].fillna(False).astype(bool).all():
-        return _row(t, measured_year=year, status="not_measurable", reason=str(w["measurability_note"].iloc[0]))
+        return _row(t, measured_year=year, status="not_measurable", reason=str(w["measurability_note"].iloc[0]),
+                    reason_zh="地图分辨率粗于100米，无法测算湿地面积")
     c = tables.get("forest_coverage.csv")
     if c is not None and t.zone_id == scope.total_id:
         allr = c[(c["zone_id"] == "ALL") & (c["year"] == c["year"].max())]
         left = str(allr["zones_left_out"].iloc[0]) if len(allr) and pd.notna(allr["zones_left_out"].iloc[0]) else ""
         if left:
             return _row(t, measured_year=year, status="not_measurable",
-                        reason=f"the map does not cover {left}: the wetland area of {t.region} cannot be measured")
-    return _judged(t, float(r["area_km2"].sum()), year, reason="area of the legend's wetland classes")
+                        reason=f"the map does not cover {left}: the wetland area of {t.region} cannot be measured",
+                        reason_zh=f"地图未覆盖{left}，无法测算{t.region}的湿地面积")
+    return _judged(t, float(r["area_km2"].sum()), year, reason="area of the legend's wetland classes",
+                   reason_zh="图例中湿地类的面积")
 
 
 def _energy_share(t, tables, scope, baselines):
@@ -367,14 +386,18 @@ def _energy_share(t, tables, scope, baselines):
     cap = next((b for b in baselines if b.indicator == "installed_power_capacity" and b.zone_id == t.zone_id), None)
     if cap is None:
         return _row(t, reason=f"no installed_power_capacity baseline for {t.region}: add one under baselines: "
-                              "(value in 10^4 kW, with new_energy_share_pct)")
+                              "(value in 10^4 kW, with new_energy_share_pct)",
+                    reason_zh=f"{t.region}没有装机容量基线：请在 baselines 中添加（单位万千瓦，并给出新能源占比）")
     share, basis = cap.new_energy_share_pct, f"{cap.document}"
+    basis_zh = cap.document
     if share is None:
         s = next((b for b in baselines if b.indicator == "wind_pv_installed_share" and b.zone_id == t.zone_id), None)
         if s is None:
             return _row(t, reason=f"the capacity baseline of {t.region} has no new_energy_share_pct and there is no "
-                                  "wind_pv_installed_share baseline")
+                                  "wind_pv_installed_share baseline",
+                        reason_zh=f"{t.region}的装机容量基线没有新能源占比，也没有风光装机占比基线")
         share, basis = s.value, f"{s.document} (wind+PV share used as the new-energy share; other clean energy not counted)"
+        basis_zh = f"{s.document}；以风光装机占比代替新能源占比，其他清洁能源未计"
     pv = tables.get("pv_by_county.csv")
     pv_mw = 0.0
     if pv is not None:
@@ -386,10 +409,13 @@ def _energy_share(t, tables, scope, baselines):
     met, gap = verdict_of(share, t.value, t.comparison)
     reason = (f"installed capacity {cap.value:g} x 10^4 kW with {share:g}% new and clean energy in {cap.year} "
               f"({basis}): {g['needed_mw']:,.0f} MW of new capacity needed for {t.value:g}%")
+    reason_zh = (f"{cap.year}年装机容量 {cap.value:g} 万千瓦，新能源和清洁能源占 {share:g}%（{basis_zh}）："
+                 f"达到 {t.value:g}% 尚需新增装机 {g['needed_mw']:,.0f} 兆瓦")
     if pv is not None:
         reason += f"; PV on subsidence land ({pv_mw:,.0f} MW) would close {g['closed_pct']:.1f}% of it"
+        reason_zh += f"；采煤沉陷区光伏（{pv_mw:,.0f} 兆瓦）可弥补其中 {g['closed_pct']:.1f}%"
     return _row(t, measured_value=share, measured_year=cap.year, gap=gap, status="met" if met else "not_met",
-                reason=reason, needed_mw=g["needed_mw"], pv_mw=pv_mw if pv is not None else np.nan,
+                reason=reason, reason_zh=reason_zh, needed_mw=g["needed_mw"], pv_mw=pv_mw if pv is not None else np.nan,
                 pv_closes_pct=g["closed_pct"] if pv is not None else np.nan)
 
 
@@ -425,7 +451,8 @@ def measure_targets(targets: list[ProjectTarget], baselines: list[ProjectBaselin
         elif t.indicator in MEASURES:
             rows.append(MEASURES[t.indicator](t, tables, scope))
         else:
-            rows.append(_row(t, reason=f"geo-sink does not measure {t.indicator}"))
+            rows.append(_row(t, reason=f"geo-sink does not measure {t.indicator}",
+                             reason_zh=f"geo-sink 不测算该指标（{t.indicator}）"))
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["measured_year"] = out["measured_year"].astype("string")
     return out

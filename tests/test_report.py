@@ -109,16 +109,18 @@ def test_browser_xss_report(driver, xss_report):
     errors = open_page(driver, xss_report)
     assert errors == []
     assert driver.title != "pwned"
-    # two county shapes (the other layers start hidden)
+    # two county shapes (one choropleth at a time; the other layers start hidden)
     assert driver.execute_script("return document.querySelectorAll('path.leaflet-interactive').length") == 2
     layers = driver.execute_script(
         "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
-    assert layers == ["森林覆盖率（地图推算）", "碳储量", "土地覆被 2019", "县（区）名称"]
+    base = driver.execute_script(
+        "return [...document.querySelectorAll('.leaflet-control-layers-base label')].map(l => l.innerText.trim())")
+    assert base == ["森林覆盖率（地图推算）", "碳储量"] and layers == ["土地覆被 2019", "县（区）名称"]
     # county names on the map; the mouse wheel zooms only after a click on the map
     assert driver.execute_script("return document.querySelectorAll('.gs-label').length") == 2
     wheel = "return window[document.querySelector('.folium-map').id].scrollWheelZoom.enabled()"
     assert driver.execute_script(wheel) is False
-    assert driver.execute_script("return document.getElementById('gs-legend').offsetHeight") > 0
+    assert driver.execute_script("return document.getElementById('gs-maplegend').offsetHeight") > 0
     driver.execute_script("document.querySelector('path.leaflet-interactive').dispatchEvent("
                           "new MouseEvent('click', {bubbles: true, clientX: 500, clientY: 500}))")
     time.sleep(0.5)
@@ -135,7 +137,9 @@ def test_browser_demo_report(driver, demo_report):
     assert open_page(driver, demo_report) == []
     layers = driver.execute_script(
         "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
-    assert layers[:3] == ["森林覆盖率（地图推算）", "碳储量", "年碳汇"]
+    base = driver.execute_script(
+        "return [...document.querySelectorAll('.leaflet-control-layers-base label')].map(l => l.innerText.trim())")
+    assert base == ["森林覆盖率（地图推算）", "碳储量", "年碳汇"]
     assert {"湿地", "矿区", "复垦地（植被覆盖度）", "土地覆被 2020", "采煤沉陷区", "光伏装机"} <= set(layers)
     assert driver.execute_script("return document.getElementById('gs-synthetic').offsetHeight") > 0
     charts = driver.execute_script("return [...document.querySelectorAll('#gs-charts svg')].map(s => s.textContent)")
@@ -206,7 +210,7 @@ def test_page_language_footer_and_legend_glitches(demo_report, demo_project):
     assert "<html lang='zh-CN'>" in text
     footer = text[text.index("id='gs-provenance'"):]
     assert str(demo_project.parent) not in footer and "project.yaml" in footer
-    legend = text[text.index("id='gs-legend'"):]
+    legend = text[text.index("<b>森林覆盖率（地图推算）</b>"):]
     first = re.search(r"</span>(-?[0-9.]+)%</div>", legend).group(1)
     assert float(first) >= 0
     assert "@page{size:A4" in text
@@ -220,3 +224,138 @@ def test_reclamation_chart_of_one_year_spans_years_not_a_century():
     ticks = svg[svg.index('id="matplotlib.axis_1"'):svg.index('id="matplotlib.axis_2"')]
     years = sorted({int(float(x)) for x in re.findall(r">(\d{4}(?:\.\d+)?)</text>", ticks)})
     assert years and min(years) >= 2019 and max(years) <= 2021
+
+
+@pytest.fixture(scope="module")
+def demo_reports(demo_project, tmp_path_factory):
+    """The demo's report in both languages, each linking the other."""
+    from geo_sink.report import build_reports
+    p = load_project(demo_project)
+    out = tmp_path_factory.mktemp("both")
+    list(run_project(p, out / "朔州市", draws=500))
+    return build_reports(p, out / "朔州市", out / "朔州市.html")
+
+
+def test_each_language_links_the_other_and_reasons_are_in_its_language(demo_reports):
+    import pandas as pd
+    zh, en = demo_reports
+    tz, te = zh.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
+    assert "href='朔州市.en.html'" in tz and "href='朔州市.html'" in te
+    t = pd.read_csv(zh.parent / "朔州市" / "targets.csv")
+    assert t["reason_zh"].notna().all() and (t["reason_zh"].str.len() > 0).all()
+    for r in t.itertuples():
+        assert html_escape(r.reason_zh) in tz and html_escape(r.reason) not in tz
+        assert html_escape(r.reason) in te
+    assert "冷温带干旱区" in tz and "cool temperate dry" in te
+
+
+def html_escape(x: str) -> str:
+    import html
+    return html.escape(x, quote=True)
+
+
+def test_model_inputs_name_every_parameter_and_input_file(demo_reports):
+    """The model-inputs section lists the climate zone of every county with its station, every
+    Tier 1 parameter applied, the PV/subsidence parameters, the grid factors, the Monte Carlo
+    draws and seeds, and every input file by name with the SHA-256 of provenance.json (no
+    absolute path of the machine)."""
+    import json
+
+    import pandas as pd
+    zh = demo_reports[0]
+    text = zh.read_text(encoding="utf-8")
+    sec = text[text.index("id='gs-inputs'"):text.index("id='gs-provenance'")]
+    rd = zh.parent / "朔州市"
+    prov = json.loads((rd / "provenance.json").read_text(encoding="utf-8"))
+    for name, meta in prov["input_files"].items():
+        assert f"<code>{html_escape(Path(name).name)}</code>" in sec and meta["sha256"] in sec
+        assert str(Path(name).parent) not in sec
+    for r in pd.read_csv(rd / "climate_zones.csv").itertuples():
+        assert html_escape(r.zone_name) in sec and f"{r.station} ({r.station_id})" in sec
+    for r in pd.read_csv(rd / "carbon_parameters.csv").itertuples():
+        assert f"<code>{r.parameter}</code>" in sec
+    for name in ("max_slope_deg", "road_buffer_m", "subsidence_factor_q", "shanxi_avg_2022"):
+        assert f"<code>{name}</code>" in sec
+    assert f"{prov['draws']}" in sec and str(prov["seed"]) in sec and str(prov["pv_seed"]) in sec
+
+
+def _internal_ids(rd: Path, catalog) -> set[str]:
+    """Identifiers a reader should never see: result-table columns, status codes, indicator,
+    climate-zone and ecosystem ids."""
+    import pandas as pd
+
+    from geo_sink.report.inputs import CLIMATE_ZONE_NAMES
+    ids = {"not_met", "not_measurable", "not_computed", *CLIMATE_ZONE_NAMES["en"], *catalog.indicators,
+           *catalog.ecosystems}
+    for f in rd.glob("*.csv"):
+        ids |= {c for c in pd.read_csv(f, nrows=1).columns if "_" in c}
+    return {i for i in ids if "_" in i}
+
+
+@browser
+def test_browser_zh_report_shows_no_internal_identifier(driver, demo_reports, catalog):
+    zh = demo_reports[0]
+    assert open_page(driver, zh) == []
+    text = driver.execute_script("var c = document.body.cloneNode(true); c.querySelectorAll("
+                                 "'code, script, style, #gs-downloads').forEach(e => e.remove()); return c.innerText")
+    words = set(re.findall(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+", text))
+    assert not words & _internal_ids(zh.parent / "朔州市", catalog), words & _internal_ids(zh.parent / "朔州市", catalog)
+
+
+@browser
+def test_browser_one_choropleth_legend_zoom_reset_opacity(driver, demo_reports):
+    """Choosing another choropleth swaps the legend inside the map; zoom to a county by name,
+    reset the view; the opacity slider reaches the choropleth."""
+    assert open_page(driver, demo_reports[0]) == []
+    legend = "return document.getElementById('gs-maplegend').innerText"
+    assert "森林覆盖率" in driver.execute_script(legend) and "碳储量" not in driver.execute_script(legend)
+    driver.execute_script("[...document.querySelectorAll('.leaflet-control-layers-base label')]"
+                          ".find(l => l.innerText.includes('碳储量')).querySelector('input').click()")
+    time.sleep(0.3)
+    assert "碳储量" in driver.execute_script(legend) and "森林覆盖率" not in driver.execute_script(legend)
+    mapjs = "window[document.querySelector('.folium-map').id]"
+    z0 = driver.execute_script(f"return {mapjs}.getZoom()")
+    driver.execute_script("var s = document.getElementById('gs-zoom'); s.value = [...s.options].find("
+                          "o => o.text === '右玉县').value; s.dispatchEvent(new Event('change'));")
+    time.sleep(0.5)
+    c = driver.execute_script(f"var c = {mapjs}.getCenter(); return [c.lat, c.lng]")
+    assert driver.execute_script(f"return {mapjs}.getZoom()") > z0 and c[0] > 39.8      # 右玉县, the north
+    driver.execute_script("document.getElementById('gs-reset').click()")
+    time.sleep(0.5)
+    assert driver.execute_script(f"return {mapjs}.getZoom()") == z0
+    driver.execute_script("var r = document.getElementById('gs-opacity'); r.value = 0.3; r.dispatchEvent(new Event('input'));")
+    ops = driver.execute_script("return [...document.querySelectorAll('path.leaflet-interactive')]"
+                                ".map(p => p.getAttribute('fill-opacity'))")
+    assert "0.3" in ops
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "report_map_controls.png"))
+
+
+@browser
+def test_browser_phone_width_has_no_sideways_scroll(driver, demo_reports):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 412, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        for f in demo_reports:
+            assert open_page(driver, f) == []
+            w = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert w[0] <= w[1] == 412, w
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "report_412px.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@browser
+def test_browser_print_is_a4_and_at_most_six_pages(driver, demo_reports):
+    import base64
+    for f in demo_reports:
+        assert open_page(driver, f) == []
+        pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
+                                                                          "printBackground": False})["data"])
+        boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)\s*\]", pdf)
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)   # A4 in pt
+        assert 2 <= pages <= 6, pages
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"report_print_{f.stem}.pdf").write_bytes(pdf)

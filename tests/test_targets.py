@@ -220,7 +220,8 @@ def test_the_report_answers_first_from_the_run_tables(xinzhou_run):
     with their intervals, each number as the tables have it."""
     p, _ = xinzhou_run
     html = (p.output / "忻州市.html").read_text(encoding="utf-8")
-    summary = html[html.index("id='gs-summary'"):html.index("id='gs-legend'")]
+    start = html.index("id='gs-summary'")
+    summary = html[start:html.index("</section>", start)]
     t = pd.read_csv(p.output / "targets.csv").set_index("target_id")
     assert summary.count("class='gs-card gs-") == len(t) + summary.count("gs-card gs-total")
     assert "尚需新增装机: 750 MW" in summary and "未达到" in summary and "无法用此图测算" in summary

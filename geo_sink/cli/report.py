@@ -13,7 +13,8 @@ from geo_sink.cli.progress import say
 
 @click.command()
 @click.argument("project", type=click.Path(dir_okay=False))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="zh", show_default=True,
+              help="Report language; 'both' writes the Chinese report and <name>.en.html, each linking the other.")
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path),
               help="Folder with the project's result tables (default: the project's output; "
                    "computed first when missing).")
@@ -44,8 +45,15 @@ def report(project, lang, results, output, wait):
                 if compute:
                     for line in _warn_skipped(list(run_project(p, tx.path))):
                         say(line)
-                build_report(p, tx.path, tx.path / target.relative_to(root) if inside else target, lang=lang)
+                _write(p, tx.path, tx.path / target.relative_to(root) if inside else target, lang)
                 tx.message = f"report {out.name}" + (" (results computed first)" if compute else "")
         else:
-            build_report(p, results, target, lang=lang)
+            _write(p, results, target, lang)
     say(f"report -> {out} ({target.stat().st_size / 1e6:.1f} MB)")
+
+
+def _write(project, results, target, lang):
+    from geo_sink.report import build_report, build_reports
+    if lang == "both":
+        return build_reports(project, results, target)
+    return [build_report(project, results, target, lang=lang)]

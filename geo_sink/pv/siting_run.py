@@ -192,7 +192,11 @@ def project_weather(project, cat, lat: float, lon: float, alt: float):
                f"Collares-Pereira & Rabl hours, Erbs split ({100 * w['dhi'].sum() / w['ghi'].sum():.0f}% diffuse)")
 
 
-def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: int = 20240104):
+#: Seed of the PV Monte Carlo (packing density, GHI, losses, grid factor), recorded in provenance.
+ENERGY_SEED = 20240104
+
+
+def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: int = ENERGY_SEED):
     """Yield per kWp at the parcels' centre; energy and CO2 per parcel, county and city with 5-95%
     from joint draws (packing density, GHI, losses, grid factor)."""
     from geo_sink.pv.energy import (annual_yield_kwh_per_kwp, co2_avoided_t, default_grid_factor_ids,

@@ -18,6 +18,7 @@ from geo_sink.io.atomic import atomic_path
 from geo_sink.report import charts
 from geo_sink.report.assets import inline_assets, use_offline_assets
 from geo_sink.report.i18n import labels
+from geo_sink.report.inputs import model_inputs_section, zone_name
 
 #: Display simplification of boundaries (degrees, ~100 m) so a city report stays small.
 SIMPLIFY_DEG = 0.001
@@ -98,11 +99,13 @@ def _landcover_overlay(path, legend, crs, bounds_ll, max_read_px: int = 2 * MAX_
     return rgba, [[lat0, lon0], [lat1, lon1]]
 
 
-def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True):
+def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overlay=True):
+    """A GeoJSON layer with popups; ``overlay=False`` makes it one of the map's choropleths, of
+    which the layer control shows one at a time (radio buttons)."""
     import folium
     props = [c for c in gdf.columns if c != "geometry"]
     layer = folium.GeoJson(
-        json.loads(gdf[props + ["geometry"]].to_json(drop_id=True)), name=name, show=show,
+        json.loads(gdf[props + ["geometry"]].to_json(drop_id=True)), name=name, show=show, overlay=overlay,
         style_function=style,
         popup=folium.GeoJsonPopup(fields=popup_fields, aliases=lab_aliases, localize=False, labels=True),
         tooltip=folium.GeoJsonTooltip(fields=[popup_fields[0]], aliases=[lab_aliases[0]], labels=False),
@@ -110,7 +113,16 @@ def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True):
     return layer
 
 
-def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
+def build_reports(project, results_dir, out_html) -> list[Path]:
+    """The Chinese report at ``out_html`` and the English one beside it (``<stem>.en.html``), each
+    with a link to the other."""
+    out_html = Path(out_html)
+    en = out_html.with_name(f"{out_html.stem}.en{out_html.suffix}")
+    return [build_report(project, results_dir, out_html, lang="zh", other_href=en.name),
+            build_report(project, results_dir, en, lang="en", other_href=out_html.name)]
+
+
+def build_report(project, results_dir, out_html, lang: str = "zh", other_href: str | None = None) -> Path:
     """Write one self-contained, offline HTML report for a project's results.
 
     Parameters
@@ -120,12 +132,16 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         Folder with the pipeline's tables (``counties.parquet``, ``forest_coverage.csv``, ...).
     out_html : path
     lang : {"zh", "en"}
+    other_href : str, optional
+        Link (relative) to the same report in the other language, shown at the top.
 
     Returns
     -------
     Path of the report.
     """
     import folium
+    from branca.element import MacroElement
+    from jinja2 import Template
 
     L = labels(lang)
     cat = load_catalog()
@@ -179,50 +195,60 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
     keep = fields + ["geometry", "coverage_pct"] + (["stock_t_co2e", "zone_area_km2"] if has_stock else []) + \
         (["sink_t_co2e_yr"] if "sink_t_co2e_yr" in c else [])
     c = c[[k for k in keep if k in c.columns]]
-    legends = []
+    legends = []           # (layer, title, [(colour, label)]): the map's legend shows those on the map
+    fills, images = [], []  # what the opacity slider acts on
+    choropleths = 0
+
+    def choropleth(frame, name, style, items):
+        nonlocal choropleths
+        layer = _geojson_layer(frame, name, style, fields, aliases, show=choropleths == 0, overlay=False)
+        layer.add_to(m)
+        choropleths += 1
+        legends.append((layer, name, items))
+        fills.append(layer.get_name())
+
     if "coverage_pct" in c:
         centre = target if target is not None else float(c["coverage_pct"].median())
         span = max(5.0, float(np.nanmax(np.abs(c["coverage_pct"] - centre))))
-        _geojson_layer(c, L["coverage"], lambda f, ce=centre, sp=span: {
-            "fillColor": diverging(f["properties"].get("coverage_pct"), ce, sp), "color": "#333",
-            "weight": 1, "fillOpacity": 0.75}, fields, aliases).add_to(m)
         lo = max(0.0, centre - span)          # a coverage below 0% does not exist
-        legends.append((L["coverage"], [(diverging(lo, centre, span), f"{lo:.1f}%"),
-                                        (diverging(centre, centre, span), f"{centre:.2f}% ({L['target'] if target is not None else 'median'})"),
-                                        (diverging(centre + span, centre, span), f"{centre + span:.1f}%")]))
+        choropleth(c, L["coverage"], lambda f, ce=centre, sp=span: {
+            "fillColor": diverging(f["properties"].get("coverage_pct"), ce, sp), "color": "#333",
+            "weight": 1, "fillOpacity": 0.75},
+            [(diverging(lo, centre, span), f"{lo:.1f}%"),
+             (diverging(centre, centre, span), f"{centre:.2f}% ({L['target'] if target is not None else L['median']})"),
+             (diverging(centre + span, centre, span), f"{centre + span:.1f}%")])
     if has_stock:
         dens = c["stock_t_co2e"] / (c["zone_area_km2"] * 100)
         c2 = c.assign(dens=dens)
         vmax = float(np.nanmax(dens))
-        _geojson_layer(c2, L["stock"], lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
-                                                          "color": "#333", "weight": 1, "fillOpacity": 0.75},
-                       fields, aliases, show=False).add_to(m)
-        legends.append((L["stock"] + " (t CO2e/ha)", [(sequential(0, vmax), "0"), (sequential(vmax / 2, vmax), f"{vmax / 2:.0f}"),
-                                                      (sequential(vmax, vmax), f"{vmax:.0f}")]))
+        choropleth(c2, L["stock"], lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
+                                                      "color": "#333", "weight": 1, "fillOpacity": 0.75},
+                   [(sequential(0, vmax), "0"), (sequential(vmax / 2, vmax), f"{vmax / 2:.0f}"),
+                    (sequential(vmax, vmax), f"{vmax:.0f} t CO2e/ha")])
     if "sink_t_co2e_yr" in c:
         span = max(1.0, float(np.nanmax(np.abs(c["sink_t_co2e_yr"]))))
-        _geojson_layer(c, L["sink"], lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
-                                                        "color": "#333", "weight": 1, "fillOpacity": 0.75},
-                       fields, aliases, show=False).add_to(m)
-        legends.append((L["sink"] + " (t CO2e/yr)", [(diverging(-span, 0, span), f"{-span:,.0f}"), (diverging(0, 0, span), "0"),
-                                                     (diverging(span, 0, span), f"{span:,.0f}")]))
+        choropleth(c, L["sink"], lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
+                                                    "color": "#333", "weight": 1, "fillOpacity": 0.75},
+                   [(diverging(-span, 0, span), f"{-span:,.0f}"), (diverging(0, 0, span), "0"),
+                    (diverging(span, 0, span), f"{span:,.0f} t CO2e/yr")])
     # --- land cover overlay of the latest year
     if project.spec.landcover:
         from geo_sink.pipeline import landcover_inputs
         lc = landcover_inputs(project, cat)[-1]
         legend = cat.legend(lc.legend)
         rgba, bounds = _landcover_overlay(lc.path, legend, lc.crs, tuple(b))
-        folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{L['landcover']} {lc.year}",
-                                          show=False, mercator_project=False).add_to(m)
-        legends.append((f"{L['landcover']} {lc.year} ({esc(legend.id)})",
+        img = folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{L['landcover']} {lc.year}",
+                                                show=False, mercator_project=False).add_to(m)
+        images.append(img.get_name())
+        legends.append((img, f"{L['landcover']} {lc.year} ({legend.name})",
                         [(cl.color, esc(cl.name_zh if lang == 'zh' else cl.name)) for cl in legend.classes]))
     # --- wetlands and mines
     if project.spec.wetlands is not None:
         w = gpd.read_file(project.spec.wetlands.file)
         w = w.assign(name=[esc(v) for v in w[project.spec.wetlands.name_field]])[["name", "geometry"]]
-        _geojson_layer(w, L["wetlands"], lambda f: {"fillColor": "#289be8", "color": "#0b5394", "weight": 1,
-                                                    "fillOpacity": 0.6}, ["name"], [esc(L["wetlands"])]).add_to(m)
-        legends.append((L["wetlands"], [("#289be8", esc(L["wetlands"]))]))
+        lyr = _geojson_layer(w, L["wetlands"], lambda f: {"fillColor": "#289be8", "color": "#0b5394", "weight": 1,
+                                                          "fillOpacity": 0.6}, ["name"], [esc(L["wetlands"])]).add_to(m)
+        legends.append((lyr, L["wetlands"], [("#289be8", esc(L["wetlands"]))]))
     if project.spec.mines is not None:
         d = gpd.read_file(project.spec.mines.disturbed)
         d = d.assign(name=[esc(f"{a} · {t}") for a, t in zip(d[project.spec.mines.mine_field], d[project.spec.mines.type_field])])
@@ -232,11 +258,12 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
             status = {r.mine: r.rate_pct for r in rm.itertuples()}
         d["rate"] = [f"{_fmt(status.get(mn, np.nan), 1)} %" for mn in d[project.spec.mines.mine_field]]
         d["rate_v"] = [status.get(mn, np.nan) for mn in d[project.spec.mines.mine_field]]
-        _geojson_layer(d[["name", "rate", "rate_v", "geometry"]], L["mines"],
-                       lambda f: {"fillColor": diverging(f["properties"].get("rate_v"), 60, 60), "color": "#7f3b08",
-                                  "weight": 1, "fillOpacity": 0.6}, ["name", "rate"], [esc(L["mines"]), "reclamation rate"]).add_to(m)
-        legends.append((L["mines"] + " (reclamation rate vs 60%)", [(diverging(0, 60, 60), "0%"), (diverging(60, 60, 60), "60%"),
-                                                                    (diverging(120, 60, 60), "≥100%")]))
+        lyr = _geojson_layer(d[["name", "rate", "rate_v", "geometry"]], L["mines"],
+                             lambda f: {"fillColor": diverging(f["properties"].get("rate_v"), 60, 60), "color": "#7f3b08",
+                                        "weight": 1, "fillOpacity": 0.6}, ["name", "rate"],
+                             [esc(L["mines"]), esc(L["rate_vs_bar"])]).add_to(m)
+        legends.append((lyr, L["mines"] + " (" + L["rate_vs_bar"] + ")",
+                        [(diverging(0, 60, 60), "0%"), (diverging(60, 60, 60), "60%"), (diverging(120, 60, 60), "≥100%")]))
         if (rd / "fvc_series.csv").exists():
             s = pd.read_csv(rd / "fvc_series.csv")
             last = s[s["date"] == s["date"].max()].set_index("polygon_id")
@@ -255,25 +282,26 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
                 sink = [rc["sink_t_co2e_yr"].get(k, np.nan) for k in key]
                 pieces["sink"] = [f"{_fmt(v, 0)} t CO2e/yr" for v in sink]
                 fields, aliases = fields + ["sink"], aliases + [esc(L["reclaimed_sink"])]
-            _geojson_layer(pieces[fields + ["fvc_v", "geometry"]], L["reclaimed"],
-                           lambda f: {"fillColor": sequential(f["properties"].get("fvc_v"), 1.0), "color": "#1b7837",
-                                      "weight": 1, "fillOpacity": 0.8}, fields, aliases).add_to(m)
-            legends.append((L["reclaimed"], [(sequential(0, 1), "FVC 0"), (sequential(0.5, 1), "0.5"), (sequential(1, 1), "1")]))
+            lyr = _geojson_layer(pieces[fields + ["fvc_v", "geometry"]], L["reclaimed"],
+                                 lambda f: {"fillColor": sequential(f["properties"].get("fvc_v"), 1.0), "color": "#1b7837",
+                                            "weight": 1, "fillOpacity": 0.8}, fields, aliases).add_to(m)
+            legends.append((lyr, L["reclaimed"], [(sequential(0, 1), "FVC 0"), (sequential(0.5, 1), "0.5"),
+                                                  (sequential(1, 1), "1")]))
     if (rd / "subsidence_boundary.geojson").exists():
         sb = gpd.read_file(rd / "subsidence_boundary.geojson")
         sb_labels = list(sb["label"])  # the boundary threshold with its unit, e.g. "≥ 10 mm cumulative"
         sb = sb.assign(name=[esc(f"{L['subsidence']} {lab}") for lab in sb_labels])[["name", "geometry"]]
-        _geojson_layer(sb, L["subsidence"], lambda f: {"fillColor": "#542788", "color": "#2d004b", "weight": 1,
-                                                      "fillOpacity": 0.4}, ["name"], [esc(L["subsidence"])]).add_to(m)
-        legends.append((L["subsidence"], [("#542788", esc(sb_labels[0]) if sb_labels else "")]))
+        lyr = _geojson_layer(sb, L["subsidence"], lambda f: {"fillColor": "#542788", "color": "#2d004b", "weight": 1,
+                                                            "fillOpacity": 0.4}, ["name"], [esc(L["subsidence"])]).add_to(m)
+        legends.append((lyr, L["subsidence"], [("#542788", esc(sb_labels[0]) if sb_labels else "")]))
     if (rd / "pv_parcels.parquet").exists():
         pvp = gpd.read_parquet(rd / "pv_parcels.parquet")
         pvp = pvp.assign(name=[esc(f"{i} · {c} · #{r}") for i, c, r in zip(pvp["parcel_id"], pvp["county"], pvp["rank"])],
                          cap=[f"{v:,.1f} MW · {e:,.1f} GWh/yr" for v, e in zip(pvp["capacity_mw"], pvp["energy_gwh_yr"])])
-        _geojson_layer(pvp[["name", "cap", "geometry"]], L["pv"], lambda f: {"fillColor": "#fdb863", "color": "#b35806",
-                                                                             "weight": 1, "fillOpacity": 0.8},
-                       ["name", "cap"], [esc(L["pv"]), "MW"]).add_to(m)
-        legends.append((L["pv"], [("#fdb863", esc(L["pv"]))]))
+        lyr = _geojson_layer(pvp[["name", "cap", "geometry"]], L["pv"], lambda f: {"fillColor": "#fdb863", "color": "#b35806",
+                                                                                   "weight": 1, "fillOpacity": 0.8},
+                             ["name", "cap"], [esc(L["pv"]), "MW"]).add_to(m)
+        legends.append((lyr, L["pv"], [("#fdb863", esc(L["pv"]))]))
     labels_fg = folium.FeatureGroup(name=L["county_labels"], show=True)
     for name, pt in zip(counties["zone_name"], counties.geometry.representative_point()):
         folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
@@ -281,9 +309,15 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
             interactive=False).add_to(labels_fg)
     labels_fg.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    # the map's own legend (following the layers shown), zoom to a county, reset view, opacity
+    from geo_sink.report.mapui import legend_html, map_controls
+    county_bounds = [(str(n), [[g.bounds[1], g.bounds[0]], [g.bounds[3], g.bounds[2]]])
+                     for n, g in sorted(zip(counties["zone_name"], counties.geometry), key=lambda x: str(x[0]))]
+    controls = MacroElement()
+    controls._template = Template("{% macro script(this, kwargs) %}{% raw %}" + map_controls(
+        m.get_name(), {lyr.get_name(): legend_html(t, items) for lyr, t, items in legends}, fills, images,
+        county_bounds, [[b[1], b[0]], [b[3], b[2]]], L) + "{% endraw %}{% endmacro %}")
     # the mouse wheel scrolls the page until the map is clicked, and again once the mouse leaves it
-    from branca.element import MacroElement
-    from jinja2 import Template
     wheel = MacroElement()
     wheel._template = Template(
         "{% macro script(this, kwargs) %}"
@@ -291,12 +325,9 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         "{{ this._parent.get_name() }}.on('mouseout', function() { {{ this._parent.get_name() }}.scrollWheelZoom.disable(); });"
         "{% endmacro %}")
     m.add_child(wheel)
+    m.add_child(controls)
     root = m.get_root()
     # --- legend, dashboard, charts, footer, banner
-    leg_html = "".join(
-        f"<div class='gs-leg'><b>{esc(t)}</b>" + "".join(
-            f"<div><span style='background:{col}'></span>{lab}</div>" for col, lab in items) + "</div>"
-        for t, items in legends)
     target_rows = _target_rows(rd, cat, lang)
     dash = _dashboard(target_rows, L)
     figs = []
@@ -314,19 +345,22 @@ def build_report(project, results_dir, out_html, lang: str = "zh") -> Path:
         if len(ry):
             bar = float(ry["bar_pct"].iloc[0]) if "bar_pct" in ry else None
             figs.append(charts.reclamation_chart(ry, bar, L["reclamation_rate"]))
-    inputs = "".join(f"<li>{esc(i.get('kind'))} {esc(i.get('year', ''))}: {esc(Path(i['path']).name)}"
+    inputs = "".join(f"<li>{esc(L.get('role_' + str(i.get('kind')), i.get('kind')))} {esc(i.get('year', ''))}: "
+                     f"<code>{esc(Path(i['path']).name)}</code>"
                      f"{' [SYNTHETIC]' if i.get('synthetic') else ''}</li>" for i in prov.get("inputs", []))
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
     root.header.add_child(folium.Element(STYLE))
     root.header.add_child(folium.Element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
     summary = _summary_band(rd, target_rows, L, project.total_zone()[0])
-    top = (f"<div id='gs-top'><h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}"
-           f"<div id='gs-legend' class='gs-legend'><h3>{esc(L['legend'])}</h3>{leg_html}</div></div>")
-    county_html = _county_table(county_rows, L)
+    other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
+             f"{esc(L['other_lang'])}</a>" if other_href else "")
+    top = f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}</div>"
+    county_html = _county_table(county_rows, L, lang)
     downloads = _downloads(rd, county_rows, L)
     body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
             f"{county_html}{downloads}"
             f"<section id='gs-charts'><h2>{esc(L['charts'])}</h2>{''.join(figs)}</section>"
+            f"{model_inputs_section(rd, prov, cat, L, lang)}"
             f"<footer id='gs-provenance'><h3>{esc(L['provenance'])}</h3><ul>{inputs}</ul>"
             f"<p>geo-sink {esc(__version__)} · {esc(L['simplified'])} {SIMPLIFY_DEG}° · {esc(Path(prov.get('project', '')).name)}</p></footer></div>")
     root.html.add_child(folium.Element(top + body))
@@ -471,7 +505,7 @@ document.querySelectorAll('table.gs-sortable th').forEach(function(th, i){
 </script>"""
 
 
-def _county_table(county_rows: pd.DataFrame, L: dict) -> str:
+def _county_table(county_rows: pd.DataFrame, L: dict, lang: str = "zh") -> str:
     """Every county in one sortable table: area, forest, coverage, stock and sink with their
     5–95% intervals, climate zone (``counties.parquet`` without geometry); empty cells stay
     empty ("—")."""
@@ -483,8 +517,8 @@ def _county_table(county_rows: pd.DataFrame, L: dict) -> str:
         cells = [f"<td data-v='{esc(r['zone_name'])}'>{esc(r['zone_name'])}</td>"]
         for col, _, nd, scale in cols:
             v = r[col]
-            if nd is None:
-                cells.append(f"<td data-v='{esc(v if isinstance(v, str) else '')}'>{esc(v if isinstance(v, str) else '—')}</td>")
+            if nd is None:      # the climate zone, in the report's language
+                cells.append(f"<td data-v='{esc(v if isinstance(v, str) else '')}'>{esc(zone_name(v, lang))}</td>")
                 continue
             text = _fmt(None if pd.isna(v) else float(v) / scale, nd) + _interval(r, col, scale, nd)
             cells.append(f"<td data-v='{'' if pd.isna(v) else float(v)}'>{esc(text)}</td>")
@@ -538,18 +572,29 @@ body{font-family:sans-serif;margin:0 1em;display:flex;flex-direction:column}
 .gs-banner{background:#b2182b;color:#fff;padding:.5em 1em;font-weight:bold;margin:.5em 0}
 .gs-legend{display:flex;flex-wrap:wrap;gap:1em;font-size:12px;margin:.5em 0}
 .gs-leg span{display:inline-block;width:14px;height:10px;margin-right:4px;border:1px solid #666}
+.gs-maplegend{background:rgba(255,255,255,.92);padding:4px 8px;font-size:12px;max-height:45vh;overflow-y:auto;
+ border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}.gs-maplegend .gs-leg{margin:2px 0 6px}
+.gs-tools{background:#fff;padding:4px;font-size:12px;display:flex;flex-direction:column;gap:4px}
+.gs-tools select,.gs-tools button{font-size:12px}
 .gs-t{border-collapse:collapse;font-size:13px}.gs-t td,.gs-t th{border:1px solid #ccc;padding:2px 6px}
 .gs-note{font-size:12px;color:#555}#gs-charts svg{max-width:48%;height:auto}
 footer{font-size:12px;color:#444;border-top:1px solid #ccc;margin-top:1em}
 .gs-scroll{overflow-x:auto;max-width:100%}
 .gs-label{transform:translate(-50%,-50%);white-space:nowrap;font-size:12px;font-weight:bold;color:#222;
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none}
-@media (max-width:600px){.gs-legend{max-height:40vh;overflow-y:auto}.gs-card{min-width:0;max-width:100%}}
+@media (max-width:600px){.gs-legend{max-height:40vh;overflow-y:auto}.gs-card{min-width:0;max-width:100%}
+ #gs-charts svg{max-width:100%}.gs-maplegend{max-height:25vh}}
 @page{size:A4;margin:12mm}
 @media print{.folium-map{break-inside:avoid;page-break-inside:avoid;max-width:100%}
+ .leaflet-control-layers,.gs-tools,.leaflet-control-zoom{display:none!important}
+ .gs-maplegend{print-color-adjust:exact;-webkit-print-color-adjust:exact}
  .gs-banner{border:3px solid #b2182b;color:#b2182b!important;background:none!important}
- section,.gs-card,tr{break-inside:avoid}#gs-downloads{display:none}}.gs-dl{columns:3 16em;font-size:13px}
+ section,.gs-card,tr{break-inside:avoid}#gs-downloads{display:none}
+ #gs-inputs .gs-params,#gs-inputs .gs-params-h,#gs-inputs .gs-files,#gs-inputs .gs-files-h{display:none}
+ .gs-print-only{display:block!important}#gs-charts svg{max-width:48%}}
+.gs-print-only{display:none}.gs-dl{columns:3 16em;font-size:13px}
 .gs-cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.4em 0}
 .gs-card{border:1px solid #ccc;padding:.4em .6em;min-width:14em;max-width:24em;font-size:13px;background:#fafafa}
 .gs-card-h{font-weight:bold}.gs-card-v{font-size:18px;margin:.2em 0}
+#gs-other-lang{float:right;margin-top:.6em;font-size:14px}
 </style>"""
