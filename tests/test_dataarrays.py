@@ -17,7 +17,7 @@ import rioxarray
 import shapely
 import xarray as xr
 
-from geo_sink.dataarrays import ArrayRaster, grid_dataarray, north_up
+from geo_sink.dataarrays import ArrayRaster, grid_dataarray
 from geo_sink.errors import CRSError, InputDataError
 from geo_sink.grid import Grid
 from geo_sink.io.rasters import raster_info
