@@ -40,11 +40,9 @@ def xss_report(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_report(demo_project, tmp_path_factory):
-    p = load_project(demo_project)
-    out = tmp_path_factory.mktemp("demo")
-    list(run_project(p, out / "朔州市", draws=500))
-    return build_report(p, out / "朔州市", out / "朔州市.html")
+def demo_report(demo_reports):
+    """The demo's Chinese report (:func:`demo_reports`)."""
+    return demo_reports[0]
 
 
 def test_self_contained_and_small(xss_report, demo_report):
