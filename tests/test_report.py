@@ -113,7 +113,8 @@ def test_browser_xss_report(driver, xss_report):
         "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
     base = driver.execute_script(
         "return [...document.querySelectorAll('.leaflet-control-layers-base label')].map(l => l.innerText.trim())")
-    assert base == ["森林覆盖率（地图推算）", "碳储量"] and layers == ["土地覆被 2019", "县（区）名称"]
+    assert base == ["森林覆盖率（地图推算）", "碳储量"]
+    assert layers == ["地形晕渲 (pvlib 1/12° terrain)", "市界、河流与道路", "土地覆被 2019", "县（区）名称"]
     # county names on the map; the mouse wheel zooms only after a click on the map
     assert driver.execute_script("return document.querySelectorAll('.gs-label').length") == 2
     wheel = "return window[document.querySelector('.folium-map').id].scrollWheelZoom.enabled()"
@@ -138,7 +139,8 @@ def test_browser_demo_report(driver, demo_report):
     base = driver.execute_script(
         "return [...document.querySelectorAll('.leaflet-control-layers-base label')].map(l => l.innerText.trim())")
     assert base == ["森林覆盖率（地图推算）", "碳储量", "年碳汇"]
-    assert {"湿地", "矿区", "复垦地（植被覆盖度）", "土地覆被 2020", "采煤沉陷区", "光伏装机"} <= set(layers)
+    assert {"湿地", "矿区", "复垦地（植被覆盖度）", "土地覆被 2015", "土地覆被 2020", "土地覆被变化 2015→2020",
+            "采煤沉陷区", "光伏装机", "地形晕渲 (dem.tif)", "市界、河流与道路"} <= set(layers)
     assert driver.execute_script("return document.getElementById('gs-synthetic').offsetHeight") > 0
     charts = driver.execute_script("return [...document.querySelectorAll('#gs-charts svg')].map(s => s.textContent)")
     assert len(charts) == 4       # coverage, pools, FVC series, reclamation rate by year
@@ -357,3 +359,67 @@ def test_browser_print_is_a4_and_at_most_six_pages(driver, demo_reports):
         assert 2 <= pages <= 6, pages
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / f"report_print_{f.stem}.pdf").write_bytes(pdf)
+
+
+@browser
+def test_browser_years_side_by_side_and_the_base_map(driver, demo_reports):
+    """The swipe shows 2015 left and 2020 right of its line (both land-cover layers put on the
+    map, the later one clipped at the line); the change layer and the base map (hillshade of the
+    project's DEM, city outline, rivers and roads) are there with their legends."""
+    assert open_page(driver, demo_reports[0]) == []
+    shown = "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')]" \
+            ".filter(l => l.querySelector('input').checked).map(l => l.innerText.trim())"
+    assert {"地形晕渲 (dem.tif)", "市界、河流与道路"} <= set(driver.execute_script(shown))
+    legend = driver.execute_script("return document.getElementById('gs-maplegend').innerText")
+    assert "河流" in legend and "道路" in legend
+    driver.execute_script("var r = document.getElementById('gs-swipe'); r.value = 0.3; r.dispatchEvent(new Event('input'));")
+    time.sleep(0.5)
+    assert {"土地覆被 2015", "土地覆被 2020"} <= set(driver.execute_script(shown))
+    clips = driver.execute_script("return [...document.querySelectorAll('img.leaflet-image-layer')]"
+                                  ".map(i => i.style.clipPath).filter(c => c)")
+    assert len(clips) == 1 and clips[0].startswith("inset(0px 0px 0px ")
+    cut = float(clips[0].split()[3].rstrip("px)"))
+    driver.execute_script("var r = document.getElementById('gs-swipe'); r.value = 0.7; r.dispatchEvent(new Event('input'));")
+    time.sleep(0.3)
+    later = driver.execute_script("return [...document.querySelectorAll('img.leaflet-image-layer')]"
+                                  ".map(i => i.style.clipPath).filter(c => c)")[0]
+    assert float(later.split()[3].rstrip("px)")) > cut          # the line moved right
+    driver.execute_script("[...document.querySelectorAll('.leaflet-control-layers-overlays label')]"
+                          ".find(l => l.innerText.includes('→')).querySelector('input').click()")
+    time.sleep(0.3)
+    assert "变为" in driver.execute_script("return document.getElementById('gs-maplegend').innerText")
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "report_swipe.png"))
+
+
+def test_hillshade_of_a_plane_is_the_closed_form():
+    """A plane rising 0.1 m/m to the east, sun from the north-west at 45 deg: illumination
+    cos45 cos(s) + sin45 sin(s) cos(315 - 270) with s = atan(0.1) (the slope faces west, 270)."""
+    import numpy as np
+    import pyproj
+    from affine import Affine
+
+    from geo_sink.grid import Grid
+    from geo_sink.report.basemap import hillshade
+    g = Grid(20, 20, Affine(30, 0, 600000, 0, -30, 4400000), pyproj.CRS(32649))
+    z = np.tile(np.arange(20) * 3.0, (20, 1))
+    s = np.arctan(0.1)
+    want = np.cos(np.radians(45)) * np.cos(s) + np.sin(np.radians(45)) * np.sin(s) * np.cos(np.radians(315 - 270))
+    assert hillshade(z, g)[10, 10] == pytest.approx(want, rel=1e-6)     # slope and aspect are float32
+
+
+@browser
+def test_browser_small_features_have_markers_until_zoomed_in(driver, demo_reports):
+    from geo_sink.report.build import MARKER_MAX_ZOOM
+    assert open_page(driver, demo_reports[0]) == []
+    mapjs = "window[document.querySelector('.folium-map').id]"
+    count = "return document.querySelectorAll('path.leaflet-interactive[stroke=\"#b35806\"]').length"
+    assert driver.execute_script(f"return {mapjs}.getZoom()") < MARKER_MAX_ZOOM
+    assert driver.execute_script(count) >= 3                      # PV parcels: markers (and shapes)
+    driver.execute_script(f"{mapjs}.setZoom({MARKER_MAX_ZOOM + 1}, {{animate: false}})")
+    time.sleep(0.5)
+    layer = "[...document.querySelectorAll('.leaflet-control-layers-overlays label')].find(l => l.innerText.includes('小图斑'))"
+    assert driver.execute_script(f"return {layer}.querySelector('input').checked") is False
+    driver.execute_script(f"{mapjs}.setZoom(9, {{animate: false}})")
+    time.sleep(0.5)
+    assert driver.execute_script(f"return {layer}.querySelector('input').checked") is True

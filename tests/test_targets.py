@@ -228,7 +228,7 @@ def test_the_report_answers_first_from_the_run_tables(xinzhou_run):
     st = pd.read_csv(p.output / "carbon_stock.csv", dtype={"zone_id": str})
     city = st[(st.zone_id == "140900") & (st.pool == "total")].iloc[0]
     assert f"{city['stock_t_co2e'] / 1e6:,.1f} Mt CO2e ({city['stock_t_co2e_p05'] / 1e6:,.1f}–" in summary
-    assert "leaves out 定襄县" in summary
+    assert "未含：定襄县" in summary          # the note of the sum, in the report's language
     assert "<title>忻州市 · 碳汇与目标评估报告</title>" in html
 
 

@@ -17,12 +17,14 @@ from geo_sink.catalog import load_catalog
 from geo_sink.io.atomic import atomic_path
 from geo_sink.report import charts
 from geo_sink.report.assets import inline_assets, use_offline_assets
-from geo_sink.report.i18n import labels
+from geo_sink.report.i18n import labels, note_text
 from geo_sink.report.inputs import model_inputs_section, zone_name
 
 #: Display simplification of boundaries (degrees, ~100 m) so a city report stays small.
 SIMPLIFY_DEG = 0.001
 MAX_OVERLAY_PX = 1400
+#: Zoom from which small features are drawn as their shapes only (their markers hidden).
+MARKER_MAX_ZOOM = 12
 
 
 def esc(v) -> str:
@@ -53,8 +55,26 @@ def _fmt(v, nd=1):
 
 
 def _landcover_overlay(path, legend, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX):
-    """RGBA array (uint8) of the land cover in Web Mercator and its lat/lon bounds; a window
-    wider or taller than ``max_read_px`` cells is read decimated (nearest) to that size first."""
+    """RGBA array (uint8) of the land cover in Web Mercator and its lat/lon bounds
+    (:func:`_landcover_codes` coloured by the legend)."""
+    codes, bounds = _landcover_codes(path, crs, bounds_ll, max_read_px)
+    return _class_rgba(codes, legend), bounds
+
+
+def _class_rgba(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
+    """Codes coloured by their legend (transparent where a code has no class)."""
+    rgba = np.zeros(codes.shape + (4,), dtype=np.uint8)
+    for c in legend.classes:
+        hexc = c.color.lstrip("#")
+        rgba[codes == c.code] = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+    return rgba
+
+
+def _landcover_codes(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX):
+    """Class codes of the land cover in Web Mercator (mode resampling, at most
+    :data:`MAX_OVERLAY_PX`) and their lat/lon bounds; a window wider or taller than
+    ``max_read_px`` cells is read decimated (nearest) to that size first.  Maps on one grid give
+    arrays on one display grid (so two years can be compared cell by cell)."""
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
     from rasterio.windows import from_bounds
@@ -87,16 +107,12 @@ def _landcover_overlay(path, legend, crs, bounds_ll, max_read_px: int = 2 * MAX_
         out = np.zeros((h2, w2), dtype=data.dtype)
         reproject(data, out, src_transform=wt, src_crs=src_crs, dst_transform=dst_t, dst_crs="EPSG:3857",
                   resampling=Resampling.mode, src_nodata=src.nodata, dst_nodata=0 if src.nodata is None else src.nodata)
-    rgba = np.zeros(out.shape + (4,), dtype=np.uint8)
-    for c in legend.classes:
-        hexc = c.color.lstrip("#")
-        rgba[out == c.code] = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)] + [190]
     to_ll = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
     x0, y0 = dst_t.c, dst_t.f
     x1, y1 = x0 + dst_t.a * w2, y0 + dst_t.e * h2
     lon0, lat0 = to_ll.transform(x0, y1)
     lon1, lat1 = to_ll.transform(x1, y0)
-    return rgba, [[lat0, lon0], [lat1, lon1]]
+    return out, [[lat0, lon0], [lat1, lon1]]
 
 
 def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overlay=True):
@@ -156,6 +172,12 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
                    control_scale=True, height="620px", prefer_canvas=False, scrollWheelZoom=False)
     use_offline_assets(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+    folium.map.CustomPane("gs-relief", z_index=250).add_to(m)      # below every overlay
+    from geo_sink.report.basemap import relief
+    shade = relief(project, tuple(b), MAX_OVERLAY_PX, clip=shapely.union_all(counties.geometry.values).buffer(0.02))
+    if shade is not None:
+        folium.raster_layers.ImageOverlay(shade[0], bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
+                                          mercator_project=False, pane="gs-relief", interactive=False).add_to(m)
 
     cov = pd.read_csv(rd / "forest_coverage.csv", dtype={"zone_id": str}) if (rd / "forest_coverage.csv").exists() else None
     target = None
@@ -213,7 +235,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         lo = max(0.0, centre - span)          # a coverage below 0% does not exist
         choropleth(c, L["coverage"], lambda f, ce=centre, sp=span: {
             "fillColor": diverging(f["properties"].get("coverage_pct"), ce, sp), "color": "#333",
-            "weight": 1, "fillOpacity": 0.75},
+            "weight": 1, "fillOpacity": 0.6},
             [(diverging(lo, centre, span), f"{lo:.1f}%"),
              (diverging(centre, centre, span), f"{centre:.2f}% ({L['target'] if target is not None else L['median']})"),
              (diverging(centre + span, centre, span), f"{centre + span:.1f}%")])
@@ -222,26 +244,58 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         c2 = c.assign(dens=dens)
         vmax = float(np.nanmax(dens))
         choropleth(c2, L["stock"], lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
-                                                      "color": "#333", "weight": 1, "fillOpacity": 0.75},
+                                                      "color": "#333", "weight": 1, "fillOpacity": 0.6},
                    [(sequential(0, vmax), "0"), (sequential(vmax / 2, vmax), f"{vmax / 2:.0f}"),
                     (sequential(vmax, vmax), f"{vmax:.0f} t CO2e/ha")])
     if "sink_t_co2e_yr" in c:
         span = max(1.0, float(np.nanmax(np.abs(c["sink_t_co2e_yr"]))))
         choropleth(c, L["sink"], lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
-                                                    "color": "#333", "weight": 1, "fillOpacity": 0.75},
+                                                    "color": "#333", "weight": 1, "fillOpacity": 0.6},
                    [(diverging(-span, 0, span), f"{-span:,.0f}"), (diverging(0, 0, span), "0"),
                     (diverging(span, 0, span), f"{span:,.0f} t CO2e/yr")])
-    # --- land cover overlay of the latest year
+    # --- base lines from the project's own layers: the city's outline, rivers, roads
+    lines = folium.FeatureGroup(name=L["base_lines"], show=True)
+    outline = gpd.GeoDataFrame(geometry=[shapely.union_all(counties.geometry.values)], crs=counties.crs)
+    folium.GeoJson(json.loads(outline.to_json(drop_id=True)), interactive=False,
+                   style_function=lambda f: {"color": "#222", "weight": 3, "fill": False}).add_to(lines)
+    items = [("#222", esc(f"{L['city_outline']} {project.name}"))]
+    pc = project.spec.pv_constraints
+    for attr, colour, weight in (("rivers", "#1f78b4", 2), ("roads", "#666666", 1.5)):
+        path = getattr(pc, attr, None) if pc is not None else None
+        if path is not None:
+            g = gpd.read_file(path).to_crs(4326)[["geometry"]]
+            folium.GeoJson(json.loads(g.to_json(drop_id=True)), interactive=False,
+                           style_function=lambda f, c=colour, w=weight: {"color": c, "weight": w}).add_to(lines)
+            items.append((colour, esc(L[attr])))
+    lines.add_to(m)
+    legends.append((lines, L["base_lines"], items))
+    # --- land cover of every year, a change layer per pair of years (swipe between the two)
+    swipe = None
     if project.spec.landcover:
         from geo_sink.pipeline import landcover_inputs
-        lc = landcover_inputs(project, cat)[-1]
-        legend = cat.legend(lc.legend)
-        rgba, bounds = _landcover_overlay(lc.path, legend, lc.crs, tuple(b))
-        img = folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{L['landcover']} {lc.year}",
-                                                show=False, mercator_project=False).add_to(m)
-        images.append(img.get_name())
-        legends.append((img, f"{L['landcover']} {lc.year} ({legend.name})",
-                        [(cl.color, esc(cl.name_zh if lang == 'zh' else cl.name)) for cl in legend.classes]))
+        years = []
+        for lc in landcover_inputs(project, cat):
+            legend = cat.legend(lc.legend)
+            codes, bounds = _landcover_codes(lc.path, lc.crs, tuple(b))
+            img = folium.raster_layers.ImageOverlay(_class_rgba(codes, legend), bounds=bounds,
+                                                    name=f"{L['landcover']} {lc.year}", show=False,
+                                                    mercator_project=False).add_to(m)
+            images.append(img.get_name())
+            legends.append((img, f"{L['landcover']} {lc.year} ({legend.name})",
+                            [(cl.color, esc(cl.name_zh if lang == 'zh' else cl.name)) for cl in legend.classes]))
+            years.append((lc, legend, codes, bounds, img))
+        for (a, la, ca, ba, ia), (z, lz, cz, bz, iz) in zip(years[:-1], years[1:]):
+            if ca.shape != cz.shape or not np.allclose(ba, bz) or la.id != lz.id:
+                continue               # other grids or legends: no cell-by-cell change picture
+            changed = np.where((ca != cz) & (cz != 0), cz, 0)
+            img = folium.raster_layers.ImageOverlay(_class_rgba(changed, lz, alpha=235), bounds=bz,
+                                                    name=f"{L['change']} {a.year}→{z.year}", show=False,
+                                                    mercator_project=False).add_to(m)
+            images.append(img.get_name())
+            legends.append((img, f"{L['change']} {a.year}→{z.year} ({L['changed_to']})",
+                            [(cl.color, esc(cl.name_zh if lang == 'zh' else cl.name)) for cl in lz.classes
+                             if (changed == cl.code).any()]))
+            swipe = (ia.get_name(), iz.get_name(), a.year, z.year)
     # --- wetlands and mines
     if project.spec.wetlands is not None:
         w = gpd.read_file(project.spec.wetlands.file)
@@ -290,6 +344,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     if (rd / "subsidence_boundary.geojson").exists():
         sb = gpd.read_file(rd / "subsidence_boundary.geojson")
         sb_labels = list(sb["label"])  # the boundary threshold with its unit, e.g. "≥ 10 mm cumulative"
+        sb_labels = [note_text(lab, lang) for lab in sb_labels]
         sb = sb.assign(name=[esc(f"{L['subsidence']} {lab}") for lab in sb_labels])[["name", "geometry"]]
         lyr = _geojson_layer(sb, L["subsidence"], lambda f: {"fillColor": "#542788", "color": "#2d004b", "weight": 1,
                                                             "fillOpacity": 0.4}, ["name"], [esc(L["subsidence"])]).add_to(m)
@@ -302,6 +357,24 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
                                                                                    "weight": 1, "fillOpacity": 0.8},
                              ["name", "cap"], [esc(L["pv"]), "MW"]).add_to(m)
         legends.append((lyr, L["pv"], [("#fdb863", esc(L["pv"]))]))
+    # small features (mines, subsidence, PV parcels) are a few pixels at the city's zoom: a marker
+    # at each, shown below zoom MARKER_MAX_ZOOM (the map script hides them closer in)
+    marks = folium.FeatureGroup(name=L["markers"], show=True)
+    n_marks = 0
+    for layer_file, colour, label in ((project.spec.mines.disturbed if project.spec.mines is not None else None, "#7f3b08", L["mines"]),
+                                      (rd / "subsidence_boundary.geojson", "#542788", L["subsidence"]),
+                                      (rd / "pv_parcels.parquet", "#b35806", L["pv"])):
+        if layer_file is None or not Path(layer_file).exists():
+            continue
+        g = (gpd.read_parquet(layer_file) if str(layer_file).endswith(".parquet") else gpd.read_file(layer_file)).to_crs(4326)
+        for pt in g.geometry.representative_point():
+            folium.CircleMarker([pt.y, pt.x], radius=6, color=colour, weight=2, fill=True, fill_opacity=0.9,
+                                tooltip=esc(label)).add_to(marks)
+            n_marks += 1
+    if n_marks:
+        marks.add_to(m)
+        legends.append((marks, L["markers"], [("#7f3b08", esc(L["mines"])), ("#542788", esc(L["subsidence"])),
+                                              ("#b35806", esc(L["pv"]))]))
     labels_fg = folium.FeatureGroup(name=L["county_labels"], show=True)
     for name, pt in zip(counties["zone_name"], counties.geometry.representative_point()):
         folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
@@ -316,7 +389,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     controls = MacroElement()
     controls._template = Template("{% macro script(this, kwargs) %}{% raw %}" + map_controls(
         m.get_name(), {lyr.get_name(): legend_html(t, items) for lyr, t, items in legends}, fills, images,
-        county_bounds, [[b[1], b[0]], [b[3], b[2]]], L) + "{% endraw %}{% endmacro %}")
+        county_bounds, [[b[1], b[0]], [b[3], b[2]]], L, swipe,
+        markers=(marks.get_name(), MARKER_MAX_ZOOM) if n_marks else None) + "{% endraw %}{% endmacro %}")
     # the mouse wheel scrolls the page until the map is clicked, and again once the mouse leaves it
     wheel = MacroElement()
     wheel._template = Template(
@@ -351,7 +425,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
     root.header.add_child(folium.Element(STYLE))
     root.header.add_child(folium.Element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
-    summary = _summary_band(rd, target_rows, L, project.total_zone()[0])
+    summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang)
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
     top = f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}</div>"
@@ -387,14 +461,14 @@ def _interval(row, col: str, scale: float, nd: int) -> str:
     return f" ({_fmt(lo / scale, nd)}–{_fmt(hi / scale, nd)})"
 
 
-def _total_cards(rd: Path, L: dict, total_id: str) -> list[tuple[str, str, str]]:
+def _total_cards(rd: Path, L: dict, total_id: str, lang: str = "zh") -> list[tuple[str, str, str]]:
     """(label, value with unit and 5–95% interval, note) of the region totals in the result tables."""
     def read(name):
         return pd.read_csv(rd / name, dtype={"zone_id": str}) if (rd / name).is_file() else None
 
     def note(r):
         n = r.get("note")
-        return str(n) if isinstance(n, str) else ""
+        return note_text(str(n), lang) if isinstance(n, str) else ""
 
     cards = []
     st = read("carbon_stock.csv")
@@ -451,7 +525,7 @@ def _target_rows(rd: Path, cat, lang: str) -> list[tuple]:
     return out
 
 
-def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str) -> str:
+def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str, lang: str = "zh") -> str:
     """The answer first: one card per target (measured value, target, gap, status in words and
     colour, document) from ``targets.csv``, and the region totals with their 5–95% intervals,
     all read from the run's tables (nothing is computed here)."""
@@ -476,7 +550,7 @@ def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str) ->
     totals = "".join(f"<div class='gs-card gs-total'><div class='gs-card-h'>{esc(lab)}</div>"
                      f"<div class='gs-card-v'>{esc(val)}</div>"
                      + (f"<div class='gs-note'>{esc(n)}</div>" if n else "") + "</div>"
-                     for lab, val, n in _total_cards(rd, L, total_id))
+                     for lab, val, n in _total_cards(rd, L, total_id, lang))
     if not cards and not totals:
         return ""
     return (f"<section id='gs-summary'><h2>{esc(L['summary'])}</h2><div class='gs-cards'>{''.join(cards)}</div>"

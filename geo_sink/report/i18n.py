@@ -22,6 +22,8 @@ LABELS = {
         "climate_zone": "IPCC气候区", "downloads": "下载数据表（已嵌入本文件）", "not_embedded": "过大，未嵌入，见结果文件夹",
         "median": "中位数", "rate_vs_bar": "复垦率，对照60%", "zoom_to": "定位到县（区）…", "reset_view": "复位视图",
         "opacity": "不透明度", "other_lang": "English version",
+        "relief": "地形晕渲", "base_lines": "市界、河流与道路", "rivers": "河流", "roads": "道路", "city_outline": "市界",
+        "change": "土地覆被变化", "changed_to": "变为", "swipe": "卷帘对比", "markers": "小图斑位置（放大后显示形状）",
         "print_params_note": "光伏、发电量与沉陷参数表及输入文件清单（含SHA-256）见本报告的HTML文件。",
         "role_landcover": "土地覆被", "role_pv": "光伏选址", "role_mines": "矿区", "role_scene": "遥感影像",
         "role_project": "项目文件", "role_wetlands": "湿地", "role_growing_stock": "森林蓄积", "role_subsidence": "开采沉陷",
@@ -58,6 +60,9 @@ LABELS = {
         "not_embedded": "too large, not embedded: see the results folder",
         "median": "median", "rate_vs_bar": "reclamation rate vs 60%", "zoom_to": "Zoom to a county…",
         "reset_view": "Reset view", "opacity": "Opacity", "other_lang": "中文版",
+        "relief": "Relief (hillshade)", "base_lines": "City outline, rivers and roads", "rivers": "Rivers", "roads": "Roads",
+        "city_outline": "City outline", "change": "Land-cover change", "changed_to": "changed to", "swipe": "Swipe",
+        "markers": "Small features (shapes when zoomed in)",
         "print_params_note": "The PV, yield and subsidence parameter tables and the input files with their SHA-256 are in the HTML file.",
         "model_inputs": "Model inputs and parameters", "mc_draws": "Monte Carlo draws", "mc_seed": "seed (carbon, wetlands, reclamation)", "pv_seed": "PV seed",
         "climate_zones": "IPCC climate zone of each county and its basis", "station": "Reference station",
@@ -77,3 +82,28 @@ def labels(lang: str) -> dict:
     if lang not in LABELS:
         raise ValueError(f"unknown report language {lang!r}; expected {sorted(LABELS)}")
     return LABELS[lang]
+
+
+#: Notes the result tables carry in English, and their Chinese: (pattern, replacement).
+NOTE_PATTERNS_ZH = (
+    (r"^sum of the counties with a value; leaves out (.+)$", r"有值县（区）之和，未含：\1"),
+    (r"^IPCC 2006 Annex 3A\.5 rule on station (.+?) \((\d+) km\), MAT moved to the county's mean elevation at "
+     r"([0-9.]+) degC/100 m$", r"按IPCC 2006 附录3A.5 规则判定；参考站 \1（\2 km），年均温按 \3 °C/100 m 订正到县平均海拔"),
+    (r"^set by the project file \(climate_zone\)$", "由项目文件指定（climate_zone）"),
+    (r"^no station within ([0-9.]+) km: climate zone not determined$", r"\1 km 内无参考站，未判定气候区"),
+    (r"^≥ ([0-9.]+) mm cumulative$", r"≥ \1 mm（累计下沉）"),
+    (r"^≥ ([0-9.]+) mm/yr$", r"≥ \1 mm/年（下沉速率）"),
+)
+
+
+def note_text(text: str, lang: str) -> str:
+    """A note from a result table in the report's language: the Chinese of a known English
+    phrase (:data:`NOTE_PATTERNS_ZH`), else the note as the table has it."""
+    import re
+
+    if lang != "zh" or not isinstance(text, str):
+        return text
+    for pat, rep in NOTE_PATTERNS_ZH:
+        if re.match(pat, text):
+            return re.sub(pat, rep, text)
+    return text

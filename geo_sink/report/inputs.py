@@ -68,7 +68,9 @@ def model_inputs_section(rd: Path, prov: dict, cat, L: dict, lang: str) -> str:
         rows = [[_e(r.zone_name), _e(zone_name(r.climate_zone, lang)), _e(f"{r.station} ({r.station_id})"),
                  _num(r.distance_km, 3), _num(r.mean_elevation_m, 4), _num(r.mat_c, 3), _num(r.map_mm, 3),
                  _num(r.pet_mm, 4)] for r in cz.itertuples()]
-        parts.append(f"<h3>{_e(L['climate_zones'])}</h3><p class='gs-note'>{_e(cz['climate_basis'].iloc[0])}</p>" + _table(
+        from geo_sink.report.i18n import note_text
+        bases = sorted({note_text(str(x), lang) for x in cz["climate_basis"]})
+        parts.append(f"<h3>{_e(L['climate_zones'])}</h3>" + "".join(f"<p class='gs-note'>{_e(x)}</p>" for x in bases) + _table(
             [_e(L[k]) for k in ("counties", "climate_zone", "station", "distance_km", "mean_elevation_m", "mat_c",
                                 "map_mm", "pet_mm")], rows))
     if (rd / "carbon_parameters.csv").is_file():

@@ -19,7 +19,8 @@ def legend_html(title: str, items: list[tuple[str, str]]) -> str:
 
 
 def map_controls(map_name: str, legends: dict[str, str], fill_layers: list[str], images: list[str],
-                 county_bounds: list[tuple[str, list]], all_bounds: list, L: dict) -> str:
+                 county_bounds: list[tuple[str, list]], all_bounds: list, L: dict,
+                 swipe: tuple | None = None, markers: tuple | None = None) -> str:
     """The script (a folium macro body) that adds the controls to the map ``map_name``.
 
     Parameters
@@ -30,13 +31,22 @@ def map_controls(map_name: str, legends: dict[str, str], fill_layers: list[str],
         What the opacity slider acts on (GeoJSON fill opacity; image overlay opacity).
     county_bounds : [(county name, [[south, west], [north, east]])]
     all_bounds : [[south, west], [north, east]] of the region (the reset view).
+    swipe : (earlier image layer, later image layer, earlier year, later year), optional
+        A swipe slider: the earlier year shows left of the slider's line, the later year right
+        of it (both land-cover layers are put on the map when it is moved).
+    markers : (marker layer, zoom), optional
+        Markers of small features, hidden from that zoom on (the shapes are readable there)
+        and shown again below it, unless the reader unticked them.
     """
     options = "".join(f"<option value='{i}'>{html.escape(n)}</option>" for i, (n, _) in enumerate(county_bounds))
     tools = (f"<select id='gs-zoom' aria-label='{html.escape(L['zoom_to'])}'>"
              f"<option value=''>{html.escape(L['zoom_to'])}</option>{options}</select>"
              f"<button id='gs-reset' type='button'>{html.escape(L['reset_view'])}</button>"
              f"<label>{html.escape(L['opacity'])} <input id='gs-opacity' type='range' min='0.1' max='1' step='0.05' "
-             f"value='0.75'></label>")
+             f"value='0.6'></label>")
+    if swipe is not None:
+        tools += (f"<label>{html.escape(L['swipe'])} {swipe[2]} | {swipe[3]} <input id='gs-swipe' type='range' "
+                  f"min='0' max='1' step='0.01' value='0.5'></label>")
     return f"""
 (function() {{
   var map = {map_name};
@@ -73,6 +83,37 @@ def map_controls(map_name: str, legends: dict[str, str], fill_layers: list[str],
   document.getElementById('gs-reset').addEventListener('click', function() {{
     document.getElementById('gs-zoom').value = ''; map.fitBounds(all);
   }});
+  var swipe = {json.dumps(list(swipe[:2]) if swipe else None)};
+  if (swipe) {{
+    var early = window[swipe[0]], late = window[swipe[1]], sw = document.getElementById('gs-swipe');
+    var clip = function() {{
+      if (!map.hasLayer(late) || !late.getElement()) return;
+      var mr = map.getContainer().getBoundingClientRect(), el = late.getElement(), ir = el.getBoundingClientRect();
+      var cut = Math.max(0, mr.left + mr.width * parseFloat(sw.value) - ir.left) * el.offsetWidth / Math.max(1, ir.width);
+      el.style.clipPath = 'inset(0 0 0 ' + cut + 'px)';
+    }};
+    sw.addEventListener('input', function() {{
+      if (!map.hasLayer(early)) map.addLayer(early);
+      if (!map.hasLayer(late)) map.addLayer(late);
+      clip();
+    }});
+    map.on('moveend zoomend viewreset overlayadd', clip);
+  }}
+  var marks = {json.dumps(list(markers) if markers else None)};
+  if (marks) {{
+    var mk = window[marks[0]], wanted = map.hasLayer(mk), auto = false;
+    map.on('overlayadd', function(e) {{ if (e.layer === mk && !auto) wanted = true; }});
+    map.on('overlayremove', function(e) {{ if (e.layer === mk && !auto) wanted = false; }});
+    var showMarks = function() {{
+      var on = wanted && map.getZoom() < marks[1];
+      auto = true;
+      if (on && !map.hasLayer(mk)) map.addLayer(mk);
+      if (!on && map.hasLayer(mk)) map.removeLayer(mk);
+      auto = false;
+    }};
+    map.on('zoomend', showMarks);
+    showMarks();
+  }}
   document.getElementById('gs-opacity').addEventListener('input', function(e) {{
     var v = parseFloat(e.target.value);
     fills.forEach(function(k) {{ if (window[k]) window[k].setStyle({{fillOpacity: v}}); }});
