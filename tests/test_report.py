@@ -176,16 +176,23 @@ def test_large_map_overlay_is_read_decimated_and_matches_the_full_read(tmp_path,
 
 
 @browser
-def test_browser_summary_first_and_county_table_sorts(driver, demo_report):
-    """At 1366 x 768 the summary band starts on the first screen; a click on the carbon-stock
-    header sorts the county rows by stock (then reverses), and the download links are there."""
+def test_browser_summary_first_and_county_table_sorts(driver, embedded_reports):
+    """At 1366 x 768 the summary band starts on the first screen with a card per target and the
+    region totals; every county is in the county table; a click on the carbon-stock header sorts
+    the county rows by stock (then reverses), and the download links are there."""
+    import pandas as pd
+    report = embedded_reports[0]
+    rd = report.parent / report.stem
+    n_targets = len(pd.read_csv(rd / "targets.csv"))
+    n_counties = len(gpd.read_parquet(rd / "counties.parquet"))
     driver.set_window_size(1366, 768)
     try:
-        assert open_page(driver, demo_report) == []
+        assert open_page(driver, report) == []
         top = driver.execute_script("return document.getElementById('gs-summary').getBoundingClientRect().top")
         assert 0 < top < 768
-        cards = driver.execute_script("return document.querySelectorAll('#gs-summary .gs-card').length")
-        assert cards >= 4 + 4          # four targets of the demo, at least four region totals
+        cards = driver.execute_script("return document.querySelectorAll('#gs-summary .gs-card:not(.gs-total)').length")
+        totals = driver.execute_script("return document.querySelectorAll('#gs-summary .gs-total').length")
+        assert cards == n_targets and totals >= 1
 
         def column(i):
             return driver.execute_script(
@@ -194,11 +201,11 @@ def test_browser_summary_first_and_county_table_sorts(driver, demo_report):
         i = next(k for k, h in enumerate(heads) if "Mt CO2e" in h)
         driver.execute_script(f"document.querySelectorAll('#gs-counties th')[{i}].click()")
         up = column(i)
-        assert up == sorted(up) and len(up) == 6
+        assert up == sorted(up) and len(up) == n_counties
         driver.execute_script(f"document.querySelectorAll('#gs-counties th')[{i}].click()")
         assert column(i) == sorted(up, reverse=True)
         n = driver.execute_script("return document.querySelectorAll('#gs-downloads a[download]').length")
-        assert n >= 20
+        assert n == len(list(rd.glob("*.csv"))) + 1 and n >= 8      # every table of the run, and counties.csv
     finally:
         driver.set_window_size(1400, 1600)
 
@@ -234,6 +241,23 @@ def demo_reports(demo_project, tmp_path_factory):
     out = tmp_path_factory.mktemp("both")
     list(run_project(p, out / "朔州市", draws=500))
     return build_reports(p, out / "朔州市", out / "朔州市.html")
+
+
+@pytest.fixture(scope="module")
+def sjz_reports(tmp_path_factory):
+    """The other embedded region's reports (real data: MODIS 0.05 deg, 22 counties)."""
+    from geo_sink.catalog import load_catalog
+    from geo_sink.report import build_reports
+    p = load_project(load_catalog().root / "regions" / "石家庄市.yaml")
+    out = tmp_path_factory.mktemp("sjz")
+    list(run_project(p, out / "石家庄市", draws=500))
+    return build_reports(p, out / "石家庄市", out / "石家庄市.html")
+
+
+@pytest.fixture(params=["朔州市", "石家庄市"])
+def embedded_reports(request):
+    """Both embedded regions' (zh, en) reports, one per test run."""
+    return request.getfixturevalue("demo_reports" if request.param == "朔州市" else "sjz_reports")
 
 
 def test_each_language_links_the_other_and_reasons_are_in_its_language(demo_reports):
@@ -293,13 +317,14 @@ def _internal_ids(rd: Path, catalog) -> set[str]:
 
 
 @browser
-def test_browser_zh_report_shows_no_internal_identifier(driver, demo_reports, catalog):
-    zh = demo_reports[0]
+def test_browser_zh_report_shows_no_internal_identifier(driver, embedded_reports, catalog):
+    zh = embedded_reports[0]
     assert open_page(driver, zh) == []
     text = driver.execute_script("var c = document.body.cloneNode(true); c.querySelectorAll("
                                  "'code, script, style, #gs-downloads').forEach(e => e.remove()); return c.innerText")
     words = set(re.findall(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+", text))
-    assert not words & _internal_ids(zh.parent / "朔州市", catalog), words & _internal_ids(zh.parent / "朔州市", catalog)
+    ids = _internal_ids(zh.parent / zh.stem, catalog)
+    assert not words & ids, words & ids
 
 
 @browser
@@ -323,6 +348,15 @@ def test_browser_one_choropleth_legend_zoom_reset_opacity(driver, demo_reports):
     driver.execute_script("document.getElementById('gs-reset').click()")
     time.sleep(0.5)
     assert driver.execute_script(f"return {mapjs}.getZoom()") == z0
+    # printing shows the whole region on its page, whatever the zoom; the screen size comes back
+    driver.execute_script("var s = document.getElementById('gs-zoom'); s.value = [...s.options].find("
+                          "o => o.text === '应县').value; s.dispatchEvent(new Event('change'));")
+    time.sleep(0.5)
+    driver.execute_script("window.dispatchEvent(new Event('beforeprint'))")
+    nb = driver.execute_script(f"var b = {mapjs}.getBounds(); return [b.getNorth(), b.getEast(), b.getSouth(), b.getWest()]")
+    assert nb[0] >= 40.29 and nb[1] >= 113.56 and nb[2] <= 39.09 and nb[3] <= 111.9, nb     # all of 朔州市
+    driver.execute_script("window.dispatchEvent(new Event('afterprint'))")
+    assert driver.execute_script("return document.querySelector('.folium-map').offsetHeight") == 620
     driver.execute_script("var r = document.getElementById('gs-opacity'); r.value = 0.3; r.dispatchEvent(new Event('input'));")
     ops = driver.execute_script("return [...document.querySelectorAll('path.leaflet-interactive')]"
                                 ".map(p => p.getAttribute('fill-opacity'))")
@@ -332,24 +366,24 @@ def test_browser_one_choropleth_legend_zoom_reset_opacity(driver, demo_reports):
 
 
 @browser
-def test_browser_phone_width_has_no_sideways_scroll(driver, demo_reports):
+def test_browser_phone_width_has_no_sideways_scroll(driver, embedded_reports):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 412, "height": 900, "deviceScaleFactor": 1, "mobile": True})
     try:
-        for f in demo_reports:
+        for f in embedded_reports:
             assert open_page(driver, f) == []
             w = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
             assert w[0] <= w[1] == 412, w
         ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / "report_412px.png"))
+        driver.save_screenshot(str(ARTIFACTS / f"report_412px_{embedded_reports[0].stem}.png"))
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 @browser
-def test_browser_print_is_a4_and_at_most_six_pages(driver, demo_reports):
+def test_browser_print_is_a4_and_at_most_six_pages(driver, embedded_reports):
     import base64
-    for f in demo_reports:
+    for f in embedded_reports:
         assert open_page(driver, f) == []
         pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
                                                                           "printBackground": False})["data"])

@@ -659,12 +659,12 @@ footer{font-size:12px;color:#444;border-top:1px solid #ccc;margin-top:1em}
 @media (max-width:600px){.gs-legend{max-height:40vh;overflow-y:auto}.gs-card{min-width:0;max-width:100%}
  #gs-charts svg{max-width:100%}.gs-maplegend{max-height:25vh}}
 @page{size:A4;margin:12mm}
-@media print{.folium-map{break-inside:avoid;page-break-inside:avoid;max-width:100%}
+@media print{.folium-map{break-inside:avoid;page-break-inside:avoid;max-width:100%;break-before:page;break-after:page}
  .leaflet-control-layers,.gs-tools,.leaflet-control-zoom{display:none!important}
- .gs-maplegend{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+ .gs-maplegend{print-color-adjust:exact;-webkit-print-color-adjust:exact;max-height:none!important;overflow:visible!important}
  .gs-banner{border:3px solid #b2182b;color:#b2182b!important;background:none!important}
  section,.gs-card,tr{break-inside:avoid}#gs-downloads{display:none}
- #gs-inputs .gs-params,#gs-inputs .gs-params-h,#gs-inputs .gs-files,#gs-inputs .gs-files-h{display:none}
+ #gs-inputs .gs-scroll,#gs-inputs h3,#gs-inputs .gs-note{display:none}
  .gs-print-only{display:block!important}#gs-charts svg{max-width:48%}}
 .gs-print-only{display:none}.gs-dl{columns:3 16em;font-size:13px}
 .gs-cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.4em 0}

@@ -107,5 +107,5 @@ def model_inputs_section(rd: Path, prov: dict, cat, L: dict, lang: str) -> str:
                  f"<code>{_e(v.get('sha256', ''))}</code>"] for p, v in sorted(files.items(), key=lambda x: Path(x[0]).name)]
         parts.append(f"<h3 class='gs-files-h'>{_e(L['input_files'])}</h3>" + _table(
             [_e(L[k]) for k in ("file", "role", "size", "sha256")], rows, "gs-files"))
-    parts.append(f"<p class='gs-print-only gs-note'>{_e(L['print_params_note'])}</p>")
+    parts.append(f"<p class='gs-print-only'>{_e(L['print_params_note'])}</p>")
     return f"<section id='gs-inputs'>{''.join(parts)}</section>"

@@ -80,6 +80,18 @@ def map_controls(map_name: str, legends: dict[str, str], fill_layers: list[str],
     var b = bounds[parseInt(e.target.value, 10)];
     if (b) map.fitBounds(b);
   }});
+  // a printed map fills an A4 page at the whole region's extent, whatever the reader zoomed to
+  window.addEventListener('beforeprint', function() {{
+    var c = map.getContainer();
+    c.dataset.gsW = c.style.width; c.dataset.gsH = c.style.height;
+    c.style.width = '680px'; c.style.height = '900px';
+    map.stop(); map.invalidateSize({{animate: false}}); map.fitBounds(all, {{animate: false}});
+  }});
+  window.addEventListener('afterprint', function() {{
+    var c = map.getContainer();
+    c.style.width = c.dataset.gsW; c.style.height = c.dataset.gsH;
+    map.invalidateSize({{animate: false}});
+  }});
   document.getElementById('gs-reset').addEventListener('click', function() {{
     document.getElementById('gs-zoom').value = ''; map.fitBounds(all);
   }});
