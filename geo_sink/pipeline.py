@@ -144,10 +144,12 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     fingerprints (:func:`geo_sink.runs.runner.project_inputs`) when the caller has them already;
     ``provenance.json`` records them with the time, the code version and the catalog files."""
     import datetime as dt
+    import time
 
     from geo_sink.pv.siting_run import ENERGY_SEED
     from geo_sink.runs.runner import project_inputs
 
+    started = time.time()
     cat = load_catalog()
     zones = project_zones(project)
     out_dir = Path(out_dir)
@@ -164,9 +166,7 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     lcs = landcover_inputs(project, cat)
 
     def put(df, name):
-        path = write_table(df, out_dir / name)
-        provenance["outputs"].append(name)
-        return path
+        return write_table(df, out_dir / name)
 
     # 1. class areas per land-cover year
     areas, summaries = {}, {}
@@ -256,9 +256,8 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             dens = density_for(cat, cat.legend(last_lc.legend), sorted(set(own.loc[own["ecosystem"] != "unknown",
                                                                                       "class_code"])),
                                zones, climate_zone=project.spec.climate_zone, edition=project.spec.ipcc_edition)[0]
-        for cog in write_density_cogs(last_lc.path, out_dir / f"carbon_density_{last}.tif", dens,
-                                      dict(zip(zones["zone_id"], zones["zone_name"])), last_lc.synthetic):
-            provenance["outputs"].append(cog.name)
+        write_density_cogs(last_lc.path, out_dir / f"carbon_density_{last}.tif", dens,
+                           dict(zip(zones["zone_id"], zones["zone_name"])), last_lc.synthetic)
     # 3. forest coverage against the project's targets, judged only where the map can see forest
     rules = check_rules(pd.read_csv(cat.dataset_path("measurability_rules")), str(cat.dataset_path("measurability_rules")))
     lat = study_latitude(zones)
@@ -381,11 +380,17 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
             layer = layer.merge(sk, on="zone_id", how="left")
     tt = write_targets(project, out_dir)
     if tt is not None:
-        provenance["outputs"].append("targets.csv")
         yield from target_lines(project, tt)
     put(layer.assign(synthetic=syn), "counties.parquet")
     put(layer.assign(synthetic=syn), "counties.gpkg")
     provenance["finished_utc"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    # every file this run wrote, through the output registry (reclamation and PV tables included);
+    # files it did not write are named as stale, never as outputs
+    from geo_sink.outputs import describe_outputs
+    provenance["outputs"], provenance["stale_files"] = describe_outputs(out_dir, started)
+    if provenance["stale_files"]:
+        yield (f"{project.name}: {len(provenance['stale_files'])} file(s) in {out_dir} were not written by this run "
+               f"(left from an older one): {', '.join(provenance['stale_files'][:5])}; see provenance.json")
     with atomic_path(out_dir / "provenance.json") as tmp:
         tmp.write_text(json.dumps(provenance, ensure_ascii=False, indent=1), encoding="utf-8")
 

@@ -178,3 +178,36 @@ def test_provenance_and_a_changed_coefficient_reruns_everything(proj, tmp_path, 
     assert out[-1].startswith(f"{p.name}: full:"), out[-1]
     after = pd.read_csv(p.output / "reclaimed_carbon_by_county.csv")
     assert (after.sink_t_co2e_yr >= before.sink_t_co2e_yr).all() and (after.cumulative_t_co2e > before.cumulative_t_co2e).any()
+
+
+def test_provenance_lists_every_file_the_run_wrote_and_names_stale_ones(demo_project, tmp_path):
+    """#17, the output registry: every file a run of the demo writes (reclamation, subsidence and
+    PV tables included) is declared in geo_sink.outputs and listed in provenance.json with its
+    id, step and SHA-256; a file left in the folder by an older run is named as stale."""
+    import json
+    import os
+
+    from geo_sink.io.fingerprint import sha256_file
+    from geo_sink.outputs import OUTPUTS, output_of
+    from geo_sink.pipeline import run_project
+    from geo_sink.project import load_project
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old_table.csv").write_text("a\n1\n", encoding="utf-8")
+    os.utime(out / "old_table.csv", (1e9, 1e9))
+    lines = list(run_project(load_project(demo_project), out, draws=200))
+    prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    files = {p.name for p in out.iterdir()} - {"provenance.json", "old_table.csv"}
+    listed = {o["file"]: o for o in prov["outputs"]}
+    assert set(listed) == files and len(files) >= 30
+    assert all(o["id"] is not None for o in listed.values())
+    for name, o in listed.items():
+        assert output_of(name).id == o["id"] and o["sha256"] == sha256_file(out / name)
+    assert {"reclamation", "subsidence", "pv", "carbon", "targets"} <= {o["step"] for o in listed.values()}
+    assert prov["stale_files"] == ["old_table.csv"]
+    assert any("old_table.csv" in x and "not written by this run" in x for x in lines)
+    # every pattern is distinct, and a year or zone fills its placeholder only
+    assert len({o.id for o in OUTPUTS}) == len(OUTPUTS)
+    assert output_of("carbon_density_2020.tif").id == "carbon_density"
+    assert output_of("carbon_density_2020_warm_temperate_dry.tif").id == "carbon_density_zone"
+    assert output_of("transitions_2015_2020.csv").id == "transitions" and output_of("transitions_15_20.csv") is None

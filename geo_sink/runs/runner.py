@@ -336,7 +336,8 @@ def _output_complete(project) -> bool:
         outputs = json.loads((out / "provenance.json").read_text(encoding="utf-8"))["outputs"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return all((out / name).is_file() for name in outputs)
+    # entries are {"file": ..., "id": ...} (geo_sink.outputs); plain names from older geo-sink
+    return all((out / (o["file"] if isinstance(o, dict) else o)).is_file() for o in outputs)
 
 
 def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -> Iterator[str]:
