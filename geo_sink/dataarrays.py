@@ -64,9 +64,14 @@ def spatial_dims(da, label: str | None = None) -> tuple[str, str]:
     return found[0], found[1]
 
 
+def grid_mapping_name(da) -> str | None:
+    """The name of the CF grid-mapping variable ``da`` points to (attribute or encoding)."""
+    return da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
+
+
 def _grid_mapping(da) -> dict | None:
     """Attributes of the CF grid-mapping variable of ``da`` (None when it has none)."""
-    name = da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
+    name = grid_mapping_name(da)
     for cand in ([name] if name else []) + ["spatial_ref", "crs"]:
         if cand in da.coords and da.coords[cand].attrs:
             return dict(da.coords[cand].attrs)
@@ -383,12 +388,21 @@ def grid_dataarray(values, grid: Grid, *, name: str, units: str, long_name: str,
     y, x = grid_coords(grid)
     lead = dims_before or {}
     coords = {**lead, "y": y, "x": x, "spatial_ref": xr.Variable((), 0, attrs=spatial_ref_attrs(grid))}
-    a = {"units": units, "long_name": long_name, "grid_mapping": "spatial_ref"}
+    return xr.DataArray(values, dims=(*lead, "y", "x"), coords=coords, name=name,
+                        attrs=cf_attrs(units, long_name, "spatial_ref", nodata, attrs))
+
+
+def cf_attrs(units: str, long_name: str, grid_mapping: str | None = None, nodata=None,
+             attrs: dict | None = None) -> dict:
+    """The CF attributes of a result: ``units``, ``long_name``, ``grid_mapping`` and
+    ``_FillValue`` when given, then ``attrs``."""
+    a = {"units": units, "long_name": long_name}
+    if grid_mapping:
+        a["grid_mapping"] = grid_mapping
     if nodata is not None:
         a["_FillValue"] = nodata
     a.update(attrs or {})
-    da = xr.DataArray(values, dims=(*lead, "y", "x"), coords=coords, name=name, attrs=a)
-    return da
+    return a
 
 
 def like(template, values, *, name: str, units: str, long_name: str, nodata=None, attrs: dict | None = None):
@@ -396,11 +410,5 @@ def like(template, values, *, name: str, units: str, long_name: str, nodata=None
     grid mapping), with CF ``units``, ``long_name`` and ``_FillValue``."""
     import xarray as xr
 
-    a = {"units": units, "long_name": long_name}
-    gm = template.attrs.get("grid_mapping") or template.encoding.get("grid_mapping")
-    if gm:
-        a["grid_mapping"] = gm
-    if nodata is not None:
-        a["_FillValue"] = nodata
-    a.update(attrs or {})
-    return xr.DataArray(values, dims=template.dims, coords=template.coords, name=name, attrs=a)
+    return xr.DataArray(values, dims=template.dims, coords=template.coords, name=name,
+                        attrs=cf_attrs(units, long_name, grid_mapping_name(template), nodata, attrs))

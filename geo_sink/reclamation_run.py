@@ -146,6 +146,11 @@ def cube_bands(cube, mask=None):
     return out[0], out[1]
 
 
+#: How a cube's values are taken: as reflectance already (what the range check says when they are not).
+CUBE_SCALING_NOTE = ("none: the cube's values as given; scale digital numbers to reflectance first (Sentinel-2 L2A: "
+                     "(DN + BOA_ADD_OFFSET) / 10000; Landsat C2 L2: DN x 0.0000275 - 0.2)")
+
+
 def fvc_series_from_cube(cube, pieces: gpd.GeoDataFrame, params: dict, mask=None):
     """FVC of the reclaimed pieces at every time step of a reflectance cube.
 
@@ -175,7 +180,7 @@ def fvc_series_from_cube(cube, pieces: gpd.GeoDataFrame, params: dict, mask=None
     import xarray as xr
 
     from geo_sink.dataarrays import north_up
-    from geo_sink.io.scenes import REFLECTANCE_RANGE
+    from geo_sink.io.scenes import _check_range
     from geo_sink.sinks.reclamation import fvc as fvc_of, ndvi as ndvi_of
 
     red, nir = cube_bands(cube, mask)
@@ -186,8 +191,8 @@ def fvc_series_from_cube(cube, pieces: gpd.GeoDataFrame, params: dict, mask=None
         r, n = red.isel(time=i), nir.isel(time=i)
         (rv, grid, _, label), (nv, _, _, _) = north_up(r), north_up(n)
         rv, nv = rv.values, nv.values
-        for name, v in (("red", rv), ("NIR", nv)):
-            _check_cube_range(label, name, v, REFLECTANCE_RANGE)
+        for name, v in (("red", rv), ("NIR", nv)):      # a cube of digital numbers is refused
+            _check_range(label, name, v, np.isfinite(v), CUBE_SCALING_NOTE)
         coord = (lambda k, d: str(r.coords[k].values) if k in r.coords else d)
         date = str(np.datetime64(t, "D"))
         cell = float(r.coords["cell_m"].values) if "cell_m" in r.coords else grid_cell_size(grid).max_m
@@ -200,20 +205,6 @@ def fvc_series_from_cube(cube, pieces: gpd.GeoDataFrame, params: dict, mask=None
     veg = xr.DataArray(hi, dims="time", coords={"time": times})
     cover = fvc_of(ndvi_of(red, nir), soil, veg).assign_coords(ndvi_soil=soil, ndvi_veg=veg)
     return cover, series.sort_values(["date", "polygon_id"], kind="stable").reset_index(drop=True)
-
-
-def _check_cube_range(label: str, band: str, values: np.ndarray, limits) -> None:
-    """Reflectance of a cube's time step within the physical range (a cube of DN is refused)."""
-    from geo_sink.io.scenes import MAX_OUT_OF_RANGE
-    v = values[np.isfinite(values)]
-    if not v.size:
-        return
-    out = int(np.count_nonzero((v < limits[0]) | (v > limits[1])))
-    if out > MAX_OUT_OF_RANGE * v.size:
-        raise SceneError(f"{label}: {band} values out of the reflectance range {limits[0]:g}..{limits[1]:g} in "
-                         f"{100 * out / v.size:.1f}% of the valid pixels (max {v.max():.4g}): scale digital numbers "
-                         "to reflectance first (Sentinel-2 L2A: (DN + BOA_ADD_OFFSET) / 10000; Landsat C2 L2: "
-                         "DN x 0.0000275 - 0.2)")
 
 
 def _scene_task(sc, polys, params):

@@ -155,7 +155,7 @@ def test_large_map_overlay_is_read_decimated_and_matches_the_full_read(tmp_path,
     at least 99% of the overlay pixels the same colour."""
     import numpy as np
 
-    from geo_sink.report.build import _landcover_overlay
+    from geo_sink.report.build import _class_rgba, _landcover_codes
     from tests.conftest import write_raster
     a = np.ones((6000, 6000), np.uint8)
     a[:3000, 3000:] = 2
@@ -168,8 +168,9 @@ def test_large_map_overlay_is_read_decimated_and_matches_the_full_read(tmp_path,
     t = pyproj.Transformer.from_crs(32649, 4326, always_xy=True)
     bounds = t.transform_bounds(600000, 4240000, 660000, 4300000)
     legend = catalog.legend("clcd")
-    fast, b1 = _landcover_overlay(tmp_path / "big.tif", legend, None, bounds)
-    full, b2 = _landcover_overlay(tmp_path / "big.tif", legend, None, bounds, max_read_px=10**9)
+    fast, b1 = _landcover_codes(tmp_path / "big.tif", None, bounds)
+    full, b2 = _landcover_codes(tmp_path / "big.tif", None, bounds, max_read_px=10**9)
+    fast, full = _class_rgba(fast, legend), _class_rgba(full, legend)
     assert fast.shape == full.shape and np.allclose(b1, b2, atol=1e-6)
     same = (fast == full).all(axis=2).mean()
     assert same > 0.99, same

@@ -88,6 +88,7 @@ def relief(project, bounds_ll, max_px: int, clip=None):
     if dem_path is not None:
         import pyproj
         import rasterio
+        from affine import Affine
         from rasterio.windows import from_bounds
 
         with rasterio.open(dem_path) as src:
@@ -98,7 +99,7 @@ def relief(project, bounds_ll, max_px: int, clip=None):
             dec = max(1.0, max(win.width, win.height) / (2 * max_px))
             shape = (max(1, int(win.height / dec)), max(1, int(win.width / dec)))
             z = src.read(1, window=win, out_shape=shape, masked=True).astype(np.float64).filled(np.nan)
-            wt = src.window_transform(win) * __import__("affine").Affine.scale(win.width / shape[1], win.height / shape[0])
+            wt = src.window_transform(win) * Affine.scale(win.width / shape[1], win.height / shape[0])
         grid = Grid(shape[1], shape[0], wt, crs)
         label = dem_path.name
     else:

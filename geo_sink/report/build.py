@@ -54,13 +54,6 @@ def _fmt(v, nd=1):
     return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:,.{nd}f}"
 
 
-def _landcover_overlay(path, legend, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX):
-    """RGBA array (uint8) of the land cover in Web Mercator and its lat/lon bounds
-    (:func:`_landcover_codes` coloured by the legend)."""
-    codes, bounds = _landcover_codes(path, crs, bounds_ll, max_read_px)
-    return _class_rgba(codes, legend), bounds
-
-
 def _class_rgba(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
     """Codes coloured by their legend (transparent where a code has no class)."""
     rgba = np.zeros(codes.shape + (4,), dtype=np.uint8)
@@ -174,7 +167,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
     folium.map.CustomPane("gs-relief", z_index=250).add_to(m)      # below every overlay
     from geo_sink.report.basemap import relief
-    shade = relief(project, tuple(b), MAX_OVERLAY_PX, clip=shapely.union_all(counties.geometry.values).buffer(0.02))
+    region = shapely.union_all(counties.geometry.values)
+    shade = relief(project, tuple(b), MAX_OVERLAY_PX, clip=region.buffer(0.02))
     if shade is not None:
         folium.raster_layers.ImageOverlay(shade[0], bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
                                           mercator_project=False, pane="gs-relief", interactive=False).add_to(m)
@@ -218,14 +212,12 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         (["sink_t_co2e_yr"] if "sink_t_co2e_yr" in c else [])
     c = c[[k for k in keep if k in c.columns]]
     legends = []           # (layer, title, [(colour, label)]): the map's legend shows those on the map
-    fills, images = [], []  # what the opacity slider acts on
-    choropleths = 0
+    fills, images = [], []  # what the opacity slider acts on (fills: the choropleths, the first shown)
+    small = []             # (features, colour, label) drawn as markers at low zoom
 
     def choropleth(frame, name, style, items):
-        nonlocal choropleths
-        layer = _geojson_layer(frame, name, style, fields, aliases, show=choropleths == 0, overlay=False)
+        layer = _geojson_layer(frame, name, style, fields, aliases, show=not fills, overlay=False)
         layer.add_to(m)
-        choropleths += 1
         legends.append((layer, name, items))
         fills.append(layer.get_name())
 
@@ -255,7 +247,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
                     (diverging(span, 0, span), f"{span:,.0f} t CO2e/yr")])
     # --- base lines from the project's own layers: the city's outline, rivers, roads
     lines = folium.FeatureGroup(name=L["base_lines"], show=True)
-    outline = gpd.GeoDataFrame(geometry=[shapely.union_all(counties.geometry.values)], crs=counties.crs)
+    outline = gpd.GeoDataFrame(geometry=[region], crs=counties.crs)
     folium.GeoJson(json.loads(outline.to_json(drop_id=True)), interactive=False,
                    style_function=lambda f: {"color": "#222", "weight": 3, "fill": False}).add_to(lines)
     items = [("#222", esc(f"{L['city_outline']} {project.name}"))]
@@ -316,6 +308,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
                              lambda f: {"fillColor": diverging(f["properties"].get("rate_v"), 60, 60), "color": "#7f3b08",
                                         "weight": 1, "fillOpacity": 0.6}, ["name", "rate"],
                              [esc(L["mines"]), esc(L["rate_vs_bar"])]).add_to(m)
+        small.append((d, "#7f3b08", L["mines"]))
         legends.append((lyr, L["mines"] + " (" + L["rate_vs_bar"] + ")",
                         [(diverging(0, 60, 60), "0%"), (diverging(60, 60, 60), "60%"), (diverging(120, 60, 60), "≥100%")]))
         if (rd / "fvc_series.csv").exists():
@@ -349,6 +342,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         lyr = _geojson_layer(sb, L["subsidence"], lambda f: {"fillColor": "#542788", "color": "#2d004b", "weight": 1,
                                                             "fillOpacity": 0.4}, ["name"], [esc(L["subsidence"])]).add_to(m)
         legends.append((lyr, L["subsidence"], [("#542788", esc(sb_labels[0]) if sb_labels else "")]))
+        small.append((sb, "#542788", L["subsidence"]))
     if (rd / "pv_parcels.parquet").exists():
         pvp = gpd.read_parquet(rd / "pv_parcels.parquet")
         pvp = pvp.assign(name=[esc(f"{i} · {c} · #{r}") for i, c, r in zip(pvp["parcel_id"], pvp["county"], pvp["rank"])],
@@ -357,24 +351,19 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
                                                                                    "weight": 1, "fillOpacity": 0.8},
                              ["name", "cap"], [esc(L["pv"]), "MW"]).add_to(m)
         legends.append((lyr, L["pv"], [("#fdb863", esc(L["pv"]))]))
+        small.append((pvp, "#b35806", L["pv"]))
     # small features (mines, subsidence, PV parcels) are a few pixels at the city's zoom: a marker
     # at each, shown below zoom MARKER_MAX_ZOOM (the map script hides them closer in)
     marks = folium.FeatureGroup(name=L["markers"], show=True)
     n_marks = 0
-    for layer_file, colour, label in ((project.spec.mines.disturbed if project.spec.mines is not None else None, "#7f3b08", L["mines"]),
-                                      (rd / "subsidence_boundary.geojson", "#542788", L["subsidence"]),
-                                      (rd / "pv_parcels.parquet", "#b35806", L["pv"])):
-        if layer_file is None or not Path(layer_file).exists():
-            continue
-        g = (gpd.read_parquet(layer_file) if str(layer_file).endswith(".parquet") else gpd.read_file(layer_file)).to_crs(4326)
-        for pt in g.geometry.representative_point():
+    for g, colour, label in small:
+        for pt in g.to_crs(4326).geometry.representative_point():
             folium.CircleMarker([pt.y, pt.x], radius=6, color=colour, weight=2, fill=True, fill_opacity=0.9,
                                 tooltip=esc(label)).add_to(marks)
             n_marks += 1
     if n_marks:
         marks.add_to(m)
-        legends.append((marks, L["markers"], [("#7f3b08", esc(L["mines"])), ("#542788", esc(L["subsidence"])),
-                                              ("#b35806", esc(L["pv"]))]))
+        legends.append((marks, L["markers"], [(colour, esc(label)) for _, colour, label in small]))
     labels_fg = folium.FeatureGroup(name=L["county_labels"], show=True)
     for name, pt in zip(counties["zone_name"], counties.geometry.representative_point()):
         folium.Marker([pt.y, pt.x], icon=folium.DivIcon(

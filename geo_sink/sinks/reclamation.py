@@ -40,14 +40,10 @@ def _elementwise(func, args, *, name: str, units: str, long_name: str, kwargs=No
     attributed (CF), on the grid mapping of the first."""
     import xarray as xr
 
-    from geo_sink.dataarrays import is_dataarray
+    from geo_sink.dataarrays import cf_attrs, grid_mapping_name, is_dataarray
     first = next(a for a in args if is_dataarray(a))
     out = xr.apply_ufunc(func, *args, kwargs=kwargs or {}, dask="parallelized", output_dtypes=[np.float32])
-    attrs = {"units": units, "long_name": long_name, "_FillValue": np.float32(np.nan)}
-    gm = first.attrs.get("grid_mapping") or first.encoding.get("grid_mapping")
-    if gm:
-        attrs["grid_mapping"] = gm
-    return out.rename(name).assign_attrs(attrs)
+    return out.rename(name).assign_attrs(cf_attrs(units, long_name, grid_mapping_name(first), np.float32(np.nan)))
 
 
 def _ndvi(red, nir) -> np.ndarray:
