@@ -169,7 +169,7 @@ def north_up(da, crs: str | None = None, band: int = 1):
         Rotated, curvilinear, irregular or degenerate grid; a band beyond the array's; more than
         one non-spatial dimension.
     """
-    from geo_sink.io.rasters import resolve_crs
+    from geo_sink.io.crs import resolve_crs
 
     label = array_label(da)
     ydim, xdim = spatial_dims(da, label)

@@ -49,9 +49,15 @@ OUTPUTS = (
     Output("carbon_parameters", "carbon_parameters.csv", "carbon", "various", "every IPCC Tier 1 parameter applied"),
     Output("carbon_stock", "carbon_stock.csv", "carbon", "Mg C, t CO2e", "carbon stock per county, pool and year, 5-95%"),
     Output("carbon_sink", "carbon_sink.csv", "carbon", "t CO2e/yr", "stock-difference sink per county and pair of years, 5-95%"),
-    Output("carbon_density", "carbon_density_{year}.tif", "carbon", "Mg C/ha", "total carbon density, COG"),
-    Output("carbon_density_zone", "carbon_density_{year}_{zone}.tif", "carbon", "Mg C/ha",
+    Output("carbon_density_table", "carbon_density_{year}.csv", "carbon_map", "Mg C/ha",
+           "total carbon density per climate zone and land-cover class: the value table of the density map"),
+    Output("carbon_density", "carbon_density_{year}.tif", "carbon_map", "Mg C/ha", "total carbon density, COG"),
+    Output("carbon_density_zone", "carbon_density_{year}_{zone}.tif", "carbon_map", "Mg C/ha",
            "total carbon density of one climate zone's counties, COG"),
+    Output("carbon_density_vrt", "carbon_density_{year}.vrt", "carbon_map", "Mg C/ha",
+           "total carbon density as a VRT over the land-cover file (its codes through the value table)"),
+    Output("carbon_density_zone_vrt", "carbon_density_{year}_{zone}.vrt", "carbon_map", "Mg C/ha",
+           "the same for one climate zone's counties"),
     Output("forest_coverage", "forest_coverage.csv", "forest", "percent", "map-derived forest coverage, bracket, gap, verdict"),
     Output("growing_stock", "growing_stock.csv", "forest", "10^4 m3", "growing stock per county vs targets"),
     Output("growing_stock_carbon", "growing_stock_carbon.csv", "forest", "Mg C", "BEF biomass carbon per forest type"),
@@ -93,22 +99,22 @@ def output_of(name: str) -> Output | None:
     return None
 
 
-def describe_outputs(folder, since: float) -> tuple[list[dict], list[str]]:
-    """(outputs, stale) of a run folder: every file written at or after ``since`` (epoch seconds)
-    with its registry id, step, units, size and SHA-256 (id None for a file no entry declares:
-    the tests keep that from happening); and the names of the other files (left from an older
-    run).  Hidden files and ``provenance.json`` are not listed."""
+def describe_outputs(folder, owned) -> tuple[list[dict], list[str]]:
+    """(outputs, stale) of a run folder: every file a step of the run wrote or kept (``owned``:
+    file names, from the step manifest) with its registry id, step, units, size and SHA-256 (id
+    None for a file no entry declares: the tests keep that from happening); and the names of the
+    other files (left from an older run).  Hidden files, ``provenance.json`` and the report
+    (HTML, written after it) are not listed."""
     from geo_sink.io.fingerprint import sha256_file
 
     out, stale = [], []
     for p in sorted(Path(folder).iterdir()):
-        if not p.is_file() or p.name.startswith(".") or p.name == PROVENANCE:
+        if not p.is_file() or p.name.startswith(".") or p.name == PROVENANCE or p.suffix == ".html":
             continue
-        st = p.stat()
-        if st.st_mtime < since - 1.0:          # a second's slack for coarse file-system clocks
+        if p.name not in owned:
             stale.append(p.name)
             continue
         o = output_of(p.name)
         out.append({"file": p.name, "id": o.id if o else None, "step": o.step if o else None,
-                    "units": o.units if o else None, "bytes": st.st_size, "sha256": sha256_file(p)})
+                    "units": o.units if o else None, "bytes": p.stat().st_size, "sha256": sha256_file(p)})
     return out, stale

@@ -408,6 +408,11 @@ class ProjectSpec(_Spec):
         "or {county name or adcode: zone}; zones: tropical_montane, tropical_wet, tropical_moist, "
         "tropical_dry, warm_temperate_moist, warm_temperate_dry, cool_temperate_moist, cool_temperate_dry, "
         "boreal_moist, boreal_dry, polar_moist, polar_dry."))
+    carbon_density_map: Literal["vrt", "cog", "none"] = Field("vrt", description=(
+        "The last year's carbon density map (Mg C/ha): 'vrt' a GDAL VRT over the land-cover file with the "
+        "density table as its lookup table (opens as a float map in QGIS/GDAL; refers to the land-cover file "
+        "by its absolute path), 'cog' a self-contained float32 Cloud-Optimized GeoTIFF (slower to write), "
+        "'none' only the value table carbon_density_<year>.csv."))
     ipcc_edition: Literal["2006", "2019"] = Field("2006", description=(
         "Which IPCC Tier 1 defaults: the 2006 Guidelines, or the 2019 Refinement where it changed them."))
 
@@ -600,7 +605,7 @@ def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
         need(spec.pv.weather, "pv.weather")
         ids = [(k, getattr(spec.pv, k)) for k in ("grid_factor", "alt_grid_factor") if getattr(spec.pv, k)]
         if ids:
-            from geo_sink.pv.siting_run import grid_factor_tables
+            from geo_sink.pv.grid_factors import grid_factor_tables
             known = sorted(set().union(*(t.index for t in grid_factor_tables(cat))))
             for k, v in ids:
                 if v not in known:

@@ -425,6 +425,7 @@ def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, ta
               if hasattr(r, "sink_t_co2e_yr_p05") else "")
         lines.append(f"{r.zone_name}: reclaimed land sink {r.sink_t_co2e_yr:,.0f} t CO2e/yr in {r.year}{iv}, "
                      f"{r.cumulative_t_co2e:,.0f} t CO2e since reclamation")
-    write_table(res.series.assign(synthetic=synthetic), out_dir / "fvc_series.csv")
+    # full precision: a later run reads the series back and must compute what a fresh read would
+    write_table(res.series.assign(synthetic=synthetic), out_dir / "fvc_series.csv", float_format=None)
     lines.extend(res.problems)
     return lines

@@ -21,11 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Draws by default: the 5th and 95th percentiles of county stocks and sinks move by < 1% of
-#: the central value between seeds at this size (tests/test_carbon.py checks it; 10,000 draws
-#: left sink bounds moving by ~2%).
-DEFAULT_DRAWS = 100_000
-DEFAULT_SEED = 20220719  # the date of the 石家庄市 implementation plan
+from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED  # noqa: F401 - re-exported
 
 
 def lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.ndarray:

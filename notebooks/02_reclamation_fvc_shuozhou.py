@@ -18,7 +18,7 @@
 
 # %%
 from geo_sink.demo import ensure_demo
-from geo_sink.pipeline import project_zones
+from geo_sink.steps import project_zones
 from geo_sink.project import load_project
 
 project = load_project(ensure_demo())

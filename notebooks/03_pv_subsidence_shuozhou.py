@@ -54,7 +54,8 @@ plt.show()
 # %%
 from geo_sink.pv.energy import (annual_yield_kwh_per_kwp, co2_avoided_t, default_grid_factor_ids,
                                 diffuse_fraction, grid_factor, share_gap_closed)
-from geo_sink.pv.siting_run import energy_parameters, grid_factor_tables, project_weather
+from geo_sink.pv.grid_factors import grid_factor_tables
+from geo_sink.pv.siting_run import energy_parameters, project_weather
 
 e = energy_parameters(cat)["value"]
 wx, how = project_weather(project, cat, 39.40, 112.55, 1300)

@@ -10,6 +10,9 @@ SIGKILL, as after ``kill -9``, the OOM killer or a power cut):
                       old folder was moved aside, before the new one is moved in
 * ``after-ok``        after the ledger says ``ok``, before the old folder is deleted
 
+``GEO_SINK_TEST_NO_LINKS=1`` makes ``os.link`` fail as on a file system without hard links (the
+staging folder of an update is then seeded by copying).
+
 Usage: ``python tests/fault_driver.py ARGS...`` (the same arguments as ``geo-sink``).
 """
 
@@ -69,8 +72,18 @@ def install(point: str) -> None:
         raise SystemExit(f"unknown kill point {point!r}")
 
 
+def no_links() -> None:
+    import errno
+
+    def link(*a, **kw):
+        raise OSError(errno.EPERM, "Operation not permitted (no hard links on this file system)")
+    os.link = link
+
+
 if __name__ == "__main__":
     install(os.environ.get("GEO_SINK_TEST_KILL_AT", ""))
+    if os.environ.get("GEO_SINK_TEST_NO_LINKS"):
+        no_links()
     from geo_sink.cli import main
     sys.argv[0] = "geo-sink"
     main()

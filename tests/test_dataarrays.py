@@ -332,10 +332,10 @@ def test_carbon_density_dataarray_equals_the_cog(tmp_path, catalog):
     import rasterio
 
     from geo_sink.sinks.carbon import table_densities
-    from geo_sink.sinks.carbon_run import carbon_density, write_density_cogs
+    from geo_sink.sinks.carbon_run import carbon_density, write_density_maps
     path = _map(tmp_path, "albers", _codes(codes=(0, 1, 2, 4, 8, 9)))
     pools = _pools(catalog)
-    cog = write_density_cogs(path, tmp_path / "d.tif", table_densities(pools, pools.codes, ["a"]), {"a": "a"})[0]
+    cog = write_density_maps(path, tmp_path / "d.tif", table_densities(pools, pools.codes, ["a"]), {"a": "a"}, form="cog")[0]
     with rasterio.open(cog) as src:
         want = src.read(1)
     lazy = carbon_density(rioxarray.open_rasterio(path, chunks={"x": 64, "y": 64}), pools)
@@ -389,7 +389,7 @@ def test_ndvi_and_fvc_of_dataarrays_are_lazy_and_attributed():
 def test_fvc_series_from_a_cube_equals_the_scene_folders(demo_project):
     from geo_sink.catalog import load_catalog
     from geo_sink.io.scenes import scene_cube
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.reclamation_run import fvc_series_from_cube, load_sites, reclaimed_pieces, update_series
     p = load_project(demo_project)

@@ -94,7 +94,7 @@ def test_mines_rates_straddle_the_bar_and_reclaimed_cover_is_in_the_published_ra
     0.78 for tree-shrub-grass planting), about 70% of them vegetated, as they found (68-75%)."""
     import pandas as pd
 
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.reclamation_run import load_sites, reclaimed_pieces, update_series
     from geo_sink.sinks.reclamation import reclamation_rate
     p = load_project(demo_project)
@@ -122,7 +122,7 @@ def test_pv_case_exercises_every_siting_rule(demo_project, tmp_path):
     minimum area remain (some dropped, some kept)."""
     import pandas as pd
 
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.pv.subsidence_run import run_subsidence
     p = load_project(demo_project)
     lines = run_subsidence(p, project_zones(p), tmp_path, True)

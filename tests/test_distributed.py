@@ -167,7 +167,7 @@ def test_fvc_series_scenes_on_two_workers(client, demo_project, tmp_path):
     from types import SimpleNamespace
 
     from geo_sink.io.scenes import SceneError
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.reclamation_run import load_sites, reclaimed_pieces, update_series
     p = load_project(demo_project)

@@ -7,7 +7,8 @@ from geo_sink.pv.energy import (annual_yield_kwh_per_kwp, climatology_weather, c
                                 collares_pereira_rabl_ratio, combined_margin, daily_clearness,
                                 default_grid_factor_ids, diffuse_fraction, energy_draws, grid_factor,
                                 share_gap_closed, zone_intervals)
-from geo_sink.pv.siting_run import climatology, energy_parameters, grid_factor_tables
+from geo_sink.pv.grid_factors import grid_factor_tables
+from geo_sink.pv.siting_run import climatology, energy_parameters
 
 SITE = dict(lat_deg=39.40, lon_deg=112.50, altitude_m=1300.0)
 CAT = load_catalog()

@@ -32,6 +32,7 @@ from geo_sink.io.fingerprint import sha256_file
 from geo_sink.runs import ledger
 from geo_sink.runs.lock import EXIT_LOCKED
 from geo_sink.runs.staging import MARKER, state_dir
+from geo_sink.steps.chain import STATE
 from tests.conftest import copy_scene, project_copy, write_raster
 
 pytestmark = pytest.mark.faults
@@ -48,8 +49,9 @@ def tree(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): sha256_file(p) for p in sorted(Path(folder).rglob("*")) if p.is_file()}
 
 
-def geo_sink(*args, kill_at: str = "", timeout: float = 180, preexec_fn=None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, GEO_SINK_TEST_KILL_AT=kill_at, PYTHONPATH=str(DRIVER.parents[1]), PYTHONUNBUFFERED="1")
+def geo_sink(*args, kill_at: str = "", timeout: float = 180, preexec_fn=None, env=None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, GEO_SINK_TEST_KILL_AT=kill_at, PYTHONPATH=str(DRIVER.parents[1]), PYTHONUNBUFFERED="1",
+               **(env or {}))
     return subprocess.run([sys.executable, str(DRIVER), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=env, preexec_fn=preexec_fn)
 
@@ -108,7 +110,7 @@ def complete(output: Path) -> None:
     names = set(os.listdir(output))
     assert {MARKER, "provenance.json", "counties.gpkg", "fvc_series.csv", "pv_by_county.csv",
             "carbon_stock.csv", "朔州市.html"} <= names, names
-    assert not any(n.startswith(".") and n != MARKER for n in names), names   # no temporary files
+    assert not any(n.startswith(".") and n not in (MARKER, STATE) for n in names), names   # no temporary files
     prov = json.loads((output / "provenance.json").read_text(encoding="utf-8"))
     assert {o["file"] for o in prov["outputs"]} <= names
 
@@ -148,12 +150,11 @@ def test_bad_options_are_usage_errors_before_any_work(argv, message, demo_projec
 
 
 def test_an_unexpected_exception_is_a_bug_with_a_traceback_only_under_v(monkeypatch, tmp_path):
-    import importlib
-    regions = importlib.import_module("geo_sink.cli.regions")     # commands load lazily: not only after another test
+    import geo_sink.io.boundaries as boundaries    # the command imports it when it runs
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")
-    monkeypatch.setattr(regions, "load_boundaries", boom)
+    monkeypatch.setattr(boundaries, "load_boundaries", boom)
     r = CliRunner().invoke(cli, ["regions", "140600"])
     assert r.exit_code == EXIT_BUG and "this is a bug" in r.output and "kaboom" in r.output
     assert "Traceback" not in r.output and "-v" in r.output
@@ -340,7 +341,7 @@ def test_scene_sanity_rules(tmp_path):
 def test_a_changed_scene_is_read_again_and_a_removed_one_drops_out(demo_project, tmp_path):
     import rasterio
 
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.reclamation_run import SCENE_KEY, load_sites, reclaimed_pieces, update_series
     p = load_project(demo_project)
@@ -516,9 +517,10 @@ def test_kill_9_during_an_update_after_an_input_changed(base):
     out = base.output
     before = tree(out)
     text = base.path.read_text(encoding="utf-8")
-    base.path.write_text(text + "\n# edited\n", encoding="utf-8")   # an input changed: a full update
+    base.path.write_text(text + "\n# edited\n", encoding="utf-8")   # an input changed: an update runs
     try:
-        proc = start("-q", "update", base.path, "--draws", DRAWS)
+        # other draws: the Monte Carlo steps run again, with so many draws that the kill lands in them
+        proc = start("-q", "update", base.path, "--draws", 4_000_000)
         wait_for_staging(out, proc)
         time.sleep(3.0)
         proc.kill()
@@ -549,12 +551,13 @@ def test_disk_full_while_writing_a_table(base, monkeypatch):
 
 def test_file_size_limit_while_preparing_the_staging_folder(base):
     """A file size limit (EFBIG, like a full disk for one file) while the current output is copied
-    into the staging folder (the 19 MB carbon density COG does not fit)."""
+    into the staging folder, on a file system without hard links (``GEO_SINK_TEST_NO_LINKS``:
+    every file is copied; the report, several MB, does not fit)."""
     import resource
     out = base.output
     before = tree(out)
-    r = geo_sink("-q", "reclamation", base.path, "--draws", 150,
-                 preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, 4 << 20)))
+    r = geo_sink("-q", "reclamation", base.path, "--draws", 150, env={"GEO_SINK_TEST_NO_LINKS": "1"},
+                 preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)))
     assert r.returncode == EXIT_IO, r.stderr
     no_traceback(r.stderr)
     assert "cannot prepare the staging folder" in r.stderr and "ulimit -f" in r.stderr
@@ -680,7 +683,7 @@ def test_corrupt_series_and_ledger_recover_and_the_next_run_completes(base):
     assert "moved aside" in r.stderr and r.stderr.count("geo-sink: warning:") == 1
     complete(out)
     rows = ledger.history(out)
-    assert [(x[1], x[4]) for x in rows] == [("update", "ok")] and rows[0][6].startswith("full:")
+    assert [(x[1], x[4]) for x in rows] == [("update", "ok")] and "(no earlier successful run in the ledger)" in rows[0][6]
     r = geo_sink("-q", "update", base.path, "--draws", DRAWS)
     assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
 

@@ -159,4 +159,4 @@ def test_a_worldcover_year_in_a_clcd_project_gets_its_stock_but_no_sink(tmp_path
     assert not (p.output / "carbon_sink.csv").exists()
     assert any("different legends (2015: clcd, 2020: worldcover)" in x for x in lines)
     assert any("no land-cover-change sink" in x and "legend clcd" in x and "legend worldcover" in x for x in lines)
-    assert (p.output / "carbon_density_2020.tif").is_file()
+    assert (p.output / "carbon_density_2020.vrt").is_file() and (p.output / "carbon_density_2020.csv").is_file()

@@ -233,7 +233,7 @@ def test_county_table_is_empty_without_reclaimed_land(catalog):
 
 
 def test_series_grows_and_survives_a_corrupt_scene(demo_project, tmp_path):
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.reclamation_run import load_sites, reclaimed_pieces, update_series
     p = load_project(demo_project)
@@ -299,7 +299,7 @@ def test_city_row_of_reclaimed_carbon_is_the_all_pieces_sum():
 def test_vegetation_cover_verdict_needs_fine_scenes(demo_project, tmp_path):
     """The demo's 10 m and 30 m scenes can judge the 90% cover bar; a 250 m scene cannot, and
     then meets_bar is empty and the report says not measurable."""
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.reclamation_run import run_reclamation, write_reclamation
 

@@ -84,7 +84,7 @@ def test_empty_eligible_set_is_stated(demo_project, tmp_path):
     """A red line over the whole subsidence area leaves no parcel, and the run says why."""
     import geopandas as gpd
     import shapely
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.pv.subsidence_run import run_subsidence
     gpd.GeoDataFrame({"name": ["全域红线"]}, geometry=[shapely.box(111.5, 38.9, 114.0, 40.5)], crs=4326).to_file(tmp_path / "red.geojson")
@@ -101,7 +101,7 @@ def _insar_run(demo_project, tmp_path, sub: dict, rate=None):
     """Run the subsidence/PV edge on a hand-made 6 x 3 km UTM LOS rate raster near the demo's PV
     window (30 m): blobs of 20 and 12 mm/yr vertical subsidence and one of 30 mm/yr uplift, in
     the SBAS/LiCSBAS sign (negative = away from the satellite), at 40 deg incidence."""
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.pv.subsidence_run import run_subsidence
     from tests.conftest import write_raster
@@ -185,7 +185,7 @@ def test_demo_pv_tables_have_the_city_row_and_name_the_grid_factor(demo_project,
     CO2 with the Shanxi 2022 factor is energy x 0.7096."""
     import geopandas as gpd
     import pandas as pd
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import load_project
     from geo_sink.pv.subsidence_run import run_subsidence
     p = load_project(demo_project)
@@ -231,7 +231,7 @@ def test_project_chooses_weather_file_and_grid_factor(demo_project, tmp_path):
     """A project's hourly weather file and grid factor (the combined margin) are used and named;
     an unknown factor id is a project error that lists the known ones."""
     import pandas as pd
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.project import ProjectError, load_project
     from geo_sink.pv.energy import climatology_weather
     from geo_sink.pv.siting_run import climatology, energy_parameters

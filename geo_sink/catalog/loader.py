@@ -6,6 +6,8 @@ raises :class:`~geo_sink.errors.CatalogError` naming the file and the entry.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -65,6 +67,29 @@ def _entries(data: dict, key: str, path: Path) -> list:
     return items
 
 
+#: The catalog entries read in the current context (``("dataset", id)``, ``("legend", id)``),
+#: when :func:`recording_reads` is active: the steps record what each one read
+#: (:mod:`geo_sink.steps`), so an edited coefficient re-runs exactly the steps that read it.
+_READS: contextvars.ContextVar[set | None] = contextvars.ContextVar("geo_sink_catalog_reads", default=None)
+
+
+def _note_read(kind: str, item: str) -> None:
+    reads = _READS.get()
+    if reads is not None:
+        reads.add((kind, item))
+
+
+@contextlib.contextmanager
+def recording_reads():
+    """Collect the catalog entries read inside the block; yields the set they are added to."""
+    reads: set = set()
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Everything in ``data_catalog/``, validated."""
@@ -93,6 +118,7 @@ class Catalog:
         return float(value) * u.factor
 
     def legend(self, legend_id: str) -> Legend:
+        _note_read("legend", legend_id)
         try:
             return self.legends[legend_id]
         except KeyError:
@@ -101,6 +127,7 @@ class Catalog:
                 f"(in {self.root / 'legends'})") from None
 
     def dataset(self, dataset_id: str) -> Dataset:
+        _note_read("dataset", dataset_id)
         try:
             return self.datasets[dataset_id]
         except KeyError:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import click
 
-from geo_sink.catalog import load_catalog
 from geo_sink.cli.options import (TABLE, cache_option, cluster_options, open_cluster, crs_option, legend_option, level_option,
                                   name_field_option, output_option, zone_field_option)
-from geo_sink.cli.resolve import resolve_raster
-from geo_sink.io import load_zones, write_table
-from geo_sink.zonal import class_areas
 from geo_sink.cli.progress import say
 from geo_sink.runs.notices import notice
 
@@ -38,6 +34,10 @@ def areas(raster, zones, legend_id, zone_field, name_field, level, crs, extra_no
 
     OUTPUT has zone_id, zone_name, class_code, class_name, ecosystem, area_km2.
     """
+    from geo_sink.catalog import load_catalog
+    from geo_sink.cli.resolve import resolve_raster
+    from geo_sink.io import load_zones, write_table
+    from geo_sink.zonal import class_areas
     cat = load_catalog()
     path, leg, crs, label = resolve_raster(cat, raster, legend_id, crs)
     z = load_zones(zones, id_field=zone_field, name_field=name_field, level=level)

@@ -7,7 +7,7 @@ and a later map in another legend unless ``--legend-later`` names it; a later ma
 are mostly not in the first map's legend is taken for one in another legend.  A county a map
 leaves uncovered (outside its extent, nodata, codes not in its legend) beyond the catalog's
 ``max_uncovered_pct`` gets no value (NaN, with ``covered_pct`` and a ``note``), never 0, as in
-:func:`geo_sink.pipeline.run_project`.
+:func:`geo_sink.steps.run_project`.
 """
 
 from __future__ import annotations
@@ -16,21 +16,11 @@ import contextlib
 from pathlib import Path
 
 import click
-import numpy as np
-import pandas as pd
-
-from geo_sink.catalog import load_catalog
 from geo_sink.cli.options import (YEAR_RANGE, OutputFile, cache_option, cluster_options, crs_option, draws_option,
                                   legend_option, level_option, name_field_option, open_cluster, output_option,
                                   zone_field_option)
-from geo_sink.cli.resolve import resolve_raster
+from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED
 from geo_sink.errors import InputDataError
-from geo_sink.io import load_zones, write_table
-from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
-from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_cogs
-from geo_sink.sinks.pools import read_pools
-from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
-from geo_sink.zonal import class_areas
 from geo_sink.cli.progress import say
 from geo_sink.runs.notices import notice
 
@@ -90,6 +80,16 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     leaves uncovered beyond max_uncovered_pct (data_catalog/analysis_parameters.csv) gets no
     stock or sink (NaN, with covered_pct and a note), never 0; the ALL row sums the counties
     with a value and its note names those it leaves out."""
+    import numpy as np
+    import pandas as pd
+
+    from geo_sink.catalog import load_catalog
+    from geo_sink.cli.resolve import resolve_raster
+    from geo_sink.io import load_zones, write_table
+    from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
+    from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_maps
+    from geo_sink.sinks.pools import read_pools
+    from geo_sink.zonal import class_areas
     if (lulc_later is None) != (not years):
         raise InputDataError("--lulc-later and --years Y1 Y2 go together")
     if years and years[1] <= years[0]:
@@ -142,7 +142,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     two_legends = len({m[2] for m in maps.values()}) > 1
     # counties a map leaves uncovered beyond the tolerance get no value from it, never 0
     from geo_sink.measurability import map_coverage
-    from geo_sink.pipeline import left_out_rows, with_left_out
+    from geo_sink.steps.carbon import left_out_rows, with_left_out
     guard = {y: map_coverage(summaries[y], max_uncovered) for y in maps}
     for y, g in guard.items():
         if not g["measured"].all():
@@ -189,7 +189,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
         if two_legends:   # the densities of the first map's own codes
             from geo_sink.sinks.carbon import tier1_densities
             dens = tier1_densities(tier1, legend, legend.codes, dens.zone_group)
-        for p in write_density_cogs(path, density_cog, dens, dict(zip(z["zone_id"], z["zone_name"]))):
+        for p in write_density_maps(path, density_cog, dens, dict(zip(z["zone_id"], z["zone_name"])), form="cog"):
             say(f"carbon density (Mg C/ha) -> {p}")
 
 
@@ -197,6 +197,7 @@ def _later_map(cat, arg, leg_id, legend_later, crs):
     """(path, legend id, CRS, label, assumed) of the later map; ``assumed``: its legend is the
     first map's by default, not known from the command line or the catalog."""
     p = Path(arg)
+    from geo_sink.cli.resolve import resolve_raster
     known = None
     if not p.exists() and arg in cat.datasets:
         known = cat.dataset(arg).legend
@@ -208,6 +209,7 @@ def _later_map(cat, arg, leg_id, legend_later, crs):
 def _on_first_grid(stack, first, later, years, align, explicit_legend, scratch=None):
     """The later map on the first map's grid: as it is, resampled (``align``), or refused with
     both grids and legends named (:func:`geo_sink.measurability.difference_problem`)."""
+    import numpy as np
     from geo_sink.io.align import align_to_grid, grid_label, same_grid
     from geo_sink.io.rasters import raster_info
     from geo_sink.measurability import difference_problem
@@ -284,7 +286,7 @@ def _categories_line(cat, la, lb, areas) -> str:
             f"legend, but differences between the {la.id} and {lb.id} class definitions count as land-cover change")
 
 
-def _with_coverage(table: pd.DataFrame, guard: dict, y1, y2, z) -> pd.DataFrame:
+def _with_coverage(table, guard: dict, y1, y2, z):
     """``covered_pct`` (and ``covered_later_pct``) per county; rows in the zones' order, the ALL
     row last."""
     cov = guard[y1][["zone_id", "covered_pct"]]

@@ -9,8 +9,6 @@ import click
 from geo_sink.cli.options import cluster_options, open_cluster
 from geo_sink.cli.progress import echo_steps
 
-from geo_sink.pipeline import run_demo
-
 
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -21,6 +19,7 @@ def demo(out_dir: Path, regenerate: bool, workers, scheduler):
     """Run every analysis on the embedded default regions: 石家庄市 (real MODIS 2019 land
     cover) and 朔州市 (SYNTHETIC DEMO DATA generated on first use into the user cache).
     Takes the output folder's lock (one demo at a time per folder)."""
+    from geo_sink.pipeline import run_demo
     from geo_sink.runs.lock import output_lock
     if regenerate:
         from geo_sink.demo import ensure_demo

@@ -370,6 +370,8 @@ def starter_project(reg, level: str, units: list[tuple[str, str]], bbox: tuple[f
                             "{county: zone}."), *_list_comment("zones", list(ZONES)),
               f"# climate_zone: {_scalar({units[0][1]: ZONES[7]})}" if units else f"# climate_zone: {ZONES[7]}",
               _kv('# ipcc_edition: "2019"', 'IPCC Tier 1 defaults: "2006" (default) or the 2019 Refinement'),
+              _kv("# carbon_density_map: cog", "density map: vrt (default, over the land-cover file), cog "
+                  "(self-contained, slower) or none"),
               "",
               "# The output folder, replaced as a whole by each run: a folder of its own, holding no input.",
               f"output: {_scalar('out/' + safe_file_name(reg.name))}", ""]

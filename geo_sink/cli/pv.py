@@ -21,7 +21,7 @@ def pv(project, out_dir, wait):
     method or InSAR) as a COG, eligible parcels (GeoPackage, GeoParquet) ranked by score,
     county summary with capacity, energy and CO2 avoided (5-95%), and the new-energy targets.
     Takes the output folder's lock; the folder is updated as a whole."""
-    from geo_sink.pipeline import project_zones
+    from geo_sink.steps import project_zones
     from geo_sink.pv.subsidence_run import run_subsidence
     from geo_sink.runs.runner import locked, project_input_paths, project_warnings, transaction
 

@@ -7,12 +7,7 @@ from pathlib import Path
 import click
 
 from geo_sink.cli.options import cluster_options, draws_option, open_cluster, wait_option
-from geo_sink.pipeline import project_zones
-from geo_sink.project import load_project
-from geo_sink.reclamation_run import run_reclamation, write_reclamation
 from geo_sink.runs.notices import notice
-from geo_sink.runs.runner import SKIPPED, locked, project_input_paths, project_warnings, transaction
-from geo_sink.uncertainty import DEFAULT_SEED
 from geo_sink.cli.progress import say
 
 
@@ -29,6 +24,11 @@ def reclamation(project, out_dir, draws, strict, wait, workers, scheduler):
     scene of PROJECT (the series keeps the rows of unchanged scenes, reads new and changed ones,
     drops removed ones), and the carbon reclaimed land takes up.  Takes the output folder's
     lock; the folder is updated as a whole."""
+    from geo_sink.steps import project_zones
+    from geo_sink.project import load_project
+    from geo_sink.reclamation_run import run_reclamation, write_reclamation
+    from geo_sink.runs.runner import SKIPPED, locked, project_input_paths, project_warnings, transaction
+    from geo_sink.uncertainty import DEFAULT_SEED
     p = load_project(project)
     if p.spec.mines is None:
         raise click.UsageError(f"{project}: the project has no 'mines' section")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from geo_sink.cli.options import level_option
-from geo_sink.io import load_boundaries, resolve_region
-from geo_sink.zonal import zone_geodesic_area_km2
 
 
 def _bbox(bounds) -> str:
@@ -25,6 +23,8 @@ def regions(region, level):
     several regions lists them with paths and adcodes.  Bounding boxes are WGS 84 degrees
     (west, south, east, north), after the GCJ-02 -> WGS 84 conversion of the boundaries.
     """
+    from geo_sink.io.boundaries import load_boundaries, resolve_region
+    from geo_sink.zonal.areas import zone_geodesic_area_km2
     reg = resolve_region(region)
     z = load_boundaries(reg.adcode, level=level)
     whole = z if level == "self" or list(z["zone_id"]) == [reg.adcode] else \

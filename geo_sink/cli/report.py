@@ -24,8 +24,7 @@ from geo_sink.cli.progress import say
 def report(project, lang, results, output, wait):
     """Write one self-contained HTML report (Leaflet inlined, no network) for PROJECT.  Takes
     the results folder's lock; a report inside the folder is swapped in with it."""
-    from geo_sink.pipeline import run_project
-    from geo_sink.report import build_report
+    from geo_sink.steps import run_project
     from geo_sink.runs.runner import _warn_skipped, locked, project_input_paths, project_warnings, report_path, transaction
     from geo_sink.runs.staging import real_output
 

@@ -7,8 +7,7 @@ import click
 from geo_sink.cli.options import cluster_options, draws_option, open_cluster, wait_option
 from geo_sink.cli.progress import echo_steps
 
-from geo_sink.project import load_project
-from geo_sink.uncertainty import DEFAULT_DRAWS
+from geo_sink.defaults import DEFAULT_DRAWS
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 
@@ -27,6 +26,7 @@ def run(project, wait, lang, draws, workers, scheduler):
     """Every analysis of PROJECT, its report and a ledger entry (inputs, version, outcome).
     The output folder is replaced as a whole at the end; a failed or stopped run leaves it as
     it was."""
+    from geo_sink.project import load_project
     from geo_sink.runs.runner import run as do_run
     p = load_project(project)
     with open_cluster(workers, scheduler) as client:
@@ -37,6 +37,7 @@ def run(project, wait, lang, draws, workers, scheduler):
 def update(project, wait, lang, draws, workers, scheduler):
     """Recompute only what new inputs change (new or changed inbox scenes: FVC series and
     report); do nothing when nothing changed. For cron or a systemd timer."""
+    from geo_sink.project import load_project
     from geo_sink.runs.runner import update as do_update
     p = load_project(project)
     with open_cluster(workers, scheduler) as client:
@@ -48,6 +49,7 @@ def update(project, wait, lang, draws, workers, scheduler):
 @click.option("-n", "limit", type=click.IntRange(min=1), default=20, show_default=True)
 def history(project, limit):
     """The run ledger of PROJECT's output folder, newest first."""
+    from geo_sink.project import load_project
     from geo_sink.runs.ledger import history as hist
     p = load_project(project)
     rows = hist(p.output, limit)

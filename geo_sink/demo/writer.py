@@ -11,7 +11,7 @@ import rasterio.features
 import yaml
 
 from geo_sink.catalog import load_catalog
-from geo_sink.demo import GENERATOR_VERSION, REGION, SYNTHETIC_NOTE
+from geo_sink.demo.identity import GENERATOR_VERSION, REGION, SYNTHETIC_NOTE
 from geo_sink.demo import landcover as lcmod
 from geo_sink.demo import scenes as sc
 from geo_sink.demo import sites

@@ -1,10 +1,23 @@
-"""Reading and writing: rasters, zone layers, Chinese boundaries, atomic outputs."""
+"""Reading and writing: rasters, zone layers, Chinese boundaries, atomic outputs.
 
-from geo_sink.io.atomic import atomic_path, write_table
-from geo_sink.io.boundaries import load_boundaries, load_zones, region_table, resolve_region
-from geo_sink.io.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from geo_sink.io.rasters import raster_info
-from geo_sink.io.vectors import read_zones
+The names below are imported from their modules on first use (PEP 562), so that importing one
+light submodule (``geo_sink.io.atomic``, which every command's error handling reaches) does not
+import rasterio, geopandas and pyproj with the package."""
 
-__all__ = ["atomic_path", "write_table", "load_boundaries", "load_zones", "region_table",
-           "resolve_region", "gcj02_to_wgs84", "wgs84_to_gcj02", "raster_info", "read_zones"]
+import importlib
+
+_WHERE = {"atomic_path": "atomic", "write_table": "atomic", "load_boundaries": "boundaries",
+          "load_zones": "boundaries", "region_table": "boundaries", "resolve_region": "boundaries",
+          "gcj02_to_wgs84": "gcj02", "wgs84_to_gcj02": "gcj02", "raster_info": "rasters", "read_zones": "vectors"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"geo_sink.io.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'geo_sink.io' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))

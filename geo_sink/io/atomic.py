@@ -20,7 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 
 
 @contextlib.contextmanager
@@ -45,14 +44,16 @@ def atomic_path(target, suffix: str | None = None):
             tmp.unlink()
 
 
-def write_table(df: pd.DataFrame, target) -> Path:
+def write_table(df, target, float_format: str | None = "%.6f") -> Path:
     """Write a table atomically; the format follows the suffix (.csv UTF-8 with BOM-less
-    header, .parquet, .geoparquet, .gpkg for GeoDataFrames)."""
+    header, .parquet, .geoparquet, .gpkg for GeoDataFrames).  ``float_format``: of a CSV's
+    floats (None: the shortest text that reads back as the same float, for a table a later run
+    reads again)."""
     target = Path(target)
     suffix = target.suffix.lower()
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            df.to_csv(tmp, index=False, encoding="utf-8", float_format="%.6f")
+            df.to_csv(tmp, index=False, encoding="utf-8", float_format=float_format)
         elif suffix in (".parquet", ".geoparquet"):
             df.to_parquet(tmp, index=False)
         elif suffix == ".gpkg":
@@ -150,13 +151,27 @@ def recover_folder(target, olds) -> Path | None:
 
 
 def copy_folder(src, dst, skip=()) -> None:
-    """Copy the files of ``src`` into the existing folder ``dst`` (data and times; names in
-    ``skip`` at the top level left out)."""
+    """Bring the files of ``src`` into the existing folder ``dst`` (names in ``skip`` at the top
+    level left out) as hard links where the file system allows, else as copies (data and times).
+
+    Hard links are safe here because geo-sink never writes a file in place: every output is
+    written to a temporary name and renamed (:func:`atomic_path`), which replaces the link in
+    ``dst`` and leaves the file in ``src`` as it was."""
     src, dst = Path(src), Path(dst)
     for entry in src.iterdir():
         if entry.name in skip:
             continue
         if entry.is_dir() and not entry.is_symlink():
-            shutil.copytree(entry, dst / entry.name, symlinks=True)
+            shutil.copytree(entry, dst / entry.name, symlinks=True, copy_function=_link_or_copy)
         else:
-            shutil.copy2(entry, dst / entry.name, follow_symlinks=False)
+            _link_or_copy(entry, dst / entry.name)
+
+
+def _link_or_copy(src, dst) -> None:
+    if not Path(src).is_symlink():
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass
+    shutil.copy2(src, dst, follow_symlinks=False)

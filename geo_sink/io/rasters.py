@@ -19,22 +19,13 @@ from rasterio.windows import Window
 
 from geo_sink.errors import CRSError, GeoSinkError, InputDataError, MissingInputError
 from geo_sink.grid import Grid
+from geo_sink.io.crs import is_modis_cmg_crs, resolve_crs  # noqa: F401 - part of this module's API
 
 
 class CRSOverrideWarning(UserWarning):
     """The CRS written in a file was replaced by the one geo-sink knows is right."""
 
 
-def is_modis_cmg_crs(crs: pyproj.CRS) -> bool:
-    """True for the CRS GDAL gives MODIS CMG GeoTIFFs: geographic, 'Unknown based on Clarke 1866'.
-
-    The MODIS Climate Modeling Grid is a plain geographic lat/lon grid; HDF-EOS files leave the
-    GCTP spheroid unset and GDAL fills in Clarke 1866, so the datum is an artefact.
-    """
-    if not crs.is_geographic or crs.ellipsoid is None:
-        return False
-    datum = crs.datum.name if crs.datum is not None else ""
-    return crs.ellipsoid.name.lower().startswith("clarke 1866") and datum.lower().startswith("unknown")
 
 
 @dataclass(frozen=True)
@@ -78,26 +69,6 @@ def band_has_mask(src, band: int) -> bool:
 
     flags = set(src.mask_flag_enums[band - 1])
     return not flags & {MaskFlags.all_valid, MaskFlags.nodata}
-
-
-def resolve_crs(file_crs, path, crs: str | None = None) -> tuple[pyproj.CRS, str | None]:
-    """The CRS to use for a raster: ``crs`` if given, else the file's; MODIS CMG -> WGS 84.
-
-    Raises
-    ------
-    CRSError
-        The file has no CRS and none was given.
-    """
-    if crs is not None:
-        return pyproj.CRS.from_user_input(crs), None  # explicit: nothing to warn about
-    if file_crs is None:
-        raise CRSError(f"{path}: the raster has no CRS; give one explicitly (--crs / crs=)")
-    pcrs = pyproj.CRS.from_user_input(file_crs.to_wkt() if hasattr(file_crs, "to_wkt") else file_crs)
-    if is_modis_cmg_crs(pcrs):
-        note = (f"{path}: CRS 'Unknown based on Clarke 1866 ellipsoid' is the MODIS CMG "
-                "artefact; read as WGS 84 (EPSG:4326), longitude first")
-        return pyproj.CRS.from_epsg(4326), note
-    return pcrs, None
 
 
 def open_raster(path):
@@ -406,6 +377,45 @@ def write_cog_from(src_path, target, lut: np.ndarray, nodata: float, band: int =
     return target
 
 
+def write_lut_vrt(src_path, target, lut: np.ndarray, nodata: float, band: int = 1, **tags) -> Path:
+    """A GDAL VRT that maps a categorical raster through ``lut`` (code -> value, float32): the
+    float map :func:`write_cog_from` would write, as a value table over the class raster.
+
+    Every code 0..len(lut)-1 is listed in the source's ``<LUT>`` (GDAL interpolates linearly
+    between listed points, so integer codes get their own values exactly); the source's nodata
+    and mask become ``nodata``.  The land-cover file is referred to by its absolute path: the VRT
+    is valid as long as that file stays where it is.
+    """
+    from xml.sax.saxutils import escape
+
+    from geo_sink.io.atomic import atomic_path
+    target = Path(target)
+    info = raster_info(src_path, band=band)
+    lut = np.asarray(lut, dtype=np.float32)
+    g = info.grid
+    t = g.transform
+    pairs = ",".join(f"{i}:{float(v)!r}" for i, v in enumerate(lut))
+    src_nodata = "" if info.nodata is None else f"<NODATA>{info.nodata:g}</NODATA>"
+    md = "".join(f'<MDI key="{escape(str(k))}">{escape(str(v))}</MDI>' for k, v in tags.items())
+    xml = (f'<VRTDataset rasterXSize="{g.width}" rasterYSize="{g.height}">\n'
+           f"  <SRS>{escape(g.crs.to_wkt())}</SRS>\n"
+           f"  <GeoTransform>{t.c!r}, {t.a!r}, {t.b!r}, {t.f!r}, {t.d!r}, {t.e!r}</GeoTransform>\n"
+           f"  <Metadata>{md}</Metadata>\n"
+           f'  <VRTRasterBand dataType="Float32" band="1">\n'
+           f"    <NoDataValue>{float(nodata)!r}</NoDataValue>\n"
+           f"    <ComplexSource>\n"
+           f'      <SourceFilename relativeToVRT="0">{escape(str(Path(info.path).resolve()))}</SourceFilename>\n'
+           f"      <SourceBand>{band}</SourceBand>{src_nodata}\n"
+           f"      <LUT>{pairs}</LUT>\n"
+           f"    </ComplexSource>\n"
+           f"  </VRTRasterBand>\n"
+           f"</VRTDataset>\n")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as tmp:
+        tmp.write_text(xml, encoding="utf-8")
+    return target
+
+
 def _write_failure(exc: BaseException, target: Path) -> BaseException:
     """A GDAL error met writing ``target``: an ``OSError(ENOSPC)`` naming the file and the free
     space when its filesystem is (nearly) full (GDAL itself only says e.g. "TIFFRewriteDirectory"),
@@ -454,3 +464,23 @@ def _write_cog(info, src_path, target: Path, lut, nodata, band, codec, tags) -> 
                 dst.write(out, 1, window=Window(0, r0, block.shape[1], block.shape[0]))
             dst.update_tags(**tags)
         rasterio.shutil.copy(stage, tmp, driver="COG", **COG_OPTIONS[codec]["cog"])
+
+
+def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
+                readers: int = 1, fills: tuple = (None, None)):
+    """Yield ``(row0, from * 256 + to)`` uint16 blocks of two 8-bit maps on one grid.
+
+    ``fills``: for each map, None, or the (nodata) code its GDAL-masked cells take: that map's
+    mask is then read with it."""
+    def blocks(path, fill):
+        if fill is None:
+            yield from iter_row_blocks(path, rows, cols, block_rows, readers=readers, reuse=True)
+            return
+        for row0, block, valid in iter_row_blocks(path, rows, cols, block_rows, readers=readers, reuse=True,
+                                                  masks=True):
+            if valid is not None:
+                block[valid == 0] = fill   # the reused buffer: the block is not read again
+            yield row0, block
+
+    for (ra, ba), (_, bb) in zip(blocks(path_from, fills[0]), blocks(path_to, fills[1])):
+        yield ra, (ba.astype(np.uint16) << 8) | bb

@@ -82,7 +82,7 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
     cat = load_catalog()
     p = siting_parameters(cat)
     sp, pc = project.spec.subsidence, project.spec.pv_constraints
-    from geo_sink.pipeline import landcover_inputs
+    from geo_sink.steps.context import landcover_inputs
     lc = landcover_inputs(project, cat)[-1]
     legend = cat.legend(lc.legend)
     codes = on_grid(lc.path, grid, Resampling.nearest, lc.crs)
@@ -155,13 +155,6 @@ def run_pv(project, zones: gpd.GeoDataFrame, out_dir: Path, w_mm: np.ndarray, gr
     return lines + energy_lines
 
 
-def grid_factor_tables(cat) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The catalog's grid emission factors and combined margins, indexed by id."""
-    f = pd.read_csv(cat.dataset_path("grid_emission_factors"), dtype={"adcode_prefixes": str}).set_index("id")
-    m = pd.read_csv(cat.dataset_path("grid_combined_margin")).set_index("id")
-    return f, m
-
-
 def energy_parameters(cat) -> pd.DataFrame:
     return pd.read_csv(cat.dataset_path("pv_energy_parameters")).set_index("name")
 
@@ -201,7 +194,6 @@ def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: i
     from joint draws (packing density, GHI, losses, grid factor)."""
     from geo_sink.pv.energy import (annual_yield_kwh_per_kwp, co2_avoided_t, default_grid_factor_ids,
                                     energy_draws, grid_factor, zone_intervals)
-    from geo_sink.pv.subsidence_run import city_of
     from geo_sink.uncertainty import lognormal_draws
 
     e = energy_parameters(cat)
@@ -212,6 +204,7 @@ def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: i
     y = annual_yield_kwh_per_kwp(lat, lon, alt, w, v["tilt_deg"], v["azimuth_deg"], v["system_losses_pct"],
                                  v["gamma_pdc_per_c"], v["inverter_efficiency"], v["albedo"])
     # grid factors: the project's choice, else the province's latest average and the regional combined margin
+    from geo_sink.pv.grid_factors import grid_factor_tables
     factors, margins = grid_factor_tables(cat)
     ids = [str(z) for z in zones["zone_id"]]
     prefix = ids[0][:2] if ids and all(len(z) == 6 and z.isdigit() for z in ids) and len({z[:2] for z in ids}) == 1 else None
@@ -250,7 +243,7 @@ def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: i
     d = energy_draws(summary["eligible_km2"].to_numpy(), y, dens, ghi / v["ghi_scale"], loss, v["system_losses_pct"],
                      {f"co2_avoided_{pre}t_yr": fd for pre, fd in fdraw.items()})
     iv = zone_intervals(d)
-    cid, cname = city_of(project, zones)
+    cid, cname = project.total_zone()
     total = {"zone_id": cid, "zone_name": cname, "level": "city", **{c: summary[c].sum() for c in
              ["parcels", "eligible_km2", "capacity_mw", "energy_gwh_yr"] + [f"co2_avoided_{pre}t_yr" for pre in gf]}}
     for name, (lo, hi, tlo, thi) in iv.items():

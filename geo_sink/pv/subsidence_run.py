@@ -51,18 +51,20 @@ def unit_suffix(unit: str) -> str:
     return unit.replace("/", "_")
 
 
-def city_of(project, zones: gpd.GeoDataFrame) -> tuple[str, str]:
-    """The project's region as (zone_id, zone_name) for city/project-total rows: the adcode and
-    name of the boundary's region (e.g. ``140600``, ``朔州市``), else ``ALL`` and the project name."""
-    b = project.spec.boundary
-    if b.region is not None:
-        from geo_sink.io.boundaries import resolve_region
-        r = resolve_region(b.region)
-        return r.adcode, r.name
-    return "ALL", project.name
-
-
 def run_subsidence(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: bool) -> list[str]:
+    """The subsidence land (:func:`subsidence_land`) and, when the project has land cover, the PV
+    parcels on it (:func:`geo_sink.pv.siting_run.run_pv`): both steps in one call."""
+    lines, land = subsidence_land(project, zones, out_dir, synthetic)
+    if project.spec.landcover:
+        from geo_sink.pv.siting_run import run_pv
+        lines += run_pv(project, zones, out_dir, land["w"], land["grid"], synthetic, unit=land["unit"],
+                        in_sub=land["in_sub"])
+    return lines
+
+
+def subsidence_land(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: bool) -> tuple[list[str], dict]:
+    """Subsidence (positive down) on its grid, written as a COG, with its boundary and the
+    subsided area per county; returns the lines and ``{w, grid, unit, in_sub}`` for PV siting."""
     cat = load_catalog()
     sp = project.spec.subsidence
     out_dir = Path(out_dir)
@@ -122,7 +124,7 @@ def run_subsidence(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: b
     wmax = float(np.nanmax(w)) if np.isfinite(w).any() else np.nan
     up = -float(np.nanmin(w)) if np.isfinite(w).any() and np.nanmin(w) < 0 else 0.0
     if len(inter):
-        cid, cname = city_of(project, zones)
+        cid, cname = project.total_zone()
         inter = pd.concat([inter, pd.DataFrame([{"zone_id": cid, "zone_name": cname, "level": "city",
                                                  "subsided_km2": inter["subsided_km2"].sum()}])], ignore_index=True)
     write_table(inter.assign(**{f"max_subsidence_{suf}": wmax, "boundary": label, "source": source,
@@ -135,7 +137,4 @@ def run_subsidence(project, zones: gpd.GeoDataFrame, out_dir: Path, synthetic: b
         uplift = np.nan_to_num(w) < 0
         up_km2 = float(uplift.sum(axis=1) @ grid.row_cell_area_m2()) / 1e6
         lines.append(f"uplift: max {up:,.0f} {unit} on {up_km2:.2f} km² ({int(uplift.sum())} pixels), not counted as subsidence")
-    if project.spec.landcover:
-        from geo_sink.pv.siting_run import run_pv
-        lines += run_pv(project, zones, out_dir, w, grid, synthetic, unit=unit, in_sub=in_sub)
-    return lines
+    return lines, {"w": w, "grid": grid, "unit": unit, "in_sub": in_sub}

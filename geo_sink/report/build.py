@@ -1,4 +1,4 @@
-"""Build the HTML map report of a region from the tables :func:`geo_sink.pipeline.run_project`
+"""Build the HTML map report of a region from the tables :func:`geo_sink.steps.run_project`
 wrote: a view of the results, never a second computation of them."""
 
 from __future__ import annotations
@@ -264,7 +264,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     # --- land cover of every year, a change layer per pair of years (swipe between the two)
     swipe = None
     if project.spec.landcover:
-        from geo_sink.pipeline import landcover_inputs
+        from geo_sink.steps import landcover_inputs
         years = []
         for lc in landcover_inputs(project, cat):
             legend = cat.legend(lc.legend)
@@ -315,7 +315,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
             s = pd.read_csv(rd / "fvc_series.csv")
             last = s[s["date"] == s["date"].max()].set_index("polygon_id")
             from geo_sink.reclamation_run import load_sites, reclaimed_pieces
-            from geo_sink.pipeline import project_zones
+            from geo_sink.steps import project_zones
             dd, rr = load_sites(project)
             pieces = reclaimed_pieces(rr, dd, project_zones(project))
             pieces["fvc_v"] = pieces["polygon_id"].map(last["mean_fvc"])

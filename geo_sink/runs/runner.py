@@ -23,46 +23,15 @@ from typing import Iterator
 from geo_sink import __version__
 from geo_sink.errors import GeoSinkError, RunInterrupted, StorageError
 from geo_sink.runs.faults import storage_error, storage_message
-from geo_sink.io.fingerprint import sha256_file
+from geo_sink.steps.fingerprints import project_inputs
 from geo_sink.io.scenes import SceneError, read_scene
 from geo_sink.runs import ledger
 from geo_sink.runs.lock import output_lock
 from geo_sink.runs.notices import Notice, notice
-from geo_sink.runs.scenes import duplicate_scenes, inbox_scenes, project_scenes, quarantine, stac_scenes
+from geo_sink.runs.scenes import duplicate_scenes, inbox_scenes, quarantine, stac_scenes
 from geo_sink.runs.staging import MARKER, SERIES, Staging, check_target, clean_leftovers
 
 log = logging.getLogger(__name__)
-
-
-def project_inputs(project) -> dict[str, tuple[str, str, int]]:
-    """{path: (role, sha256, bytes)} of every input file of a project."""
-    from geo_sink.catalog import load_catalog
-    from geo_sink.pipeline import landcover_inputs
-
-    s = project.spec
-    files: dict[str, str] = {}
-    for lc in landcover_inputs(project, load_catalog()):
-        files[str(lc.path)] = "landcover"
-    for sc in project_scenes(project):
-        for f in sorted(Path(sc.path).rglob("*")):
-            if f.is_file():
-                files[str(f)] = "scene"
-    for sec, role in ((s.mines, "mines"), (s.subsidence, "subsidence"), (s.pv_constraints, "pv"),
-                      (s.wetlands, "wetlands"), (s.growing_stock, "growing_stock"), (s.pv, "pv")):
-        if sec is None:
-            continue
-        for v in sec.model_dump().values():
-            if isinstance(v, Path) and v.is_file():
-                files[str(v)] = role
-    if s.boundary.file is not None:
-        files[str(s.boundary.file)] = "boundary"
-    files[str(project.path)] = "project"
-    out = {p: (role, sha256_file(p), Path(p).stat().st_size) for p, role in files.items()}
-    # the catalog's coefficients, legends and targets are inputs too: a changed one re-runs all
-    cat = load_catalog()
-    for rel, sha in cat.file_fingerprints().items():
-        out[str(cat.root / rel)] = ("catalog", sha, (cat.root / rel).stat().st_size)
-    return out
 
 
 def project_input_paths(project) -> list[Path]:
@@ -150,8 +119,8 @@ def inbox_landcover_lines(project) -> list[str]:
 
 def inbox_landcover_events(project) -> list[tuple[str, str, str]]:
     """Ledger events of the inbox land-cover years a run used."""
-    from geo_sink.pipeline import landcover_inputs
     from geo_sink.catalog import load_catalog
+    from geo_sink.steps.context import landcover_inputs
     return [("landcover_from_inbox", str(lc.path), f"year {lc.year}, legend {lc.legend}")
             for lc in landcover_inputs(project, load_catalog()) if lc.label.endswith("(inbox)")]
 
@@ -251,47 +220,13 @@ def _series_events(before: Path, after: Path) -> tuple[list[tuple[str, str, str]
     return ev, lines
 
 
-def _full(project, folder: Path, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
-    from geo_sink.pipeline import run_project
+def _steps(project, folder: Path, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
+    """The project's steps into ``folder`` (a task whose inputs did not change since the run
+    the folder was seeded from is kept), then the report."""
     from geo_sink.report import build_report
+    from geo_sink.steps import run_project
 
     yield from run_project(project, folder, draws=draws, client=client, inputs=inputs)
-    build_report(project, folder, report_path(project, folder), lang=lang)
-    yield f"report -> {report_path(project)}"
-
-
-def _refresh_provenance(folder: Path, inputs: dict, what: str) -> None:
-    """``provenance.json`` of a folder partly recomputed: the input files as they are now, and
-    what was recomputed when (the other tables are from the run it names)."""
-    import datetime as dt
-    import json
-
-    from geo_sink.io.atomic import atomic_path
-    path = Path(folder) / "provenance.json"
-    try:
-        prov = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    prov["input_files"] = {p: {"role": r, "sha256": h, "bytes": n} for p, (r, h, n) in sorted(inputs.items()) if r != "catalog"}
-    prov.setdefault("updates", []).append({"utc": now, "geo_sink": __version__, "recomputed": what})
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(prov, ensure_ascii=False, indent=1), encoding="utf-8")
-
-
-def _scenes_only(project, folder: Path, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
-    from geo_sink.pipeline import project_zones, target_lines, write_targets
-    from geo_sink.reclamation_run import run_reclamation, write_reclamation
-    from geo_sink.report import build_report
-    from geo_sink.uncertainty import DEFAULT_SEED
-    rec = run_reclamation(project, project_zones(project), folder, draws=min(draws, 20_000), seed=DEFAULT_SEED,
-                          client=client)
-    yield from (f"{project.name}: {x}" for x in write_reclamation(rec, folder, project.spec.synthetic, project.targets))
-    table = write_targets(project, folder)
-    if table is not None:
-        yield from target_lines(project, table)
-    if inputs is not None:
-        _refresh_provenance(folder, inputs, "FVC series, reclamation tables and report (new or changed scenes)")
     build_report(project, folder, report_path(project, folder), lang=lang)
     yield f"report -> {report_path(project)}"
 
@@ -315,7 +250,7 @@ def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -
         with transaction(out, "run", project.path) as tx:
             lines += check_inbox(project)
             tx.inputs = project_inputs(project)
-            lines += _warn_skipped(list(_full(project, tx.path, draws, lang, client, tx.inputs)))
+            lines += _warn_skipped(list(_steps(project, tx.path, draws, lang, client, tx.inputs)))
             tx.events, more = _series_events(out / SERIES, tx.path / SERIES)
             lines += more
             n_warn = sum(isinstance(x, Notice) for x in lines)
@@ -341,7 +276,9 @@ def _output_complete(project) -> bool:
 
 
 def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -> Iterator[str]:
-    """Recompute what depends on inputs changed since the last successful run."""
+    """Recompute what depends on inputs changed since the last successful run: the folder is
+    seeded with the previous run (hard links) and every step whose fingerprint did not change
+    is kept (:mod:`geo_sink.steps.chain`); the result equals a full run."""
     out = project.output
     with locked(out, wait, f"geo-sink update {project.path}", project_input_paths(project)) as lines:
         lines = list(lines) + project_warnings(project)
@@ -351,7 +288,7 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
         changed = {p for p, (_, sha, _) in now.items() if before.get(p) != sha} | (set(before) - set(now))
         why = ""
         if not before or not _output_complete(project):
-            todo = "full"
+            seed = "empty"
             why = (" (no earlier successful run in the ledger)" if not before else
                    " (the output folder was missing or incomplete)")
         elif not changed:
@@ -364,23 +301,27 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
                          "vegetation cover of reclaimed mine land and the project has no 'mines' section: "
                          "nothing to recompute")
             return
-        elif all(now.get(p, ("scene",))[0] == "scene" for p in changed):
-            todo = "scenes"
         else:
-            todo = "full"
-        with transaction(out, "update", project.path, seed="copy" if todo == "scenes" else "empty") as tx:
+            seed = "copy"
+        with transaction(out, "update", project.path, seed=seed) as tx:
             tx.inputs = now
-            if todo == "full":
-                lines += _warn_skipped(list(_full(project, tx.path, draws, lang, client, now)))
-            else:
-                lines += _warn_skipped(list(_scenes_only(project, tx.path, draws, lang, client, now)))
+            step_lines = _warn_skipped(list(_steps(project, tx.path, draws, lang, client, now)))
+            lines += step_lines
             tx.events, more = _series_events(out / SERIES, tx.path / SERIES)
             lines += more
             n_new = len({Path(p).parent for p in changed if now.get(p, ('',))[0] == 'scene'})
-            msg = f"{todo}: {len(changed)} changed input file(s), {n_new} scene folder(s){why}"
+            ran = _ran_steps(tx.path)
+            msg = (f"{len(changed)} changed input file(s), {n_new} scene folder(s){why}; recomputed: "
+                   + (", ".join(ran) if ran else "nothing"))
             n_warn = sum(isinstance(x, Notice) for x in lines)
             tx.message = msg + (f", {n_warn} warning(s)" if n_warn else "")
             tx.events += [("warning", "", str(x)) for x in lines if isinstance(x, Notice)]
             tx.events += inbox_landcover_events(project)
     yield from lines
     yield f"{project.name}: {msg}"
+
+
+def _ran_steps(folder: Path) -> list[str]:
+    """The tasks a run in ``folder`` ran (not kept), from its step manifest."""
+    from geo_sink.steps.chain import read_manifest
+    return [t for t, r in read_manifest(folder).items() if r.get("status") == "ran"]

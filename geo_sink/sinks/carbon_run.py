@@ -94,15 +94,38 @@ def areas_by_ecosystem(areas: pd.DataFrame, eco_legend) -> pd.DataFrame:
                        sort=False)["area_km2"].sum()
 
 
-def write_density_cogs(lulc_path, out_path, dens, zone_names: dict, synthetic: bool = False) -> list:
-    """Total carbon density (Mg C/ha) of a land-cover map as COGs: one file when every county
-    shares one density table, else one per climate zone (``<stem>_<zone>.tif``, tagged with the
-    counties it is valid for)."""
+def density_table(dens, legend, zone_names: dict) -> pd.DataFrame:
+    """The value table of a density map: ``climate_zone, class_code, class_name, density_mg_c_ha``
+    and the counties each climate zone's rows are valid for (the class raster is the land-cover
+    map itself)."""
+    import numpy as np
+
+    names = {c.code: c.name for c in legend.classes}
+    rows = []
+    for k, g in enumerate(dens.groups):
+        members = ",".join(str(zone_names.get(z, z)) for z, grp in dens.zone_group.items() if grp == g)
+        total = np.asarray(dens.mean[k]).sum(axis=1)
+        rows += [{"climate_zone": g, "class_code": int(c), "class_name": names.get(int(c), ""),
+                  "density_mg_c_ha": float(v), "valid_for": members, "source": dens.source}
+                 for c, v in zip(dens.codes, total)]
+    return pd.DataFrame(rows)
+
+
+def write_density_maps(lulc_path, out_path, dens, zone_names: dict, synthetic: bool = False,
+                       form: str = "vrt") -> list:
+    """Total carbon density (Mg C/ha) of a land-cover map: one file when every county shares one
+    density table, else one per climate zone (``<stem>_<zone>.<ext>``, tagged with the counties
+    it is valid for).
+
+    ``form``: ``"vrt"`` a GDAL VRT that maps the land-cover file's codes through the density
+    table (a float32 map to any GDAL reader, written in milliseconds; it refers to the land-cover
+    file by its absolute path), or ``"cog"`` a self-contained float32 Cloud-Optimized GeoTIFF
+    (:func:`geo_sink.io.rasters.write_cog_from`; seconds to a minute at province scale)."""
     from pathlib import Path
 
     import numpy as np
 
-    from geo_sink.io.rasters import write_cog_from
+    from geo_sink.io.rasters import write_cog_from, write_lut_vrt
     from geo_sink.sinks.carbon import density_lut
     from geo_sink.sinks.pools import PoolTable
 
@@ -112,16 +135,17 @@ def write_density_cogs(lulc_path, out_path, dens, zone_names: dict, synthetic: b
         path = out_path if len(dens.groups) == 1 else out_path.with_name(f"{out_path.stem}_{g}{out_path.suffix}")
         members = [str(zone_names.get(z, z)) for z, grp in dens.zone_group.items() if grp == g]
         lut = density_lut(PoolTable(dens.codes, dens.mean[k], np.zeros_like(dens.mean[k]), dens.source))
-        written.append(write_cog_from(lulc_path, path, lut, nodata=-1.0, UNITS="Mg C/ha",
-                                      SYNTHETIC=str(bool(synthetic)).lower(), CLIMATE_ZONE=str(g),
-                                      VALID_FOR=",".join(members),
-                                      DESCRIPTION=f"total carbon density (above+below+soil+dead), {dens.source}, {g}"))
+        tags = dict(UNITS="Mg C/ha", SYNTHETIC=str(bool(synthetic)).lower(), CLIMATE_ZONE=str(g),
+                    VALID_FOR=",".join(members),
+                    DESCRIPTION=f"total carbon density (above+below+soil+dead), {dens.source}, {g}")
+        write = write_lut_vrt if form == "vrt" else write_cog_from
+        written.append(write(lulc_path, path, lut, nodata=-1.0, **tags))
     return written
 
 
 def carbon_density(landcover, dens, *, crs: str | None = None, band: int = 1):
     """Total carbon density (Mg C/ha, above + below + soil + dead) of a land-cover map as a
-    DataArray on the map's grid: the map :func:`write_density_cogs` writes, kept in memory (lazy
+    DataArray on the map's grid: the map :func:`write_density_maps` writes, kept in memory (lazy
     when the map is a dask array: one lookup per chunk).
 
     Parameters

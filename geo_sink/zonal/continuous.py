@@ -9,63 +9,8 @@ import pandas as pd
 from geo_sink.errors import InputDataError
 from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
 from geo_sink.zonal.areas import is_array_source, zone_labels, zones_on_grid
-from geo_sink.zonal.zones import ZoneIndex, cached_zone_index
-
-
-class DensityAccumulator:
-    """Accumulate, per zone, value x area, valid area and nodata area (m^2) over row blocks.
-
-    Parameters
-    ----------
-    index : ZoneIndex
-    row_area : ndarray
-        Cell area (m^2) of every grid row.
-    col_offset : int
-        Grid column of the blocks' first column.
-    nodata : float, optional
-        The file's nodata value; NaN and infinite values are nodata too.
-    """
-
-    def __init__(self, index: ZoneIndex, row_area: np.ndarray, col_offset: int = 0, nodata=None):
-        self.index, self.area, self.c0, self.nodata = index, row_area, col_offset, nodata
-        order = np.argsort(index.run_row, kind="stable")
-        self._runs = tuple(x[order] for x in (index.run_row, index.run_c0, index.run_c1, index.run_zone))
-        self._sums = np.zeros((3, index.n_zones))
-
-    def add(self, block: np.ndarray, row0: int, mask: np.ndarray | None = None) -> None:
-        """Add the rows ``row0 .. row0 + len(block)`` (columns from ``col_offset``); ``mask``: the
-        band's GDAL mask for the block (0 = masked: nodata), if it has one."""
-        total, valid, nod = self._sums
-        ix, area, c0 = self.index, self.area, self.c0
-        rr, a0, a1, zz = self._runs
-        block = block.astype(np.float64)
-        nd = self.nodata
-        ok = np.isfinite(block) if nd is None or np.isnan(nd) else (block != nd) & np.isfinite(block)
-        if mask is not None:
-            ok &= mask != 0
-        vals = np.where(ok, block, 0.0)
-        lo, hi = np.searchsorted(rr, np.array([row0, row0 + block.shape[0]], dtype=rr.dtype))
-        csum = np.concatenate([np.zeros((block.shape[0], 1)), np.cumsum(vals, axis=1)], axis=1)
-        cok = np.concatenate([np.zeros((block.shape[0], 1)), np.cumsum(ok, axis=1)], axis=1)
-        r = rr[lo:hi] - row0
-        s, e = a0[lo:hi] - c0, a1[lo:hi] - c0
-        w = area[rr[lo:hi]]
-        np.add.at(total, zz[lo:hi], (csum[r, e] - csum[r, s]) * w)
-        nvalid = cok[r, e] - cok[r, s]
-        np.add.at(valid, zz[lo:hi], nvalid * w)
-        np.add.at(nod, zz[lo:hi], ((e - s) - nvalid) * w)
-        blo, bhi = np.searchsorted(ix.b_row, np.array([row0, row0 + block.shape[0]], dtype=ix.b_row.dtype))
-        br = ix.b_row[blo:bhi]
-        bw = ix.b_frac[blo:bhi] * area[br]
-        bv = vals[br - row0, ix.b_col[blo:bhi] - c0]
-        bok = ok[br - row0, ix.b_col[blo:bhi] - c0]
-        np.add.at(total, ix.b_zone[blo:bhi], bv * bw)
-        np.add.at(valid, ix.b_zone[blo:bhi], bok * bw)
-        np.add.at(nod, ix.b_zone[blo:bhi], (~bok) * bw)
-
-    def sums(self) -> np.ndarray:
-        """(3 x zones): value x m^2, valid m^2, nodata m^2."""
-        return self._sums.copy()
+from geo_sink.zonal.engine import DensityAccumulator  # noqa: F401 - part of this module's API
+from geo_sink.zonal.zones import cached_zone_index
 
 
 def zonal_density_sum(raster, zones, *, per_area_unit_m2: float = 1e4, crs: str | None = None,

@@ -52,7 +52,7 @@ def band_transitions(path_from, path_to, index, row_area: np.ndarray, rows: tupl
                      fills: tuple = (None, None)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(zone, from * 256 + to, m^2) triplets of the non-zero pair areas of rows ``rows``
     (``fills``: see :func:`geo_sink.zonal.transitions.pair_blocks`)."""
-    from geo_sink.zonal.transitions import pair_blocks
+    from geo_sink.io.rasters import pair_blocks
 
     acc = ClassAreaAccumulator(_index(index), row_area, col_offset=cols[0])
     acc.reserve(65536)
@@ -69,7 +69,7 @@ def band_density(path, index, row_area: np.ndarray, rows: tuple[int, int], cols:
     :class:`geo_sink.zonal.continuous.DensityAccumulator`); ``masks``: the band has a GDAL mask,
     whose masked cells count as nodata."""
     from geo_sink.io.rasters import iter_row_blocks
-    from geo_sink.zonal.continuous import DensityAccumulator
+    from geo_sink.zonal.engine import DensityAccumulator
 
     acc = DensityAccumulator(_index(index), row_area, col_offset=cols[0], nodata=nodata)
     if masks:

@@ -7,33 +7,13 @@ import pandas as pd
 
 from geo_sink.catalog.models import Legend
 from geo_sink.errors import InputDataError
-from geo_sink.io.rasters import default_block_rows, iter_row_blocks, raster_info
+from geo_sink.io.rasters import default_block_rows, pair_blocks, raster_info
 from geo_sink.zonal.areas import is_array_source, zone_labels, zones_on_grid
 from geo_sink.zonal.engine import ClassAreaAccumulator
 from geo_sink.zonal.zones import cached_zone_index
 
 TRANSITION_COLUMNS = ["zone_id", "zone_name", "from_code", "from_class", "from_ecosystem",
                       "to_code", "to_class", "to_ecosystem", "area_km2"]
-
-
-def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
-                readers: int = 1, fills: tuple = (None, None)):
-    """Yield ``(row0, from * 256 + to)`` uint16 blocks of two 8-bit maps on one grid.
-
-    ``fills``: for each map, None, or the (nodata) code its GDAL-masked cells take: that map's
-    mask is then read with it."""
-    def blocks(path, fill):
-        if fill is None:
-            yield from iter_row_blocks(path, rows, cols, block_rows, readers=readers, reuse=True)
-            return
-        for row0, block, valid in iter_row_blocks(path, rows, cols, block_rows, readers=readers, reuse=True,
-                                                  masks=True):
-            if valid is not None:
-                block[valid == 0] = fill   # the reused buffer: the block is not read again
-            yield row0, block
-
-    for (ra, ba), (_, bb) in zip(blocks(path_from, fills[0]), blocks(path_to, fills[1])):
-        yield ra, (ba.astype(np.uint16) << 8) | bb
 
 
 def _mask_fill(info, legend: Legend) -> int | None:

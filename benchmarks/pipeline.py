@@ -1,0 +1,222 @@
+"""Benchmark of a whole project run: Shanxi's 117 counties, province-scale land cover.
+
+Builds once (outside the repo, under $GEO_SINK_BENCH_DIR or the user cache dir, beside the
+raster of ``benchmarks/zonal.py``) a project of two CLCD-legend land-cover years at 0.00025 deg
+(17,600 x 25,200 = 443.5 M pixels each; ``--quick``: 0.001 deg, 28 M pixels), and a variant of
+ten years.  The years are the zonal benchmark's raster (the MODIS MCD12C1 2019 pattern with
+displaced boundaries and patches) recoded IGBP -> CLCD, each later year with a few per cent of
+its 16-pixel patches changed (cropland and barren land to forest or grassland).  Synthetic
+benchmark data, labelled so in each file's tags and in the project.
+
+Measured in the same run, each in its own subprocess (peak RSS is its own), ``--repeat`` times
+(default 3, interleaved; medians):
+
+  read      a plain block-by-block read of every land-cover raster of the project (the I/O limit)
+  run       ``geo-sink run`` of the 2-year project (start-up included), with each step's time
+            from its provenance.json
+  update    ``geo-sink update`` after the last year's raster was replaced by a changed one
+  read1     a plain read of that one raster (the "scene read" of the update target)
+  run10     ``geo-sink run`` of the 10-year project (once)
+
+and prints the targets: run <= 10x read, update <= 2 s + read1, peak RSS <= 1 GB.
+
+Run:  python benchmarks/pipeline.py [--quick] [--repeat N] [--no-ten]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from zonal import bench_dir, bench_raster, counties_file  # noqa: E402
+
+GEN_VERSION = 1
+#: IGBP (MCD12C1) code -> CLCD code (Yang & Huang 2021 classes): forests and woody savanna ->
+#: forest 2, shrublands -> shrub 3, savanna and grassland -> grassland 4, wetland 9, cropland and
+#: mosaics -> cropland 1, urban 8, snow 6, barren 7, water 5; 255 (nodata) -> 0 (CLCD's nodata)
+IGBP_TO_CLCD = np.zeros(256, np.uint8)
+for _codes, _clcd in (((1, 2, 3, 4, 5, 8), 2), ((6, 7), 3), ((9, 10), 4), ((11,), 9), ((12, 14), 1),
+                      ((13,), 8), ((15,), 6), ((16,), 7), ((0, 17), 5)):
+    IGBP_TO_CLCD[list(_codes)] = _clcd
+PATCH = 16          # pixels: the side of a changed patch
+CHANGE_SHARE = 0.03  # share of the patches that change between consecutive years
+
+
+def year_raster(base: Path, year: int, first: int, out: Path) -> Path:
+    """The land cover of ``year``: the base raster recoded to CLCD, with the patches of every
+    year after ``first`` up to ``year`` changed (cropland -> forest, barren -> grassland)."""
+    import rasterio
+    from rasterio.windows import Window
+
+    if out.exists():
+        return out
+    tmp = out.with_suffix(".part.tif")
+    with rasterio.open(base) as src:
+        profile = src.profile | dict(nodata=0, compress="deflate", tiled=True, blockxsize=512, blockysize=512,
+                                     BIGTIFF="IF_SAFER")
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.update_tags(SYNTHETIC="true", YEAR=str(year), LEGEND="clcd", GEN_VERSION=str(GEN_VERSION),
+                            DESCRIPTION="geo-sink pipeline benchmark land cover (synthetic, CLCD codes)")
+            for r0 in range(0, src.height, 512):
+                h = min(512, src.height - r0)
+                block = IGBP_TO_CLCD[src.read(1, window=Window(0, r0, src.width, h))]
+                for y in range(first + 1, year + 1):
+                    rng = np.random.default_rng([y, r0])
+                    pr = rng.random((h // PATCH + 1, src.width // PATCH + 1)) < CHANGE_SHARE
+                    sel = np.repeat(np.repeat(pr, PATCH, 0), PATCH, 1)[:h, :src.width]
+                    block = np.where(sel & (block == 1), 2, np.where(sel & (block == 7), 4, block)).astype(np.uint8)
+                dst.write(block, 1, window=Window(0, r0, src.width, h))
+    tmp.replace(out)
+    return out
+
+
+def build_project(quick: bool, years: int) -> Path:
+    """The project file of ``years`` land-cover years (2000, 2005, ... ; built once)."""
+    base = bench_raster(quick)
+    res = "q" if quick else "full"
+    folder = bench_dir() / f"pipeline_{res}_v{GEN_VERSION}"
+    folder.mkdir(parents=True, exist_ok=True)
+    zones = counties_file(bench_dir() / "shanxi_counties.gpkg")
+    ys = [2000 + 5 * i for i in range(years)] if years > 2 else [2015, 2020]
+    maps = [year_raster(base, y, ys[0], folder / f"clcd_{y}.tif") for y in ys]
+    proj = folder / f"shanxi_{years}y.yaml"
+    lines = [f"name: shanxi_{years}y", "synthetic: true",
+             f"boundary: {{file: {zones}, id_field: zone_id, name_field: zone_name}}", "landcover:"]
+    lines += [f"  - {{year: {y}, path: {m}, legend: clcd}}" for y, m in zip(ys, maps)]
+    lines += [f"output: {folder / f'out_{years}y'}"]
+    proj.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return proj
+
+
+def project_rasters(project: Path) -> list[str]:
+    import yaml
+    return [str(lc["path"]) for lc in yaml.safe_load(project.read_text(encoding="utf-8"))["landcover"]]
+
+
+def measure(kind: str, project: str) -> dict:
+    """One measurement in this (fresh) process."""
+    out: dict = {"kind": kind}
+    if kind in ("read", "read1"):
+        import rasterio
+        from rasterio.windows import Window
+
+        from geo_sink.io.rasters import limit_gdal_cache
+        limit_gdal_cache()
+        paths = project_rasters(Path(project))
+        paths = paths[-1:] if kind == "read1" else paths
+        t0 = time.perf_counter()
+        for p in paths:
+            with rasterio.open(p) as src:
+                for r0 in range(0, src.height, 512):
+                    src.read(1, window=Window(0, r0, src.width, min(512, src.height - r0)))
+        out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def timed_cli(args: list[str]) -> dict:
+    """Wall time and peak RSS of one ``geo-sink`` command in its own process."""
+    import resource
+    code = ("import resource, subprocess, sys, time, json; t0 = time.perf_counter(); "
+            "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+            "print(json.dumps({'seconds': time.perf_counter() - t0, 'rc': r.returncode, "
+            "'rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
+            "'tail': r.stdout[-2000:] + r.stderr[-2000:]}))")
+    del resource
+    r = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "geo_sink.cli", *args],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def in_process(kind: str, project: Path) -> dict:
+    r = subprocess.run([sys.executable, __file__, "--measure", kind, str(project)], capture_output=True,
+                       text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def step_seconds(output: Path) -> dict:
+    prov = json.loads((output / "provenance.json").read_text(encoding="utf-8"))
+    return {s["step"]: s["seconds"] for s in prov.get("steps", []) if s.get("status") == "ran"}
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-ten", action="store_true", help="skip the 10-year variant")
+    ap.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.measure:
+        print(json.dumps(measure(*a.measure)))
+        return
+    os.environ.setdefault("GEO_SINK_CACHE_DIR", str(bench_dir() / "cache"))
+    project = build_project(a.quick, 2)
+    ten = None if a.no_ten else build_project(a.quick, 10)
+    output = Path(__import__("yaml").safe_load(project.read_text(encoding="utf-8"))["output"])
+    rasters = project_rasters(project)
+    last = Path(rasters[-1])
+    changed = last.with_name(last.stem + "_changed.tif")
+    if not changed.exists():
+        # the changed last year: the same map with one more year of patch changes
+        year_raster(bench_raster(a.quick), int(last.stem.split("_")[1]) + 1, int(Path(rasters[0]).stem.split("_")[1]),
+                    changed)
+    original = last.with_name(last.stem + "_original.tif")
+    if not original.exists():
+        shutil.copy2(last, original)
+    rows = []
+    for i in range(a.repeat):
+        shutil.copy2(original, last)
+        rows.append(in_process("read", project))
+        rows.append(in_process("read1", project))
+        shutil.rmtree(output, ignore_errors=True)
+        r = timed_cli(["run", str(project), "-q"])
+        r["steps"] = step_seconds(output)
+        rows.append(r | {"kind": "run"})
+        shutil.copy2(changed, last)
+        u = timed_cli(["update", str(project), "-q"])
+        u["steps"] = step_seconds(output)
+        rows.append(u | {"kind": "update"})
+        print(f"round {i + 1}: " + ", ".join(f"{x['kind']} {x['seconds']:.2f} s" for x in rows[-4:]), flush=True)
+    shutil.copy2(original, last)
+    for r in rows:
+        if r.get("rc") not in (None, 0, 10):
+            print(f"{r['kind']} exited {r['rc']}:\n{r['tail']}")
+
+    def med(kind, field="seconds"):
+        return statistics.median(r[field] for r in rows if r["kind"] == kind)
+
+    read, read1, run, upd = med("read"), med("read1"), med("run"), med("update")
+    print(f"\nproject: {project} ({len(rasters)} years, {'quick' if a.quick else 'full'} rasters)")
+    print(f"plain read of its rasters      {read:7.2f} s   (one raster: {read1:.2f} s)")
+    print(f"geo-sink run                   {run:7.2f} s   {run / read:5.1f}x the read   "
+          f"(target <= 10x)   peak RSS {med('run', 'rss_mb'):.0f} MB (target <= 1024)")
+    print(f"geo-sink update (one year)     {upd:7.2f} s   = read1 + {upd - read1:.2f} s   "
+          f"(target <= 2 s + read1)   peak RSS {med('update', 'rss_mb'):.0f} MB")
+    for kind in ("run", "update"):
+        steps = {}
+        for r in rows:
+            if r["kind"] == kind:
+                for s, t in r["steps"].items():
+                    steps.setdefault(s, []).append(t)
+        print(f"  {kind} steps (median s): " + ", ".join(f"{s} {statistics.median(t):.2f}" for s, t in steps.items()))
+    if ten is not None:
+        out10 = Path(__import__("yaml").safe_load(ten.read_text(encoding="utf-8"))["output"])
+        shutil.rmtree(out10, ignore_errors=True)
+        r10 = in_process("read", ten)
+        t = timed_cli(["run", str(ten), "-q"])
+        print(f"10-year run                    {t['seconds']:7.2f} s   {t['seconds'] / r10['seconds']:5.1f}x its read "
+              f"({r10['seconds']:.2f} s)   peak RSS {t['rss_mb']:.0f} MB   exit {t['rc']}")
+        print("  steps: " + ", ".join(f"{s} {v:.2f}" for s, v in step_seconds(out10).items()))
+
+
+if __name__ == "__main__":
+    main()

