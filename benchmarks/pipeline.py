@@ -143,7 +143,9 @@ def in_process(kind: str, project: Path) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def step_seconds(output: Path) -> dict:
+def step_seconds(output: Path, result: dict) -> dict:
+    if result.get("rc") not in (0, 10):
+        raise SystemExit(f"geo-sink exited {result.get('rc')}:\n{result.get('tail')}")
     prov = json.loads((output / "provenance.json").read_text(encoding="utf-8"))
     return {s["step"]: s["seconds"] for s in prov.get("steps", []) if s.get("status") == "ran"}
 
@@ -158,6 +160,9 @@ def main(argv=None) -> None:
     if a.measure:
         print(json.dumps(measure(*a.measure)))
         return
+    # the zone index cache of these runs beside the project (fixed first: bench_dir() would
+    # follow GEO_SINK_CACHE_DIR otherwise)
+    os.environ.setdefault("GEO_SINK_BENCH_DIR", str(bench_dir()))
     os.environ.setdefault("GEO_SINK_CACHE_DIR", str(bench_dir() / "cache"))
     project = build_project(a.quick, 2)
     ten = None if a.no_ten else build_project(a.quick, 10)
@@ -178,12 +183,12 @@ def main(argv=None) -> None:
         rows.append(in_process("read", project))
         rows.append(in_process("read1", project))
         shutil.rmtree(output, ignore_errors=True)
-        r = timed_cli(["run", str(project), "-q"])
-        r["steps"] = step_seconds(output)
+        r = timed_cli(["-q", "run", str(project)])
+        r["steps"] = step_seconds(output, r)
         rows.append(r | {"kind": "run"})
         shutil.copy2(changed, last)
-        u = timed_cli(["update", str(project), "-q"])
-        u["steps"] = step_seconds(output)
+        u = timed_cli(["-q", "update", str(project)])
+        u["steps"] = step_seconds(output, u)
         rows.append(u | {"kind": "update"})
         print(f"round {i + 1}: " + ", ".join(f"{x['kind']} {x['seconds']:.2f} s" for x in rows[-4:]), flush=True)
     shutil.copy2(original, last)
@@ -212,10 +217,10 @@ def main(argv=None) -> None:
         out10 = Path(__import__("yaml").safe_load(ten.read_text(encoding="utf-8"))["output"])
         shutil.rmtree(out10, ignore_errors=True)
         r10 = in_process("read", ten)
-        t = timed_cli(["run", str(ten), "-q"])
+        t = timed_cli(["-q", "run", str(ten)])
         print(f"10-year run                    {t['seconds']:7.2f} s   {t['seconds'] / r10['seconds']:5.1f}x its read "
               f"({r10['seconds']:.2f} s)   peak RSS {t['rss_mb']:.0f} MB   exit {t['rc']}")
-        print("  steps: " + ", ".join(f"{s} {v:.2f}" for s, v in step_seconds(out10).items()))
+        print("  steps: " + ", ".join(f"{s} {v:.2f}" for s, v in step_seconds(out10, t).items()))
 
 
 if __name__ == "__main__":

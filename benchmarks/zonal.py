@@ -13,6 +13,8 @@ warm 3 times each (medians; this shared VM's speed drifts by +-30% between runs)
   ee        exactextract: unique, frac and count with coverage_weight=area_spherical_km2
   cold      geo-sink class_areas with an empty zone cache (zones rasterised in the run)
   warm      geo-sink class_areas with the zone index cached by the previous run
+  cli       the whole ``geo-sink areas`` process (start-up, imports, zones, pass, table), the
+            zone index cached; ee_cli: exactextract's API in a script of the same shape, timed alike
   dask1/2   the same on dask LocalClusters of 1 and 2 single-threaded worker processes, both
             started in one subprocess, warmed by one call each, then 11 calls each, interleaved;
             medians, and the median of the ratios of back-to-back pairs (the RSS shown is the
@@ -309,6 +311,33 @@ def measure(kind: str, raster: str, zones: str, cache: str) -> dict:
     return out
 
 
+EE_SCRIPT = ("import sys, geopandas as gpd; from exactextract import exact_extract; "
+             "z = gpd.read_file(sys.argv[2]); "
+             "exact_extract(sys.argv[1], z, ['unique(coverage_weight=area_spherical_km2)', "
+             "'frac(coverage_weight=area_spherical_km2)'], include_cols=['zone_id'], output='pandas')"
+             ".to_csv(sys.argv[3])")
+
+
+def whole_process(kind: str, raster, zones, cache, out_dir) -> float:
+    """Wall time of a whole process from its start to its exit (interpreter start-up, imports,
+    reading the zones, the pass, writing the table): ``cli`` is ``geo-sink areas`` with the
+    zone index cached, ``ee_cli`` exactextract's Python API in a script of the same shape."""
+    env = dict(os.environ, GEO_SINK_CACHE_DIR=str(cache))
+    if kind == "ee_cli":       # exactextract's best block cache, as in its in-process measure
+        env.setdefault("GDAL_CACHEMAX", os.environ.get("BENCH_EE_GDAL_CACHEMAX", "128"))
+    if kind == "cli":
+        cmd = [sys.executable, "-m", "geo_sink.cli", "-q", "areas", str(raster), str(zones), "--legend", "modis_igbp",
+               "--zone-field", "zone_id", "--name-field", "zone_name", "-o", str(Path(out_dir) / "cli.csv")]
+    else:
+        cmd = [sys.executable, "-c", EE_SCRIPT, str(raster), str(zones), str(Path(out_dir) / "ee.csv")]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    dt = time.perf_counter() - t0
+    if p.returncode not in (0, 10):
+        raise SystemExit(f"{kind} failed:\n{p.stderr}")
+    return dt
+
+
 def run(kind, raster, zones, cache) -> dict:
     p = subprocess.run([sys.executable, __file__, "--measure", kind, str(raster), str(zones), str(cache)],
                        capture_output=True, text=True)
@@ -344,6 +373,8 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as cache:
             for k in ("read", "cold", "warm"):
                 r.setdefault(k, []).append(run(k, raster, zones, cache))
+            for k in ("cli", "ee_cli"):          # whole processes, the zone index cached by "warm"
+                r.setdefault(k, []).append({"seconds": whole_process(k, raster, zones, cache, cache)})
             if i == 0:
                 r["ee"] = run("ee", raster, zones, cache)
                 r["dask"] = run("dask", raster, zones, cache)
@@ -383,6 +414,12 @@ def main(argv=None) -> int:
     print(f"  pure CPU 2 / 1        {r['dask']['cpu_ratio']:6.2f}x   (a Python loop in the same 2 processes at once vs "
           f"in turn: what the host gives two busy cores, 2.00 on dedicated ones; back-to-back pairs "
           f"{min(cp):.2f}-{max(cp):.2f}x)")
+    cli = sorted(x["seconds"] for x in r["cli"])[len(r["cli"]) // 2]
+    eec = sorted(x["seconds"] for x in r["ee_cli"])[len(r["ee_cli"]) // 2]
+    print(f"  whole process: geo-sink areas {cli:.2f} s, exactextract script {eec:.2f} s: {eec / cli:.2f}x   "
+          f"(start-up, imports, zones, pass and table included; medians of {len(r['cli'])})")
+    share = (d1["seconds"] / d2["seconds"]) / r["dask"]["plain_ratio"]
+    print(f"  dask / its ceiling    {share:6.2f}    (the dask ratio as a share of the plain-process ratio; target >= 0.9)")
     print(f"  peak RSS geo-sink     {max(r['cold']['peak_rss_mb'], r['warm']['peak_rss_mb']):6.0f} MB (target <= 1024)")
     print(f"  max |fraction diff| vs exactextract: {worst * 100:.5f} percentage points (target < 0.05)")
     print(f"  area closure (classes+nodata+outside vs geodesic): {r['warm']['closure_pct_max']:.4f}%")

@@ -117,7 +117,62 @@ def shared_lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.nda
     return d[:, inv.reshape(-1)].reshape((n,) + mean.shape)
 
 
-def percentile_interval(draws: np.ndarray, lo: float = 5.0, hi: float = 95.0) -> tuple[np.ndarray, np.ndarray]:
-    """The (lo, hi) percentiles over the first axis."""
-    p = np.percentile(draws, [lo, hi], axis=0)
-    return p[0], p[1]
+def row_percentiles(rows: np.ndarray, lo: float = 5.0, hi: float = 95.0) -> tuple[np.ndarray, np.ndarray]:
+    """The (lo, hi) percentiles of each row of an (m, n) array, equal to
+    ``np.percentile(rows, [lo, hi], axis=1)`` bit for bit (numpy's linear interpolation).
+
+    Each percentile interpolates the order statistics k and k + 1 of its row: one
+    ``np.partition`` at k (a single rank: numpy's vectorised quickselect, ~5x faster than a
+    partition at several ranks), then the (k + 1)-th is the smallest value right of k.  ``rows``
+    is left as it is."""
+    m, n = rows.shape
+    if n == 0 or np.isnan(rows).any():
+        p = np.percentile(rows, [lo, hi], axis=1)     # numpy's own rules (NaN propagates)
+        return p[0], p[1]
+    out = []
+    for q in (lo, hi):
+        x = q / 100.0 * (n - 1)
+        k = int(np.floor(x))
+        t = x - k
+        part = np.partition(rows, k, axis=1)
+        a = part[:, k]
+        b = part[:, k + 1:].min(axis=1) if k + 1 < n else a
+        diff = b - a                      # numpy's _lerp, so the result is np.percentile's to the bit
+        out.append(b - diff * (1 - t) if t >= 0.5 else a + diff * t)
+    return out[0], out[1]
+
+
+def percentile_interval(draws: np.ndarray, lo: float = 5.0, hi: float = 95.0,
+                        threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The (lo, hi) percentiles over the first axis, equal to ``np.percentile(draws, [lo, hi],
+    axis=0)`` bit for bit.
+
+    The columns are taken in contiguous blocks (:func:`row_percentiles`: only the order
+    statistics needed are selected) on ``threads`` threads (default: up to 2 for large stacks;
+    the partition releases the GIL): about 3x ``np.percentile`` on an (n, zones, pools) stack,
+    which partitions along a strided axis.
+    """
+    d = np.asarray(draws, dtype=float)
+    n = d.shape[0]
+    flat = d.reshape(n, -1)
+    m = flat.shape[1]
+    if threads is None:
+        import os
+        threads = 2 if n * m >= 1_000_000 and (os.cpu_count() or 1) > 1 else 1
+    bounds = np.linspace(0, m, min(m, 4 * threads) + 1).astype(int)
+    parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+    def block(cols: slice):
+        return row_percentiles(np.ascontiguousarray(flat[:, cols].T), lo, hi)
+
+    if threads > 1 and len(parts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(threads) as ex:
+            res = list(ex.map(block, parts))
+    else:
+        res = [block(c) for c in parts]
+    if not res:
+        empty = np.empty(d.shape[1:])
+        return empty, empty.copy()
+    return (np.concatenate([r[0] for r in res]).reshape(d.shape[1:]),
+            np.concatenate([r[1] for r in res]).reshape(d.shape[1:]))

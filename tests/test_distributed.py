@@ -280,3 +280,37 @@ def test_masked_and_negative_nodata_rasters_on_two_workers(client, tmp_path, cat
     d_got = zonal_density_sum(fpath, z, client=client)
     pd.testing.assert_frame_equal(d_ref, d_got, rtol=1e-12)
     assert (d_ref.nodata_km2 > 0).all()
+
+
+def test_land_cover_years_go_to_the_cluster_at_once(client, demo_project, tmp_path):
+    """#17, many years: on a cluster the per-year class-area tasks of a project run at once (their
+    time spans overlap in the step manifest; the scheduler saw band tasks of several years), each
+    year's files are its own, and the folder equals a single-process run's."""
+    import json
+
+    from geo_sink.project import load_project
+    from geo_sink.steps import run_project
+    from geo_sink.steps.chain import read_manifest
+    from tests.conftest import project_copy
+
+    def edit(p):          # four years: the demo's two maps listed again under two more years
+        lcs = p["landcover"]
+        p["landcover"] = lcs + [dict(lcs[0], year=2017), dict(lcs[1], year=2022)]
+        p["landcover"].sort(key=lambda x: x["year"])
+    p = load_project(project_copy(demo_project, tmp_path, edit))
+    assert [lc.year for lc in p.spec.landcover] == [2015, 2017, 2020, 2022]
+    list(run_project(p, tmp_path / "one", draws=200))
+    list(run_project(p, tmp_path / "two", draws=200, client=client))
+    m = read_manifest(tmp_path / "two")
+    spans = sorted((r["started_s"], r["finished_s"]) for t, r in m.items() if r["step"] == "landcover")
+    assert len(spans) == 4
+    assert spans[1][0] < spans[0][1], spans                  # the second year started before the first ended
+    for t, r in m.items():
+        if r["step"] == "landcover":
+            y = r["key"]
+            assert r["files"] == [f"class_areas_{y}.csv", f"ecosystem_areas_{y}.csv"], r["files"]
+    for name in sorted(f.name for f in (tmp_path / "one").iterdir() if f.suffix == ".csv"):
+        a, b = pd.read_csv(tmp_path / "one" / name), pd.read_csv(tmp_path / "two" / name)
+        pd.testing.assert_frame_equal(a, b, rtol=1e-9, obj=name)
+    prov = json.loads((tmp_path / "two" / "provenance.json").read_text(encoding="utf-8"))
+    assert sorted(i["year"] for i in prov["inputs"]) == [2015, 2017, 2020, 2022]

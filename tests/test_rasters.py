@@ -92,3 +92,20 @@ def test_reused_block_buffers_hold_the_same_rows(tmp_path, readers):
         np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(x, a[r:min(70, (r // 16 + 1) * 16), 2:21])
     assert len(bases) == (readers + 1 if readers else 1)
+
+
+@pytest.mark.parametrize("window, shape", [((0, 0, 1501, 1037), (300, 401)), ((13, 7, 1000, 900), (123, 77)),
+                                           ((0, 0, 1501, 1037), (1037, 1501)), ((500, 600, 3, 400), (1, 2))])
+def test_decimated_read_equals_gdal_nearest(tmp_path, window, shape):
+    """The streamed nearest decimation samples the cells GDAL's nearest ``out_shape`` read does."""
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.windows import Window
+
+    from geo_sink.io.rasters import decimated_read
+    a = np.random.default_rng(1).integers(0, 200, (1037, 1501)).astype(np.uint8)
+    p = write_raster(tmp_path / "d.tif", a, tiled=True, origin=(110.0, 40.0), res=(0.001, 0.001))
+    win = Window(*window)
+    with rasterio.open(p) as src:
+        gdal = src.read(1, window=win, out_shape=shape, resampling=Resampling.nearest)
+    assert np.array_equal(decimated_read(p, win, shape), gdal)

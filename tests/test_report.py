@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 import yaml
@@ -458,3 +459,58 @@ def test_browser_small_features_have_markers_until_zoomed_in(driver, demo_report
     driver.execute_script(f"{mapjs}.setZoom(9, {{animate: false}})")
     time.sleep(0.5)
     assert driver.execute_script(f"return {layer}.querySelector('input').checked") is True
+
+
+def test_bar_chart_svg_bars_are_the_values_to_scale():
+    """Each bar's height is its value over the axis top times the plot height (stacked bars
+    start where the one below ends), zero values draw nothing, labels and the target line are
+    there as text and a dashed line at the target's height."""
+    import xml.etree.ElementTree as ET
+
+    from geo_sink.report.charts import bar_chart_svg, nice_ticks
+    assert nice_ticks(52.5) == [0, 20, 40, 60] and nice_ticks(0.0) == [0.0, 1.0]
+    assert nice_ticks(3.2) == [0, 1, 2, 3, 4] and nice_ticks(262.5)[-1] == 300
+    svg = bar_chart_svg(["平鲁区", "右玉县", "<x&y>"], {"a": [10.0, 0.0, 30.0], "b": [5.0, 20.0, 0.0]},
+                        "%", "覆盖率", hline=43.0)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    rects = root.findall(f"{ns}rect")
+    bars = [r for r in rects if r.find(f"{ns}title") is not None]
+    assert len(bars) == 4                                       # 10, 30 (a) and 5, 20 (b)
+    ticks = nice_ticks(43.0 * 1.05)                             # the target is the largest: 43
+    ph = 210
+    heights = sorted(round(float(r.get("height")), 1) for r in bars)
+    assert heights == sorted(round(v / ticks[-1] * ph, 1) for v in (10, 30, 5, 20))
+    first = [r for r in bars if "平鲁区" in r.find(f"{ns}title").text]
+    lower, upper = sorted(first, key=lambda r: -float(r.get("y")))
+    assert float(upper.get("y")) + float(upper.get("height")) == pytest.approx(float(lower.get("y")), abs=0.02)
+    texts = "".join(t.text or "" for t in root.iter(f"{ns}text"))
+    assert "平鲁区" in texts and "<x&y>" in texts and "43%" in texts and "覆盖率" in texts
+    dashed = [line for line in root.findall(f"{ns}line") if line.get("stroke-dasharray")]
+    y43 = 34 + ph - 43.0 / ticks[-1] * ph
+    assert any(float(line.get("y1")) == pytest.approx(y43, abs=0.1) for line in dashed)
+
+
+def test_png_data_url_decodes_to_the_image():
+    """The overlay PNG: signature, IHDR of the size and RGBA 8 bit, CRCs, and the pixels back
+    after inflating the IDAT and dropping each row's filter byte."""
+    import base64
+    import struct
+    import zlib
+
+    from geo_sink.report.assets import png_data_url
+    img = np.random.default_rng(5).integers(0, 256, (37, 53, 4)).astype(np.uint8)
+    url = png_data_url(img)
+    assert url.startswith("data:image/png;base64,")
+    png = base64.b64decode(url.split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(png):
+        n = struct.unpack(">I", png[pos:pos + 4])[0]
+        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + n]
+        assert struct.unpack(">I", png[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + data) & 0xFFFFFFFF
+        chunks[kind] = data
+        pos += 12 + n
+    assert struct.unpack(">IIBBBBB", chunks[b"IHDR"]) == (53, 37, 8, 6, 0, 0, 0) and b"IEND" in chunks
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(37, 1 + 53 * 4)
+    assert (rows[:, 0] == 0).all() and np.array_equal(rows[:, 1:].reshape(37, 53, 4), img)

@@ -484,3 +484,26 @@ def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int]
 
     for (ra, ba), (_, bb) in zip(blocks(path_from, fills[0]), blocks(path_to, fills[1])):
         yield ra, (ba.astype(np.uint16) << 8) | bb
+
+
+def decimated_read(path, window, out_shape: tuple[int, int], band: int = 1) -> np.ndarray:
+    """The cells of ``window`` (a rasterio Window) sampled at ``out_shape`` by nearest neighbour:
+    output cell (i, j) is the source cell under its centre.  Streams the window's row blocks
+    once (:func:`iter_row_blocks`, decoding ahead) and keeps only the rows and columns it
+    samples, so memory is the output's and the time a plain read's (GDAL's own decimated read
+    of a file without overviews decodes tiles again and again under a small block cache).
+    """
+    oh, ow = out_shape
+    r0, c0 = int(window.row_off), int(window.col_off)
+    h, w = int(window.height), int(window.width)
+    rows = r0 + np.minimum(((np.arange(oh) + 0.5) * h / oh).astype(np.int64), h - 1)
+    cols = np.minimum(((np.arange(ow) + 0.5) * w / ow).astype(np.int64), w - 1)
+    info = raster_info(path, band=band)
+    out = np.empty((oh, ow), dtype=info.dtype)
+    lo = int(rows[0])
+    for b0, block in iter_row_blocks(path, (lo, int(rows[-1]) + 1), (c0, c0 + w),
+                                     default_block_rows(info, w), band=band, reuse=True):
+        i0, i1 = np.searchsorted(rows, [b0, b0 + block.shape[0]])
+        if i1 > i0:
+            out[i0:i1] = block[rows[i0:i1] - b0][:, cols]
+    return out

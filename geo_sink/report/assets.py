@@ -71,3 +71,26 @@ def inline_assets(html: str) -> str:
     if PLACEHOLDER in html:
         raise MissingInputError(f"report asset placeholder left: {PLACEHOLDER}")
     return html
+
+
+def png_data_url(rgba, level: int = 1) -> str:
+    """An RGBA (h, w, 4) uint8 image as a ``data:image/png`` URL.
+
+    zlib level 1: the report's overlays are large flat areas of a few colours, which level 1
+    packs within a few per cent of level 9 in a fraction of the time (branca's writer uses 9:
+    0.7 s for a province's four overlays)."""
+    import struct
+    import zlib
+
+    import numpy as np
+    a = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w = a.shape[:2]
+    raw = np.zeros((h, 1 + 4 * w), dtype=np.uint8)        # filter byte 0 (none) before each row
+    raw[:, 1:] = a.reshape(h, 4 * w)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw.tobytes(), level)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

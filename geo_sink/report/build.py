@@ -16,7 +16,7 @@ from geo_sink import __version__
 from geo_sink.catalog import load_catalog
 from geo_sink.io.atomic import atomic_path
 from geo_sink.report import charts
-from geo_sink.report.assets import inline_assets, use_offline_assets
+from geo_sink.report.assets import inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
 from geo_sink.report.inputs import model_inputs_section, zone_name
 
@@ -80,14 +80,15 @@ def _landcover_codes(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX
         win = from_bounds(*xb, transform=src.transform).round_offsets().round_lengths().intersection(
             rasterio.windows.Window(0, 0, src.width, src.height))
         # a map much larger than the overlay is read decimated to twice the overlay's size
-        # (nearest; from overviews when the file has them), then reprojected by mode: memory is
+        # (nearest, streamed: io.rasters.decimated_read), then reprojected by mode: memory is
         # that of the overlay, not of a province-scale raster (GDAL's mode decimation costs 2-4x
         # the nearest read for the same picture at display size)
         from affine import Affine
         dec = max(1.0, max(win.width, win.height) / max_read_px)
         if dec > 1:
+            from geo_sink.io.rasters import decimated_read
             oh, ow = max(1, int(win.height / dec)), max(1, int(win.width / dec))
-            data = src.read(1, window=win, out_shape=(oh, ow), resampling=Resampling.nearest)
+            data = decimated_read(path, win, (oh, ow))
             wt = src.window_transform(win) * Affine.scale(win.width / ow, win.height / oh)
         else:
             data = src.read(1, window=win)
@@ -170,7 +171,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     region = shapely.union_all(counties.geometry.values)
     shade = relief(project, tuple(b), MAX_OVERLAY_PX, clip=region.buffer(0.02))
     if shade is not None:
-        folium.raster_layers.ImageOverlay(shade[0], bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
+        folium.raster_layers.ImageOverlay(png_data_url(shade[0]), bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
                                           mercator_project=False, pane="gs-relief", interactive=False).add_to(m)
 
     cov = pd.read_csv(rd / "forest_coverage.csv", dtype={"zone_id": str}) if (rd / "forest_coverage.csv").exists() else None
@@ -269,7 +270,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         for lc in landcover_inputs(project, cat):
             legend = cat.legend(lc.legend)
             codes, bounds = _landcover_codes(lc.path, lc.crs, tuple(b))
-            img = folium.raster_layers.ImageOverlay(_class_rgba(codes, legend), bounds=bounds,
+            img = folium.raster_layers.ImageOverlay(png_data_url(_class_rgba(codes, legend)), bounds=bounds,
                                                     name=f"{L['landcover']} {lc.year}", show=False,
                                                     mercator_project=False).add_to(m)
             images.append(img.get_name())
@@ -280,7 +281,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
             if ca.shape != cz.shape or not np.allclose(ba, bz) or la.id != lz.id:
                 continue               # other grids or legends: no cell-by-cell change picture
             changed = np.where((ca != cz) & (cz != 0), cz, 0)
-            img = folium.raster_layers.ImageOverlay(_class_rgba(changed, lz, alpha=235), bounds=bz,
+            img = folium.raster_layers.ImageOverlay(png_data_url(_class_rgba(changed, lz, alpha=235)), bounds=bz,
                                                     name=f"{L['change']} {a.year}→{z.year}", show=False,
                                                     mercator_project=False).add_to(m)
             images.append(img.get_name())

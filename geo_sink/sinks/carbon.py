@@ -209,20 +209,8 @@ def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools, co2_per_c
     sk_q = {pr: np.zeros((2, z, p)) for pr in pairs}
     city = {y: np.zeros((draws, p)) for y in years} if draws and total else None
     if draws:
-        dens = dens_src.draw(draws, np.random.default_rng(seed))[:, :, sel]   # (n, K, c, p)
-        # zones in chunks so memory stays ~ 64 MB per year whatever the number of counties
-        step = max(1, int(64e6 // (8 * draws * p)))
-        for k in range(len(dens_src.groups)):
-            members = np.flatnonzero(grp == k)
-            for z0 in range(0, len(members), step):
-                sl = members[z0:z0 + step]
-                mc = {y: _with_total(np.einsum("zc,ncp->nzp", a_ha[y][sl], dens[:, k], optimize=True)) for y in years}
-                for y in years:
-                    st_q[y][:, sl] = np.stack(percentile_interval(mc[y] * co2_per_c))
-                    if city is not None:
-                        city[y] += mc[y].sum(axis=1)
-                for y0, y1 in pairs:
-                    sk_q[(y0, y1)][:, sl] = np.stack(percentile_interval((mc[y1] - mc[y0]) / (y1 - y0) * co2_per_c))
+        _monte_carlo(dens_src.draw(draws, np.random.default_rng(seed))[:, :, sel], grp, a_ha, years, pairs,
+                     co2_per_c, st_q, sk_q, city)
     climate = np.array(dens_src.groups, dtype=object)[grp] if len(grp) else np.array([], dtype=object)
     all_climate = "+".join(sorted(set(climate)))
     stock_frames = []
@@ -279,9 +267,62 @@ def _tables_not_maps(items) -> None:
                             "geo_sink.sinks.carbon_run.map_stock_series")
 
 
-def _with_total(d: np.ndarray) -> np.ndarray:
-    """(n, z, p) -> (n, z, p + 1) with the pool total appended."""
-    return np.concatenate([d, d.sum(axis=2, keepdims=True)], axis=2)
+def _monte_carlo(dens: np.ndarray, grp: np.ndarray, a_ha: dict, years: list, pairs: list, co2_per_c: float,
+                 st_q: dict, sk_q: dict, city: dict | None, budget_bytes: float = 48e6, threads: int = 2) -> None:
+    """Fill the 5-95% intervals of the stocks (``st_q[y]``: (2, z, p)) and sinks (``sk_q``) and
+    the summed draws of the region (``city[y]``: (n, p)) from density draws ``dens`` (n, K, c,
+    4) of each zone's group ``grp`` and areas ``a_ha[y]`` (z, c; ha).
+
+    A zone's draws are laid out (pool, draw): each year's stock is one matrix product of the
+    zones' areas with the group's densities (c, 4 n), and every percentile is taken along
+    contiguous rows (:func:`geo_sink.uncertainty.row_percentiles`).  Zones go in chunks, every
+    year of a chunk at once (a pair's sink needs both years) plus one temporary within
+    ``budget_bytes`` per thread (at least one county: ~4 MB per year at 100,000 draws); chunks
+    run on ``threads`` threads (BLAS and the partition release the GIL), each filling its own
+    counties' rows.  The region's draws are one product of its summed areas per group and
+    year."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo_sink.uncertainty import row_percentiles
+    n, _, c, npool = dens.shape
+    p = npool + 1
+    step = max(1, int(budget_bytes // (8 * n * p * (len(years) + 1))))
+    by_group = [np.ascontiguousarray(dens[:, k].transpose(1, 2, 0)).reshape(c, npool * n)
+                for k in range(dens.shape[1])]      # (c, pool * n) per group
+    del dens
+    members = [np.flatnonzero(grp == k) for k in range(len(by_group))]
+    chunks = [(k, m[z0:z0 + step]) for k, m in enumerate(members) for z0 in range(0, len(m), step)]
+
+    def one(chunk):
+        k, sl = chunk
+        mc = {}
+        for y in years:
+            m = np.empty((len(sl), p, n))
+            m[:, :npool] = (a_ha[y][sl] @ by_group[k]).reshape(len(sl), npool, n)
+            np.sum(m[:, :npool], axis=1, out=m[:, npool])      # the pools' total
+            mc[y] = m
+        st = {y: row_percentiles((mc[y] * co2_per_c).reshape(-1, n)) for y in years}
+        sk = {}
+        for y0, y1 in pairs:
+            d = mc[y1] - mc[y0]
+            d /= (y1 - y0)
+            d *= co2_per_c
+            sk[(y0, y1)] = row_percentiles(d.reshape(-1, n))
+        return sl, st, sk
+
+    with ThreadPoolExecutor(max(1, threads)) as ex:
+        for sl, st, sk in ex.map(one, chunks):
+            for y, (lo, hi) in st.items():
+                st_q[y][0, sl], st_q[y][1, sl] = lo.reshape(len(sl), p), hi.reshape(len(sl), p)
+            for pr, (lo, hi) in sk.items():
+                sk_q[pr][0, sl], sk_q[pr][1, sl] = lo.reshape(len(sl), p), hi.reshape(len(sl), p)
+    if city is not None:
+        # the region's draws: the same draws over all counties, the stock being linear in the
+        # areas (the counties' areas summed per group, then one product per group and year)
+        for y in years:
+            tot = sum((a_ha[y][m].sum(axis=0) @ by_group[k]).reshape(npool, n) for k, m in enumerate(members) if len(m))
+            city[y][:, :npool] += tot.T
+            city[y][:, npool] += tot.sum(axis=0)
 
 
 def density_lut(pools: PoolTable, size: int = 256, nodata: float = -1.0) -> np.ndarray:

@@ -7,7 +7,7 @@ steps before it) and which registered outputs it writes (:mod:`geo_sink.outputs`
 the tasks in the declared order and fingerprints each one's inputs:
 
 - the project fields it reads, the SHA-256 of the input files it reads, the number of Monte
-  Carlo draws when it draws, the code version;
+  Carlo draws when it draws, a digest of geo-sink's source (:func:`code_digest`);
 - the content (a SHA-256 of the pickled result) of every upstream task it reads, so a step
   whose upstream re-ran but came to the same result is not re-run;
 - the catalog entries it read last time (recorded while it ran,
@@ -22,6 +22,7 @@ a change and nothing else, and its folder equals a full run's (tests/test_steps.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ from geo_sink import __version__
 from geo_sink.catalog.loader import recording_reads
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.fingerprint import sha256_file
-from geo_sink.steps.context import RunContext
+from geo_sink.steps.context import RunContext, writing
 
 #: The hidden folder of step results and fingerprints inside an output folder.
 STATE = ".steps"
@@ -79,6 +80,9 @@ class Step:
         The step draws Monte Carlo samples (``ctx.draws`` is an input).
     when : callable
         ``when(ctx)``: whether the step applies to the project.
+    concurrent : bool
+        On a dask cluster (``ctx.client``), the tasks that run go to it at once (one thread
+        each in this process): for steps that write only through ``ctx.put``.
     params : callable, optional
         ``params(ctx, key)``: further settings of one task that belong in its fingerprint (a
         year's legend and CRS).
@@ -101,6 +105,7 @@ class Step:
     when: Callable = _always
     carry: tuple[str, ...] = ()
     params: Callable | None = None
+    concurrent: bool = False
 
 
 def task_id(step: Step, key) -> str:
@@ -154,10 +159,22 @@ def input_files(ctx: RunContext, step: Step, key) -> dict[str, str]:
     return {p: sha for p, (role, sha, _) in sorted(ctx.inputs.items()) if role in step.roles}
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of geo-sink's own source (every ``.py`` file of the package): a task computed by
+    other code is never kept, even where the version number did not change (a development
+    install, a patched file)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(__version__.encode())
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def task_fingerprint(ctx: RunContext, step: Step, key, upstream: dict[str, str]) -> str:
     """SHA-256 of everything a task reads but the catalog (checked apart, entry by entry)."""
     spec = ctx.project.spec.model_dump(mode="json")
-    doc = {"step": step.name, "key": _jsonable(key), "geo_sink": __version__,
+    doc = {"step": step.name, "key": _jsonable(key), "code": code_digest(),
            "project": {f: _jsonable(spec.get(f)) for f in step.project},
            "files": input_files(ctx, step, key), "upstream": upstream,
            "draws": ctx.draws if step.draws else None,
@@ -197,7 +214,8 @@ def read_manifest(out_dir) -> dict:
         m = json.loads((Path(out_dir) / STATE / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return m.get("tasks", {}) if isinstance(m, dict) and m.get("geo_sink") == __version__ else {}
+    ok = isinstance(m, dict) and m.get("code") == code_digest()
+    return m.get("tasks", {}) if ok else {}
 
 
 def load_result(out_dir: Path, tid: str):
@@ -227,6 +245,7 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
     results: dict[str, object] = {}
     digests: dict[str, dict] = {}           # step name -> {task id: result digest}
     new: dict[str, dict] = {}
+    t_start = time.perf_counter()
     for step in steps:
         if not step.when(ctx):
             continue
@@ -234,6 +253,7 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
         if step.keys is not None:
             results[step.name] = {}
         digests[step.name] = {}
+        plans = []                  # (key, tid, up, fp, prev) of the tasks to run
         for key in keys:
             tid = task_id(step, key)
             up, updig = {}, {}
@@ -256,41 +276,83 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
                     and all(catalog_digest(ctx, i) == d for i, d in prev.get("catalog", {}).items())
                     and all((out_dir / f).is_file() for f in prev.get("files", []))):
                 kept, result = load_result(out_dir, tid)
-            t0 = time.perf_counter()
             if kept:
-                rec = dict(prev, status="kept", seconds=round(time.perf_counter() - t0, 4))
-            else:
-                if prev:
-                    _remove(out_dir, [f for f in prev.get("files", []) if f not in step.carry])
-                before = _snapshot(out_dir)
-                with recording_reads() as reads:
-                    result = yield from step.run(ctx, up, key)
-                after = _snapshot(out_dir)
-                files = sorted(n for n, s in after.items() if before.get(n) != s)
-                with atomic_path(out_dir / STATE / f"{tid}.pkl") as tmp:
-                    tmp.write_bytes(pickle.dumps(result, protocol=5))
-                rec = {"step": step.name, "key": _jsonable(key), "fingerprint": fp, "files": files,
-                       "catalog": {f"{k}:{n}": catalog_digest(ctx, f"{k}:{n}") for k, n in sorted(reads)},
-                       "status": "ran", "seconds": round(time.perf_counter() - t0, 4)}
-            if not kept:
-                # the result and the files written: a step that returns nothing but writes a
-                # changed table still changes what its readers see
-                rec["result"] = result_digest((result, [(f, sha256_file(out_dir / f)) for f in rec["files"]]))
+                new[tid] = dict(prev, status="kept", seconds=0.0)
+                _keep(step, key, tid, result, new[tid]["result"], results, digests)
+                continue
+            if prev:
+                _remove(out_dir, [f for f in prev.get("files", []) if f not in step.carry])
+            plans.append((key, tid, up, fp))
+        if step.concurrent and ctx.client is not None and len(plans) > 1:
+            # one thread per task, each waiting on its own tasks on the cluster: the scheduler
+            # gets every year's bands at once; lines come in key order when all are done
+            from concurrent.futures import ThreadPoolExecutor
+            ctx.zones                             # noqa: B018 - resolved once, before the threads
+            with ThreadPoolExecutor(len(plans)) as ex:
+                done = list(ex.map(lambda pl: _run_collected(ctx, step, pl[2], pl[0], t_start), plans))
+            for (key, tid, up, fp), (result, lines, reads, files, t0, t1) in zip(plans, done):
+                yield from lines
+                rec = _record(ctx, step, key, tid, fp, result, files, reads, t0, t1)
+                new[tid] = rec
+                _keep(step, key, tid, result, rec["result"], results, digests)
+            continue
+        for key, tid, up, fp in plans:
+            t0 = time.perf_counter()
+            before = _snapshot(out_dir)
+            with recording_reads() as reads:
+                result = yield from step.run(ctx, up, key)
+            after = _snapshot(out_dir)
+            files = sorted(n for n, s in after.items() if before.get(n) != s)
+            rec = _record(ctx, step, key, tid, fp, result, files, reads, t0 - t_start, time.perf_counter() - t_start)
             new[tid] = rec
-            digests[step.name][tid] = rec["result"]
-            if step.keys is not None:
-                results[step.name][key] = result
-            else:
-                results[step.name] = result
+            _keep(step, key, tid, result, rec["result"], results, digests)
     # tasks of the previous run that no longer exist (a year taken out): their files go
     for tid, prev in old.items():
         if tid not in new:
             _remove(out_dir, prev.get("files", []))
             _remove(out_dir / STATE, [f"{tid}.pkl"])
     with atomic_path(out_dir / STATE / MANIFEST) as tmp:
-        tmp.write_text(json.dumps({"geo_sink": __version__, "tasks": new}, ensure_ascii=False, indent=1),
+        tmp.write_text(json.dumps({"geo_sink": __version__, "code": code_digest(), "tasks": new},
+                                  ensure_ascii=False, indent=1),
                        encoding="utf-8")
     return new
+
+
+def _run_collected(ctx: RunContext, step: Step, up: dict, key, t_start: float):
+    """One task in a thread: (result, lines, catalog reads, files written through ``ctx.put``,
+    start and end in seconds since the run started)."""
+    t0 = time.perf_counter() - t_start
+    lines: list = []
+    with recording_reads() as reads, writing() as files:
+        gen = step.run(ctx, up, key)
+        while True:
+            try:
+                lines.append(next(gen))
+            except StopIteration as stop:
+                result = stop.value
+                break
+    return result, lines, reads, sorted(set(files)), t0, time.perf_counter() - t_start
+
+
+def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, reads, t0: float, t1: float) -> dict:
+    """The manifest entry of a task that ran; its result pickled beside the manifest."""
+    out_dir = Path(ctx.out_dir)
+    with atomic_path(out_dir / STATE / f"{tid}.pkl") as tmp:
+        tmp.write_bytes(pickle.dumps(result, protocol=5))
+    return {"step": step.name, "key": _jsonable(key), "fingerprint": fp, "files": list(files),
+            "catalog": {f"{k}:{n}": catalog_digest(ctx, f"{k}:{n}") for k, n in sorted(reads)},
+            "status": "ran", "seconds": round(t1 - t0, 4), "started_s": round(t0, 4), "finished_s": round(t1, 4),
+            # the result and the files written: a step that returns nothing but writes a changed
+            # table still changes what its readers see
+            "result": result_digest((result, [(f, sha256_file(out_dir / f)) for f in files]))}
+
+
+def _keep(step: Step, key, tid: str, result, digest: str, results: dict, digests: dict) -> None:
+    digests[step.name][tid] = digest
+    if step.keys is not None:
+        results[step.name][key] = result
+    else:
+        results[step.name] = result
 
 
 def _keyed(steps) -> set[str]:

@@ -7,6 +7,8 @@ No step reads a project part or writes a file except through what it declares
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +18,28 @@ import pandas as pd
 from geo_sink.catalog import Catalog
 from geo_sink.io.rasters import catalog_raster
 from geo_sink.project import Project
+
+#: Names of the files written through :meth:`RunContext.put` by the task of this context (for
+#: tasks that run at once in threads, where a folder listing cannot tell whose a file is).
+_WRITTEN: contextvars.ContextVar[list | None] = contextvars.ContextVar("geo_sink_step_files", default=None)
+
+
+@contextlib.contextmanager
+def writing():
+    files: list = []
+    token = _WRITTEN.set(files)
+    try:
+        yield files
+    finally:
+        _WRITTEN.reset(token)
+
+
+def note_written(name: str) -> None:
+    """Called by :meth:`RunContext.put` for every table it writes."""
+    files = _WRITTEN.get()
+    if files is not None:
+        files.append(name)
+
 
 #: The label every synthetic output carries.
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
@@ -112,7 +136,9 @@ class RunContext:
     def put(self, table, name: str) -> Path:
         """Write one output table of the run (atomically) into the output folder."""
         from geo_sink.io import write_table
-        return write_table(table, Path(self.out_dir) / name)
+        path = write_table(table, Path(self.out_dir) / name)
+        note_written(name)
+        return path
 
     def parameter(self, name: str) -> float:
         """One value of the catalog's ``analysis_parameters`` table."""

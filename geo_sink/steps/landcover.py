@@ -48,7 +48,7 @@ def _run(ctx: RunContext, up: dict, year: int):
 STEP = Step(
     "landcover", _run, project=("boundary", "synthetic"),
     catalog=("legend:*", "dataset:analysis_parameters", "dataset:<landcover dataset>"),
-    outputs=("class_areas", "ecosystem_areas"),
+    outputs=("class_areas", "ecosystem_areas"), concurrent=True,
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),
     files=lambda ctx, year: [ctx.landcover_of(year).path] + _boundary_files(ctx),
 )
