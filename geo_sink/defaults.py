@@ -6,3 +6,5 @@
 DEFAULT_DRAWS = 100_000
 #: Seed of the carbon, wetland and reclamation draws: the date of the 石家庄市 implementation plan.
 DEFAULT_SEED = 20220719
+#: Seed of the PV energy draws and of the typical year's daily clearness: the date of 朔政办发〔2024〕1号.
+ENERGY_SEED = 20240104

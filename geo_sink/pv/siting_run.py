@@ -17,6 +17,7 @@ import shapely
 from rasterio.warp import Resampling, reproject
 
 from geo_sink.catalog import load_catalog
+from geo_sink.defaults import ENERGY_SEED  # the seed of the PV Monte Carlo, recorded in provenance
 from geo_sink.grid import Grid
 from geo_sink.io import write_table
 from geo_sink.pv.siting import capacity_mw, drop_small, eligible_mask, slope_aspect
@@ -183,10 +184,6 @@ def project_weather(project, cat, lat: float, lon: float, alt: float):
     return w, (f"typical year from the catalog's {cat.dataset('pv_weather_climatology').title.split('(')[-1].split(';')[0]} "
                f"monthly climatology (GHI {c['ghi_kwh_m2'].sum():,.0f} kWh/m²): AR(1) daily clearness (seed {int(v['weather_seed'])}), "
                f"Collares-Pereira & Rabl hours, Erbs split ({100 * w['dhi'].sum() / w['ghi'].sum():.0f}% diffuse)")
-
-
-#: Seed of the PV Monte Carlo (packing density, GHI, losses, grid factor), recorded in provenance.
-ENERGY_SEED = 20240104
 
 
 def _energy(project, cat, out, p, dem, grid, zones, draws: int = 20_000, seed: int = ENERGY_SEED):

@@ -13,7 +13,7 @@ from geo_sink.project import Project
 from geo_sink.steps import carbon, counties, forest, landcover, pv, reclamation, subsidence, targets, transitions, wetland
 from geo_sink.steps.chain import Step, load_result, run_steps
 from geo_sink.steps.context import RunContext
-from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
+from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED, ENERGY_SEED
 
 #: Every step, in an order where each comes after the steps it reads.
 STEPS: tuple[Step, ...] = (landcover.STEP, carbon.CARBON, carbon.CARBON_MAP, forest.STEP, wetland.STEP,
@@ -36,7 +36,6 @@ def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, cli
     import datetime as dt
 
     from geo_sink.outputs import describe_outputs
-    from geo_sink.pv.siting_run import ENERGY_SEED
     from geo_sink.steps.fingerprints import project_inputs
 
     cat = load_catalog()
