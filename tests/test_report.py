@@ -156,7 +156,8 @@ def test_large_map_overlay_is_read_decimated_and_matches_the_full_read(tmp_path,
     at least 99% of the overlay pixels the same colour."""
     import numpy as np
 
-    from geo_sink.report.build import _class_rgba, _landcover_codes
+    from geo_sink.io.display import landcover_codes as _landcover_codes
+    from geo_sink.report.build import _class_rgba
     from tests.conftest import write_raster
     a = np.ones((6000, 6000), np.uint8)
     a[:3000, 3000:] = 2

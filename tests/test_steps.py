@@ -214,7 +214,7 @@ def test_a_changed_land_cover_year(demo, tmp_path, monkeypatch):
         a[r - 20:r + 20, c - 20:c + 20] = 2          # 1600 pixels in the middle become forest
         src.write(a, 1)
     _check(path, tmp_path, first, monkeypatch, cat_copy,
-           {"landcover-2015", "carbon", "forest", "transitions-2015-2020", "targets", "counties"}, "lc")
+           {"landcover-2015", "carbon", "forest", "transitions-2015-2020", "targets", "counties", "overlay-2015"}, "lc")
 
 
 def test_an_edited_coefficient_reruns_the_steps_that_read_it(demo, tmp_path, monkeypatch):
@@ -340,3 +340,26 @@ def test_density_map_forms(demo_project, tmp_path, form):
         with rasterio.open(out / maps[0]) as m:
             assert m.tags()["UNITS"] == "Mg C/ha"
             assert np.array_equal(m.read(1), lut[codes])
+
+
+def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypatch):
+    """The report takes each year's display codes from the ``overlay`` step's result (no raster
+    read); without that result it reads the map itself, to the same picture."""
+    import geo_sink.report.build as build
+    from geo_sink.io.display import landcover_codes
+    from geo_sink.report import build_report
+    from geo_sink.steps.chain import load_result
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    project = load_project(path)
+
+    def no_read(*a, **k):
+        raise AssertionError("the report read a land-cover map")
+    monkeypatch.setattr(build, "landcover_codes", no_read)
+    assert build_report(project, first, tmp_path / "r.html").is_file()
+    (first / STATE / "overlay-2015.pkl").unlink()
+    with pytest.raises(AssertionError, match="read a land-cover map"):
+        build_report(project, first, tmp_path / "r2.html")
+    lc = project.spec.landcover[1]
+    res = load_result(first, "overlay-2020")[1]
+    codes, bounds = landcover_codes(lc.path, None, res["bounds_ll"])
+    assert np.array_equal(codes, res["codes"]) and np.allclose(bounds, res["bounds"])

@@ -14,6 +14,7 @@ step                    reads                                         writes
 ``pv``                  subsidence land, last map, PV layers          parcels, energy, CO2
 ``targets``             the tables above                              targets.csv
 ``counties``            areas, coverage, carbon                       the county layer
+``overlay`` (year)      the year's map, boundary                      display codes (for the report)
 ======================  ============================================  ==========================
 
 :func:`run_project` runs them for a project into an output folder, keeping the tasks whose

@@ -10,14 +10,16 @@ from geo_sink import __version__
 from geo_sink.catalog import load_catalog
 from geo_sink.io.atomic import atomic_path
 from geo_sink.project import Project
-from geo_sink.steps import carbon, counties, forest, landcover, pv, reclamation, subsidence, targets, transitions, wetland
+from geo_sink.steps import (carbon, counties, forest, landcover, overlay, pv, reclamation, subsidence, targets,
+                            transitions, wetland)
 from geo_sink.steps.chain import Step, load_result, run_steps
 from geo_sink.steps.context import RunContext
 from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED, ENERGY_SEED
 
 #: Every step, in an order where each comes after the steps it reads.
 STEPS: tuple[Step, ...] = (landcover.STEP, carbon.CARBON, carbon.CARBON_MAP, forest.STEP, wetland.STEP,
-                           transitions.STEP, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP, counties.STEP)
+                           transitions.STEP, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP, counties.STEP,
+                           overlay.STEP)
 
 
 def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, client=None,
