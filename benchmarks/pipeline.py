@@ -16,6 +16,8 @@ Measured in the same run, each in its own subprocess (peak RSS is its own), ``--
             from its provenance.json
   update    ``geo-sink update`` after the last year's raster was replaced by a changed one
   read1     a plain read of that one raster (the "scene read" of the update target)
+  imports   a process that imports what a run imports and loads the numba kernels (the floor of
+            any run: its wall time from start to exit)
   run10     ``geo-sink run`` of the 10-year project (once)
 
 and prints the targets: run <= 10x read, update <= 2 s + read1, peak RSS <= 1 GB.
@@ -106,7 +108,14 @@ def project_rasters(project: Path) -> list[str]:
 def measure(kind: str, project: str) -> dict:
     """One measurement in this (fresh) process."""
     out: dict = {"kind": kind}
-    if kind in ("read", "read1"):
+    if kind == "imports":
+        import importlib
+        t0 = time.perf_counter()
+        for m in ("folium", "geopandas", "geo_sink.report.build", "geo_sink.runs.runner", "geo_sink.zonal.areas"):
+            importlib.import_module(m)
+        importlib.import_module("geo_sink.zonal.engine").load_kernels()
+        out["seconds"] = time.perf_counter() - t0
+    elif kind in ("read", "read1"):
         import rasterio
         from rasterio.windows import Window
 
@@ -138,16 +147,21 @@ def timed_cli(args: list[str]) -> dict:
 
 
 def in_process(kind: str, project: Path) -> dict:
+    t0 = time.perf_counter()
     r = subprocess.run([sys.executable, __file__, "--measure", kind, str(project)], capture_output=True,
                        text=True, check=True)
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    return json.loads(r.stdout.strip().splitlines()[-1]) | {"process_s": time.perf_counter() - t0}
 
 
 def step_seconds(output: Path, result: dict) -> dict:
     if result.get("rc") not in (0, 10):
         raise SystemExit(f"geo-sink exited {result.get('rc')}:\n{result.get('tail')}")
     prov = json.loads((output / "provenance.json").read_text(encoding="utf-8"))
-    return {s["step"]: s["seconds"] for s in prov.get("steps", []) if s.get("status") == "ran"}
+    out: dict = {}
+    for s in prov.get("steps", []):
+        if s.get("status") == "ran":          # a keyed step's tasks summed (every year, every pair)
+            out[s["step"]] = out.get(s["step"], 0.0) + s["seconds"]
+    return out
 
 
 def main(argv=None) -> None:
@@ -182,6 +196,7 @@ def main(argv=None) -> None:
         shutil.copy2(original, last)
         rows.append(in_process("read", project))
         rows.append(in_process("read1", project))
+        rows.append(in_process("imports", project))
         shutil.rmtree(output, ignore_errors=True)
         r = timed_cli(["-q", "run", str(project)])
         r["steps"] = step_seconds(output, r)
@@ -200,12 +215,18 @@ def main(argv=None) -> None:
         return statistics.median(r[field] for r in rows if r["kind"] == kind)
 
     read, read1, run, upd = med("read"), med("read1"), med("run"), med("update")
+    imp = statistics.median(r["process_s"] for r in rows if r["kind"] == "imports")
     print(f"\nproject: {project} ({len(rasters)} years, {'quick' if a.quick else 'full'} rasters)")
     print(f"plain read of its rasters      {read:7.2f} s   (one raster: {read1:.2f} s)")
     print(f"geo-sink run                   {run:7.2f} s   {run / read:5.1f}x the read   "
           f"(target <= 10x)   peak RSS {med('run', 'rss_mb'):.0f} MB (target <= 1024)")
     print(f"geo-sink update (one year)     {upd:7.2f} s   = read1 + {upd - read1:.2f} s   "
           f"(target <= 2 s + read1)   peak RSS {med('update', 'rss_mb'):.0f} MB")
+    print(f"floor: a process that imports what a run imports and loads the numba kernels: {imp:.2f} s")
+    for kind in ("run", "update"):
+        inside = statistics.median(sum(r["steps"].values()) for r in rows if r["kind"] == kind)
+        print(f"  {kind}: {inside:.2f} s in the steps, {med(kind) - inside:.2f} s outside them (start-up and "
+              f"imports, input fingerprints, inbox check, report, provenance, ledger, swap)")
     for kind in ("run", "update"):
         steps = {}
         for r in rows:
