@@ -294,14 +294,17 @@ def test_the_manifest_names_each_tasks_files_and_catalog_reads(demo, tmp_path, m
             assert ok, (tid, item, declared)
 
 
-def test_density_vrt_equals_the_cog(tmp_path):
+@pytest.mark.parametrize("folder", ["plain", "土地 覆盖 & <数据>"])
+def test_density_vrt_equals_the_cog(tmp_path, folder):
     """The density map as a VRT over the class raster reads exactly as the float COG (nodata,
-    codes without a density, the source's nodata code)."""
+    codes without a density, the source's nodata code), also from a folder whose name holds
+    Chinese, spaces and XML's special characters."""
     from geo_sink.io.rasters import write_cog_from, write_lut_vrt
     from tests.conftest import write_raster
     rng = np.random.default_rng(3)
     codes = rng.integers(0, 12, (300, 200)).astype(np.uint8)
-    src = write_raster(tmp_path / "lc.tif", codes, nodata=0, origin=(112.0, 39.5), res=(0.001, 0.001))
+    (tmp_path / folder).mkdir()
+    src = write_raster(tmp_path / folder / "lc.tif", codes, nodata=0, origin=(112.0, 39.5), res=(0.001, 0.001))
     lut = np.full(256, -1.0, np.float32)
     lut[1:10] = np.array([12.5, 0.0, 143.25, 33.0, 7.125, 60.0, 0.5, 88.0, 1e-3], np.float32)
     vrt = write_lut_vrt(src, tmp_path / "d.vrt", lut, nodata=-1.0, UNITS="Mg C/ha")
@@ -363,3 +366,26 @@ def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypa
     res = load_result(first, "overlay-2020")[1]
     codes, bounds = landcover_codes(lc.path, None, res["bounds_ll"])
     assert np.array_equal(codes, res["codes"]) and np.allclose(bounds, res["bounds"])
+
+
+def test_density_vrt_masks_what_the_sources_gdal_mask_masks(tmp_path):
+    """A class raster without a nodata value but with an internal mask: the VRT's masked cells
+    are nodata, as the COG's are."""
+    from geo_sink.io.rasters import write_cog_from, write_lut_vrt
+    codes = np.random.default_rng(4).integers(1, 9, (128, 96)).astype(np.uint8)
+    valid = np.ones_like(codes, dtype=bool)
+    valid[10:40, 20:50] = False
+    path = tmp_path / "masked.tif"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        with rasterio.open(path, "w", driver="GTiff", width=96, height=128, count=1, dtype="uint8", crs="EPSG:4326",
+                           transform=rasterio.transform.from_origin(112.0, 39.5, 0.001, 0.001)) as dst:
+            dst.write(codes, 1)
+            dst.write_mask(valid)
+    lut = np.full(256, -1.0, np.float32)
+    lut[1:9] = np.arange(1, 9) * 10.5
+    vrt = write_lut_vrt(path, tmp_path / "d.vrt", lut, nodata=-1.0)
+    cog = write_cog_from(path, tmp_path / "d.tif", lut, nodata=-1.0)
+    with rasterio.open(vrt) as v, rasterio.open(cog) as c:
+        a, b = v.read(1), c.read(1)
+    expected = np.where(valid, lut[codes], -1.0).astype(np.float32)
+    assert np.array_equal(b, expected) and np.array_equal(a, expected)

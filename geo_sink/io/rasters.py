@@ -383,7 +383,8 @@ def write_lut_vrt(src_path, target, lut: np.ndarray, nodata: float, band: int = 
 
     Every code 0..len(lut)-1 is listed in the source's ``<LUT>`` (GDAL interpolates linearly
     between listed points, so integer codes get their own values exactly); the source's nodata
-    and mask become ``nodata``.  The land-cover file is referred to by its absolute path: the VRT
+    and its GDAL mask (``UseMaskBand``) become ``nodata``.  The land-cover file is referred to by
+    its absolute path: the VRT
     is valid as long as that file stays where it is.
     """
     from xml.sax.saxutils import escape
@@ -396,6 +397,8 @@ def write_lut_vrt(src_path, target, lut: np.ndarray, nodata: float, band: int = 
     t = g.transform
     pairs = ",".join(f"{i}:{float(v)!r}" for i, v in enumerate(lut))
     src_nodata = "" if info.nodata is None else f"<NODATA>{info.nodata:g}</NODATA>"
+    with rasterio.open(info.path) as src:             # cells a GDAL mask masks: nodata too
+        use_mask = "<UseMaskBand>true</UseMaskBand>" if band_has_mask(src, band) else ""
     md = "".join(f'<MDI key="{escape(str(k))}">{escape(str(v))}</MDI>' for k, v in tags.items())
     xml = (f'<VRTDataset rasterXSize="{g.width}" rasterYSize="{g.height}">\n'
            f"  <SRS>{escape(g.crs.to_wkt())}</SRS>\n"
@@ -405,7 +408,7 @@ def write_lut_vrt(src_path, target, lut: np.ndarray, nodata: float, band: int = 
            f"    <NoDataValue>{float(nodata)!r}</NoDataValue>\n"
            f"    <ComplexSource>\n"
            f'      <SourceFilename relativeToVRT="0">{escape(str(Path(info.path).resolve()))}</SourceFilename>\n'
-           f"      <SourceBand>{band}</SourceBand>{src_nodata}\n"
+           f"      <SourceBand>{band}</SourceBand>{src_nodata}{use_mask}\n"
            f"      <LUT>{pairs}</LUT>\n"
            f"    </ComplexSource>\n"
            f"  </VRTRasterBand>\n"
