@@ -389,3 +389,15 @@ def test_density_vrt_masks_what_the_sources_gdal_mask_masks(tmp_path):
         a, b = v.read(1), c.read(1)
     expected = np.where(valid, lut[codes], -1.0).astype(np.float32)
     assert np.array_equal(b, expected) and np.array_equal(a, expected)
+
+
+def test_forget_drops_a_steps_tasks_so_the_next_run_makes_them_again(demo, tmp_path, monkeypatch):
+    """``geo-sink reclamation`` / ``pv`` rewrite a step's tables outside the steps and forget
+    its tasks: the next run of the folder runs those tasks (and only those) again."""
+    from geo_sink.steps.chain import forget
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    assert forget(first, ("reclamation", "targets")) == ["reclamation", "targets"]
+    assert not (first / STATE / "reclamation.pkl").exists() and "reclamation" not in read_manifest(first)
+    again = tmp_path / "again"
+    assert _ran(_run(path, again, seed_from=first)) == {"reclamation", "targets"}
+    assert forget(tmp_path / "nowhere", ("pv",)) == []

@@ -22,6 +22,7 @@ def pv(project, out_dir, wait):
     county summary with capacity, energy and CO2 avoided (5-95%), and the new-energy targets.
     Takes the output folder's lock; the folder is updated as a whole."""
     from geo_sink.steps import project_zones
+    from geo_sink.steps.chain import forget
     from geo_sink.pv.subsidence_run import run_subsidence
     from geo_sink.runs.runner import locked, project_input_paths, project_warnings, transaction
 
@@ -35,6 +36,7 @@ def pv(project, out_dir, wait):
         project_warnings(p)
         with transaction(out, "pv", p.path, seed="copy") as tx:
             found = list(run_subsidence(p, project_zones(p), tx.path, p.spec.synthetic))
+            forget(tx.path, ("subsidence", "pv", "targets"))   # the next update runs them again
             tx.message = "subsidence and PV tables"
     for line in found:
         say(line)

@@ -25,6 +25,7 @@ def reclamation(project, out_dir, draws, strict, wait, workers, scheduler):
     drops removed ones), and the carbon reclaimed land takes up.  Takes the output folder's
     lock; the folder is updated as a whole."""
     from geo_sink.steps import project_zones
+    from geo_sink.steps.chain import forget
     from geo_sink.project import load_project
     from geo_sink.reclamation_run import run_reclamation, write_reclamation
     from geo_sink.runs.runner import SKIPPED, locked, project_input_paths, project_warnings, transaction
@@ -42,6 +43,7 @@ def reclamation(project, out_dir, draws, strict, wait, workers, scheduler):
             res = run_reclamation(p, project_zones(p), tx.path, draws=draws, seed=DEFAULT_SEED,
                                   on_error="raise" if strict else "skip", client=client)
             found = write_reclamation(res, tx.path, p.spec.synthetic, p.targets)
+            forget(tx.path, ("reclamation", "targets"))      # the next update runs them again
             tx.message = f"reclamation tables, {len(res.problems)} problem(s)"
     for line in found:
         (notice if SKIPPED.search(line) else say)(line)

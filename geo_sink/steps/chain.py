@@ -218,6 +218,26 @@ def read_manifest(out_dir) -> dict:
     return m.get("tasks", {}) if ok else {}
 
 
+def forget(out_dir, step_names) -> list[str]:
+    """Drop the tasks of ``step_names`` from a folder's manifest (with their results): for
+    commands that rewrite a step's tables outside the steps (``geo-sink reclamation``, ``geo-sink
+    pv``), so the next ``update`` runs those tasks again rather than keep what it recorded."""
+    out_dir = Path(out_dir)
+    path = out_dir / STATE / MANIFEST
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    tasks = m.get("tasks", {}) if isinstance(m, dict) else {}
+    gone = [t for t, r in tasks.items() if r.get("step") in set(step_names)]
+    for t in gone:
+        del tasks[t]
+        _remove(out_dir / STATE, [f"{t}.pkl"])
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(m, ensure_ascii=False, indent=1), encoding="utf-8")
+    return gone
+
+
 def load_result(out_dir: Path, tid: str):
     """(found, result) of a task from a folder's ``.steps/``."""
     try:
