@@ -230,16 +230,17 @@ SCENE_KEY = "scene_key"
 
 def sites_fingerprint(polys: gpd.GeoDataFrame, params: dict) -> str:
     """What besides the scene decides its FVC rows: the reclaimed pieces (ids and geometry), the
-    FVC parameters, the series columns and the geo-sink version."""
+    FVC parameters, the series columns and geo-sink's source (a patched install reads every
+    scene again)."""
     import hashlib
     import json
 
-    from geo_sink import __version__
+    from geo_sink.io.fingerprint import code_digest
     h = hashlib.sha256()
     for pid, wkb in sorted(zip(polys["zone_id"].astype(str), shapely.to_wkb(polys.geometry.values, hex=True))):
         h.update(f"{pid}:{wkb}\n".encode())
     h.update(json.dumps({k: float(v) for k, v in params.items()}, sort_keys=True).encode())
-    h.update(json.dumps(SERIES_COLUMNS).encode() + __version__.encode())
+    h.update(json.dumps(SERIES_COLUMNS).encode() + code_digest().encode())
     return h.hexdigest()
 
 

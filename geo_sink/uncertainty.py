@@ -119,13 +119,16 @@ def shared_lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.nda
 
 def row_percentiles(rows: np.ndarray, lo: float = 5.0, hi: float = 95.0) -> tuple[np.ndarray, np.ndarray]:
     """The (lo, hi) percentiles of each row of an (m, n) array, equal to
-    ``np.percentile(rows, [lo, hi], axis=1)`` bit for bit (numpy's linear interpolation).
+    ``np.percentile(rows, [lo, hi], axis=1)`` (numpy's linear interpolation, the same floats; only
+    the sign of a zero may differ where a row holds both 0.0 and -0.0, which compare equal).
 
     Each percentile interpolates the order statistics k and k + 1 of its row: one
     ``np.partition`` at k (a single rank: numpy's vectorised quickselect, ~5x faster than a
     partition at several ranks), then the (k + 1)-th is the smallest value right of k.  ``rows``
     is left as it is."""
     m, n = rows.shape
+    if not (0 <= lo <= 100 and 0 <= hi <= 100):
+        raise ValueError(f"percentiles must be in [0, 100], got {lo} and {hi}")
     if n == 0 or np.isnan(rows).any():
         p = np.percentile(rows, [lo, hi], axis=1)     # numpy's own rules (NaN propagates)
         return p[0], p[1]
@@ -145,7 +148,7 @@ def row_percentiles(rows: np.ndarray, lo: float = 5.0, hi: float = 95.0) -> tupl
 def percentile_interval(draws: np.ndarray, lo: float = 5.0, hi: float = 95.0,
                         threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The (lo, hi) percentiles over the first axis, equal to ``np.percentile(draws, [lo, hi],
-    axis=0)`` bit for bit.
+    axis=0)`` (see :func:`row_percentiles`).
 
     The columns are taken in contiguous blocks (:func:`row_percentiles`: only the order
     statistics needed are selected) on ``threads`` threads (default: up to 2 for large stacks;

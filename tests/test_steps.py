@@ -401,3 +401,130 @@ def test_forget_drops_a_steps_tasks_so_the_next_run_makes_them_again(demo, tmp_p
     again = tmp_path / "again"
     assert _ran(_run(path, again, seed_from=first)) == {"reclamation", "targets"}
     assert forget(tmp_path / "nowhere", ("pv",)) == []
+
+
+def test_a_year_added_keeps_the_tables_the_new_last_year_writes(demo, tmp_path, monkeypatch):
+    """A year added after the last: the wetland task moves to the new last year and writes the
+    same file names; the old task's files are removed before, never after, it runs."""
+    import yaml
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    p = yaml.safe_load(path.read_text(encoding="utf-8"))
+    p["landcover"].append(dict(p["landcover"][-1], year=2022))
+    path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    upd = _check(path, tmp_path, first, monkeypatch, cat_copy,
+                 {"landcover-2022", "carbon", "carbon_map-2022", "forest", "wetland-2022", "transitions-2020-2022",
+                  "targets", "counties", "overlay-2022", "pv"}, "add")
+    assert "wetland-2020" not in upd and (tmp_path / "upd_add" / "wetlands.csv").is_file()
+    assert upd["wetland-2022"]["files"] == ["wetland_parks.csv", "wetlands.csv"]
+
+
+def test_a_side_file_of_a_map_is_an_input(demo, tmp_path, monkeypatch):
+    """A GDAL ``.aux.xml`` beside a land-cover map (here declaring code 1 nodata) changes what
+    the map reads as: the steps that read the map run again and equal a full run."""
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    lc = load_project(path).spec.landcover[0].path
+    (lc.parent / (lc.name + ".aux.xml")).write_text(
+        '<PAMDataset><PAMRasterBand band="1"><NoDataValue>1</NoDataValue></PAMRasterBand></PAMDataset>',
+        encoding="utf-8")
+    with rasterio.open(lc) as src:
+        assert src.nodata == 1                          # GDAL reads it
+    upd = _check(path, tmp_path, first, monkeypatch, cat_copy,
+                 {"landcover-2015", "carbon", "forest", "transitions-2015-2020", "targets", "counties", "overlay-2015"},
+                 "aux")
+    assert upd["landcover-2015"]["status"] == "ran"
+
+
+def test_the_boundary_files_side_files_and_the_project_name(demo_project, tmp_path, monkeypatch):
+    """A shapefile boundary: a county renamed in its ``.dbf`` (the ``.shp`` unchanged) and the
+    project renamed (the name of the region rows when the boundary is a file) each run the
+    steps again; each update equals a full run."""
+    import yaml
+
+    from geo_sink.catalog.loader import default_catalog_dir
+    from geo_sink.steps import project_zones
+    catalog = default_catalog_dir()
+    zones = project_zones(load_project(demo_project))
+    shp = tmp_path / "zones" / "counties.shp"
+    shp.parent.mkdir()
+    zones[["zone_id", "zone_name", "geometry"]].to_file(shp, encoding="utf-8")
+
+    def edit(p):
+        p["boundary"] = {"file": str(shp), "id_field": "zone_id", "name_field": "zone_name"}
+        p["output"] = str(tmp_path / "out")
+        p["targets"] = []
+    path = project_copy(demo_project, tmp_path, edit)
+    first = tmp_path / "first"
+    every = set(_run(path, first))          # the counties are read by every step
+    before = shp.read_bytes()
+    renamed = zones[["zone_id", "zone_name", "geometry"]].copy()
+    renamed.loc[renamed.index[0], "zone_name"] = "新名县"
+    renamed.to_file(shp, encoding="utf-8")
+    assert shp.read_bytes() == before                   # only the .dbf changed
+    _check(path, tmp_path, first, monkeypatch, catalog, every, "dbf")
+    assert "新名县" in pd.read_csv(tmp_path / "upd_dbf" / "class_areas_2020.csv")["zone_name"].values
+    p = yaml.safe_load(path.read_text(encoding="utf-8"))
+    p["name"] = "改名项目"
+    path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    _check(path, tmp_path, tmp_path / "upd_dbf", monkeypatch, catalog, every, "name")
+    stock = pd.read_csv(tmp_path / "upd_name" / "carbon_stock.csv", dtype={"zone_id": str})
+    assert "改名项目" in set(stock.loc[stock.zone_id == "ALL", "zone_name"])
+
+
+def test_a_section_removed_takes_its_tables_and_carried_series_with_it(demo, tmp_path, monkeypatch):
+    """``mines`` taken out of the project: the reclamation tables and the FVC series (which a run
+    carries over for reuse) go, in an update and in a run seeded like ``geo-sink run``."""
+    import shutil
+
+    import yaml
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    p = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del p["mines"]
+    path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    _check(path, tmp_path, first, monkeypatch, cat_copy, {"transitions-2015-2020", "targets"}, "mines")
+    out = tmp_path / "upd_mines"
+    assert not list(out.glob("reclamation_by_*")) and not (out / "fvc_series.csv").exists()
+    assert (out / "reclamation_from_landcover_2015_2020.csv").is_file()      # the land-cover proxy instead
+    seeded = tmp_path / "seeded"           # geo-sink run: an empty folder but for the FVC series
+    seeded.mkdir()
+    shutil.copy2(first / "fvc_series.csv", seeded / "fvc_series.csv")
+    list(run_project(load_project(path), seeded, draws=DRAWS))
+    assert not (seeded / "fvc_series.csv").exists()
+
+
+def test_update_runs_the_monte_carlo_again_for_other_draws(demo, tmp_path, monkeypatch):
+    """No input changed but ``--draws``: the steps that draw run again (the runner does not call
+    that 'up to date'), the others are kept."""
+    from geo_sink.runs.runner import run, update
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    p = load_project(path)
+    list(run(p, draws=DRAWS))
+    assert "up to date" in list(update(p, draws=DRAWS))[-1]
+    out = list(update(p, draws=DRAWS + 1))
+    assert f"draws {DRAWS} -> {DRAWS + 1}" in out[-1], out[-1]
+    ran = _ran(read_manifest(p.output))
+    assert {"carbon", "wetland-2020", "reclamation"} <= ran and "landcover-2015" not in ran, ran
+
+
+def test_update_after_other_code_runs_every_step_from_an_empty_folder(demo, tmp_path, monkeypatch):
+    """A folder whose manifest other code wrote (an upgrade, a patched file): update runs every
+    step into an empty staging folder, so no file of the old run survives (a year taken out at
+    the same time leaves nothing behind)."""
+    import json
+
+    import yaml
+
+    from geo_sink.runs.runner import run, update
+    path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
+    p = load_project(path)
+    list(run(p, draws=DRAWS))
+    mf = p.output / STATE / "manifest.json"
+    doc = json.loads(mf.read_text(encoding="utf-8"))
+    doc["code"] = "0" * 64
+    mf.write_text(json.dumps(doc), encoding="utf-8")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec["landcover"] = spec["landcover"][1:]
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    out = list(update(load_project(path), draws=DRAWS))
+    assert "from other code: every step runs" in out[-1], out[-1]
+    assert not list(p.output.glob("*2015*")) and not (p.output / "carbon_sink.csv").exists()
+    assert _ran(read_manifest(p.output)) == set(read_manifest(p.output))

@@ -73,7 +73,9 @@ def _entries(data: dict, key: str, path: Path) -> list:
 _READS: contextvars.ContextVar[set | None] = contextvars.ContextVar("geo_sink_catalog_reads", default=None)
 
 
-def _note_read(kind: str, item: str) -> None:
+def note_read(kind: str, item: str) -> None:
+    """Record a catalog read (``("dataset", id)``, ``("legend", id)``, or ``("file", path
+    relative to the catalog root)`` for data reached other than through those two)."""
     reads = _READS.get()
     if reads is not None:
         reads.add((kind, item))
@@ -118,7 +120,7 @@ class Catalog:
         return float(value) * u.factor
 
     def legend(self, legend_id: str) -> Legend:
-        _note_read("legend", legend_id)
+        note_read("legend", legend_id)
         try:
             return self.legends[legend_id]
         except KeyError:
@@ -127,7 +129,7 @@ class Catalog:
                 f"(in {self.root / 'legends'})") from None
 
     def dataset(self, dataset_id: str) -> Dataset:
-        _note_read("dataset", dataset_id)
+        note_read("dataset", dataset_id)
         try:
             return self.datasets[dataset_id]
         except KeyError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -12,4 +13,17 @@ def sha256_file(path) -> str:
     with open(Path(path), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of geo-sink's own source (every ``.py`` file of the package, and the version):
+    a result computed by other code is never reused, even where the version number did not
+    change (a development install, a patched file).  Computed once per process."""
+    from geo_sink import __version__
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(__version__.encode())
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()

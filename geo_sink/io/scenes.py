@@ -154,8 +154,11 @@ def scene_band_problems(folder, product: str, open_files: bool = True) -> list[s
 
 
 def _read(path: Path) -> tuple[np.ndarray, Grid, dict, float | None]:
+    """A band file as delivered: GDAL's ``.aux.xml`` side files are neither read nor written
+    (``GDAL_PAM_ENABLED=NO``), so the band's pixels and nodata are those of the file the scene
+    fingerprint hashes (:func:`scene_fingerprint` leaves side files out)."""
     try:
-        with rasterio.open(path) as src:
+        with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as src:
             if src.count < 1:
                 raise SceneError(f"{path}: band file has no band")
             import pyproj

@@ -287,15 +287,19 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
         now = project_inputs(project)
         changed = {p for p, (_, sha, _) in now.items() if before.get(p) != sha} | (set(before) - set(now))
         why = ""
-        if not before or not _output_complete(project):
+        from geo_sink.steps.chain import read_manifest
+        last_draws = _last_draws(out)
+        if not before or not _output_complete(project) or not read_manifest(out):
             seed = "empty"
             why = (" (no earlier successful run in the ledger)" if not before else
-                   " (the output folder was missing or incomplete)")
-        elif not changed:
+                   " (the output folder was missing or incomplete)" if not _output_complete(project) else
+                   " (the folder's step manifest is missing or from other code: every step runs)")
+        elif not changed and last_draws == draws:
             yield from lines
             yield f"{project.name}: up to date (no input changed since the last run)"
             return
-        elif all(now.get(p, ("scene",))[0] == "scene" for p in changed) and project.spec.mines is None:
+        elif (changed and last_draws == draws and project.spec.mines is None
+              and all(now.get(p, ("scene",))[0] == "scene" for p in changed)):
             yield from lines
             yield notice(f"{project.name}: {len(changed)} scene file(s) changed, but scenes are used only for the "
                          "vegetation cover of reclaimed mine land and the project has no 'mines' section: "
@@ -311,7 +315,8 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
             lines += more
             n_new = len({Path(p).parent for p in changed if now.get(p, ('',))[0] == 'scene'})
             ran = _ran_steps(tx.path)
-            msg = (f"{len(changed)} changed input file(s), {n_new} scene folder(s){why}; recomputed: "
+            draws_note = f", draws {last_draws} -> {draws}" if last_draws not in (None, draws) else ""
+            msg = (f"{len(changed)} changed input file(s), {n_new} scene folder(s){draws_note}{why}; recomputed: "
                    + (", ".join(ran) if ran else "nothing"))
             n_warn = sum(isinstance(x, Notice) for x in lines)
             tx.message = msg + (f", {n_warn} warning(s)" if n_warn else "")
@@ -319,6 +324,15 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
             tx.events += inbox_landcover_events(project)
     yield from lines
     yield f"{project.name}: {msg}"
+
+
+def _last_draws(folder: Path) -> int | None:
+    """The Monte Carlo draws of the run that wrote ``folder`` (its provenance), if known."""
+    import json
+    try:
+        return int(json.loads((Path(folder) / "provenance.json").read_text(encoding="utf-8"))["draws"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _ran_steps(folder: Path) -> list[str]:

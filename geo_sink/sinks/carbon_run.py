@@ -73,8 +73,10 @@ def ecosystem_legend(cat: Catalog, legends):
     """A legend whose codes are the catalog's ecosystem classes (1, 2, ... in ``ecosystems.yaml``
     order): what maps in different legends have in common, and what the IPCC Tier 1 densities
     are keyed by (a class's density depends only on its ecosystem and the climate zone)."""
+    from geo_sink.catalog.loader import note_read
     from geo_sink.catalog.models import Legend, LegendClass
 
+    note_read("file", "ecosystems.yaml")
     ids = "+".join(lg.id for lg in legends)
     classes = [LegendClass(code=i, name=e.name, name_zh=e.name_zh, ecosystem=e.id, color="#808080")
                for i, e in enumerate(cat.ecosystems.values(), start=1)]

@@ -153,7 +153,8 @@ CARBON = Step(
     "carbon", _run, needs=("landcover",),
     project=("boundary", "landcover", "climate_zone", "ipcc_edition", "synthetic"),
     roles=("landcover", "boundary"),
-    catalog=("dataset:carbon_constants", "dataset:analysis_parameters", *CLIMATE_AND_TIER1, "legend:*"),
+    catalog=("dataset:carbon_constants", "dataset:analysis_parameters", *CLIMATE_AND_TIER1, "legend:*",
+             "file:ecosystems.yaml"),
     outputs=("climate_zones", "carbon_parameters", "carbon_stock", "carbon_sink"), draws=True,
     when=lambda ctx: bool(ctx.landcover),
 )

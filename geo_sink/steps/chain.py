@@ -7,7 +7,7 @@ steps before it) and which registered outputs it writes (:mod:`geo_sink.outputs`
 the tasks in the declared order and fingerprints each one's inputs:
 
 - the project fields it reads, the SHA-256 of the input files it reads, the number of Monte
-  Carlo draws when it draws, a digest of geo-sink's source (:func:`code_digest`);
+  Carlo draws when it draws, a digest of geo-sink's source (:func:`geo_sink.io.fingerprint.code_digest`);
 - the content (a SHA-256 of the pickled result) of every upstream task it reads, so a step
   whose upstream re-ran but came to the same result is not re-run;
 - the catalog entries it read last time (recorded while it ran,
@@ -22,7 +22,6 @@ a change and nothing else, and its folder equals a full run's (tests/test_steps.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -35,7 +34,7 @@ from typing import Callable, Iterator
 from geo_sink import __version__
 from geo_sink.catalog.loader import recording_reads
 from geo_sink.io.atomic import atomic_path
-from geo_sink.io.fingerprint import sha256_file
+from geo_sink.io.fingerprint import code_digest, sha256_file
 from geo_sink.steps.context import RunContext, writing
 
 #: The hidden folder of step results and fingerprints inside an output folder.
@@ -154,21 +153,10 @@ def _jsonable(v):
 def input_files(ctx: RunContext, step: Step, key) -> dict[str, str]:
     """{path: sha256} of the input files a task reads."""
     if step.files is not None:
-        paths = [str(p) for p in step.files(ctx, key)]
+        from geo_sink.steps.fingerprints import dataset_files
+        paths = {str(f) for p in step.files(ctx, key) for f in dataset_files(p)}   # with side files
         return {p: (ctx.inputs[p][1] if p in ctx.inputs else sha256_file(p)) for p in sorted(paths)}
     return {p: sha for p, (role, sha, _) in sorted(ctx.inputs.items()) if role in step.roles}
-
-
-@functools.lru_cache(maxsize=1)
-def code_digest() -> str:
-    """SHA-256 of geo-sink's own source (every ``.py`` file of the package): a task computed by
-    other code is never kept, even where the version number did not change (a development
-    install, a patched file)."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256(__version__.encode())
-    for f in sorted(root.rglob("*.py")):
-        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
 
 
 def task_fingerprint(ctx: RunContext, step: Step, key, upstream: dict[str, str]) -> str:
@@ -178,15 +166,23 @@ def task_fingerprint(ctx: RunContext, step: Step, key, upstream: dict[str, str])
            "project": {f: _jsonable(spec.get(f)) for f in step.project},
            "files": input_files(ctx, step, key), "upstream": upstream,
            "draws": ctx.draws if step.draws else None,
-           "params": _jsonable(step.params(ctx, key)) if step.params is not None else None}
+           "params": _jsonable(step.params(ctx, key)) if step.params is not None else None,
+           # the region row's id and name (the project name when the boundary is a file)
+           "total": list(ctx.total)}
+    if "boundary" in step.project:
+        doc["zones"] = ctx.zones_digest
     if "targets" in step.project:
         doc["resolved"] = [repr(t) for t in ctx.project.targets] + [repr(b) for b in ctx.project.baselines]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def catalog_digest(ctx: RunContext, item: str) -> str:
-    """A catalog entry's content: a dataset's record and file, or a legend."""
+    """A catalog entry's content: a dataset's record and file (or its package's version), a
+    legend, or a catalog file."""
     kind, name = item.split(":", 1)
+    if kind == "file":
+        f = ctx.cat.root / name
+        return sha256_file(f) if f.is_file() else "gone"
     try:
         if kind == "legend":
             return hashlib.sha256(ctx.cat.legend(name).model_dump_json().encode()).hexdigest()
@@ -194,6 +190,12 @@ def catalog_digest(ctx: RunContext, item: str) -> str:
     except Exception:     # noqa: BLE001 - an entry removed from the catalog: re-run the step
         return "gone"
     h = hashlib.sha256(ds.model_dump_json().encode())
+    if ds.package is not None:            # data inside an installed package: its version
+        from importlib import metadata
+        try:
+            h.update(metadata.version(ds.package).encode())
+        except metadata.PackageNotFoundError:
+            h.update(b"not installed")
     if ds.path is not None and (ctx.cat.root / ds.path).is_file():
         p = str(ctx.cat.root / ds.path)
         h.update((ctx.inputs[p][1] if p in ctx.inputs else sha256_file(p)).encode())
@@ -266,10 +268,16 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
     digests: dict[str, dict] = {}           # step name -> {task id: result digest}
     new: dict[str, dict] = {}
     t_start = time.perf_counter()
-    for step in steps:
-        if not step.when(ctx):
-            continue
-        keys = step.keys(ctx) if step.keys is not None else [None]
+    active = [(s, s.keys(ctx) if s.keys is not None else [None]) for s in steps if s.when(ctx)]
+    planned = {task_id(s, k) for s, keys in active for k in keys}
+    # tasks of the previous run that no longer exist (a year taken out, a section removed): their
+    # files go first, so that no step of this run reads them and none of this run's files is
+    # taken for theirs
+    for tid, prev in old.items():
+        if tid not in planned:
+            _remove(out_dir, prev.get("files", []))
+            _remove(out_dir / STATE, [f"{tid}.pkl"])
+    for step, keys in active:
         if step.keys is not None:
             results[step.name] = {}
         digests[step.name] = {}
@@ -299,6 +307,7 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
             if kept:
                 new[tid] = dict(prev, status="kept", seconds=0.0)
                 _keep(step, key, tid, result, new[tid]["result"], results, digests)
+                yield from prev.get("lines", [])        # its findings and warnings, as a run says them
                 continue
             if prev:
                 _remove(out_dir, [f for f in prev.get("files", []) if f not in step.carry])
@@ -312,25 +321,34 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
                 done = list(ex.map(lambda pl: _run_collected(ctx, step, pl[2], pl[0], t_start), plans))
             for (key, tid, up, fp), (result, lines, reads, files, t0, t1) in zip(plans, done):
                 yield from lines
-                rec = _record(ctx, step, key, tid, fp, result, files, reads, t0, t1)
+                rec = _record(ctx, step, key, tid, fp, result, files, reads, t0, t1, lines)
                 new[tid] = rec
                 _keep(step, key, tid, result, rec["result"], results, digests)
             continue
         for key, tid, up, fp in plans:
             t0 = time.perf_counter()
             before = _snapshot(out_dir)
+            lines = []
             with recording_reads() as reads:
-                result = yield from step.run(ctx, up, key)
+                gen = step.run(ctx, up, key)
+                while True:
+                    try:
+                        line = next(gen)
+                    except StopIteration as stop:
+                        result = stop.value
+                        break
+                    lines.append(line)
+                    yield line
             after = _snapshot(out_dir)
             files = sorted(n for n, s in after.items() if before.get(n) != s)
-            rec = _record(ctx, step, key, tid, fp, result, files, reads, t0 - t_start, time.perf_counter() - t_start)
+            rec = _record(ctx, step, key, tid, fp, result, files, reads, t0 - t_start, time.perf_counter() - t_start,
+                          lines)
             new[tid] = rec
             _keep(step, key, tid, result, rec["result"], results, digests)
-    # tasks of the previous run that no longer exist (a year taken out): their files go
-    for tid, prev in old.items():
-        if tid not in new:
-            _remove(out_dir, prev.get("files", []))
-            _remove(out_dir / STATE, [f"{tid}.pkl"])
+    # a file a step carries over from the last run (the FVC series) that no task of this run
+    # owns (the step no longer applies) goes too
+    owned = {f for r in new.values() for f in r["files"]}
+    _remove(out_dir, [f for s in steps for f in s.carry if f not in owned])
     with atomic_path(out_dir / STATE / MANIFEST) as tmp:
         tmp.write_text(json.dumps({"geo_sink": __version__, "code": code_digest(), "tasks": new},
                                   ensure_ascii=False, indent=1),
@@ -354,7 +372,8 @@ def _run_collected(ctx: RunContext, step: Step, up: dict, key, t_start: float):
     return result, lines, reads, sorted(set(files)), t0, time.perf_counter() - t_start
 
 
-def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, reads, t0: float, t1: float) -> dict:
+def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, reads, t0: float, t1: float,
+            lines=()) -> dict:
     """The manifest entry of a task that ran; its result pickled beside the manifest."""
     out_dir = Path(ctx.out_dir)
     with atomic_path(out_dir / STATE / f"{tid}.pkl") as tmp:
@@ -362,6 +381,7 @@ def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, 
     return {"step": step.name, "key": _jsonable(key), "fingerprint": fp, "files": list(files),
             "catalog": {f"{k}:{n}": catalog_digest(ctx, f"{k}:{n}") for k, n in sorted(reads)},
             "status": "ran", "seconds": round(t1 - t0, 4), "started_s": round(t0, 4), "finished_s": round(t1, 4),
+            "lines": [str(x) for x in lines],
             # the result and the files written: a step that returns nothing but writes a changed
             # table still changes what its readers see
             "result": result_digest((result, [(f, sha256_file(out_dir / f)) for f in files]))}

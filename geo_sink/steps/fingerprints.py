@@ -8,6 +8,20 @@ from pathlib import Path
 from geo_sink.io.fingerprint import sha256_file
 
 
+def dataset_files(path) -> list[Path]:
+    """A dataset's file and the side files its readers read with it: a shapefile's ``.dbf``,
+    ``.shx``, ``.prj``, ``.cpg``…, a raster's ``.aux.xml`` (GDAL's PAM: nodata, statistics,
+    CRS), ``.ovr``, ``.msk``, world file: every file named ``<stem>.*`` or ``<name>.*`` beside it."""
+    import glob
+
+    p = Path(path)
+    if not p.is_file():
+        return [p]
+    side = {Path(f) for pattern in (glob.escape(str(p.with_suffix(""))) + ".*", glob.escape(str(p)) + ".*")
+            for f in glob.glob(pattern)}
+    return [p] + sorted(f for f in side if f != p and f.is_file())
+
+
 def project_inputs(project) -> dict[str, tuple[str, str, int]]:
     """{path: (role, sha256, bytes)} of every input file of a project."""
     from geo_sink.catalog import load_catalog
@@ -17,7 +31,8 @@ def project_inputs(project) -> dict[str, tuple[str, str, int]]:
     s = project.spec
     files: dict[str, str] = {}
     for lc in landcover_inputs(project, load_catalog()):
-        files[str(lc.path)] = "landcover"
+        for f in dataset_files(lc.path):
+            files[str(f)] = "landcover"
     for sc in project_scenes(project):
         for f in sorted(Path(sc.path).rglob("*")):
             if f.is_file():
@@ -28,9 +43,11 @@ def project_inputs(project) -> dict[str, tuple[str, str, int]]:
             continue
         for v in sec.model_dump().values():
             if isinstance(v, Path) and v.is_file():
-                files[str(v)] = role
+                for f in dataset_files(v):
+                    files[str(f)] = role
     if s.boundary.file is not None:
-        files[str(s.boundary.file)] = "boundary"
+        for f in dataset_files(s.boundary.file):
+            files[str(f)] = "boundary"
     files[str(project.path)] = "project"
     out = {p: (role, sha256_file(p), Path(p).stat().st_size) for p, role in files.items()}
     # the catalog's coefficients, legends and targets are inputs too: a changed one re-runs all

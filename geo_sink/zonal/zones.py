@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import warnings
 import weakref
 from collections import OrderedDict
@@ -108,7 +109,10 @@ class ZoneIndex:
         import shutil
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # per process and thread: two threads of one run (land-cover years on a cluster) may
+        # save the same grid's index at once
+        me = f"{os.getpid()}-{threading.get_ident()}"
+        tmp = path.with_name(f".{path.name}.{me}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         for k in _ARRAYS:
@@ -119,7 +123,7 @@ class ZoneIndex:
         old = None
         try:
             if path.exists():
-                old = path.with_name(f".{path.name}.{os.getpid()}.old")
+                old = path.with_name(f".{path.name}.{me}.old")
                 os.replace(path, old)
             os.replace(tmp, path)   # another process may have put its copy here meanwhile
         finally:
