@@ -231,9 +231,34 @@ def test_reclamation_chart_of_one_year_spans_years_not_a_century():
 
     from geo_sink.report.charts import reclamation_chart
     svg = reclamation_chart(pd.DataFrame({"mine": ["A"], "year": [2020], "rate_pct": [45.0]}), 60.0, "rate")
-    ticks = svg[svg.index('id="matplotlib.axis_1"'):svg.index('id="matplotlib.axis_2"')]
-    years = sorted({int(float(x)) for x in re.findall(r">(\d{4}(?:\.\d+)?)</text>", ticks)})
-    assert years and min(years) >= 2019 and max(years) <= 2021
+    years = [int(x) for x in re.findall(r'class="gs-xtick"[^>]*>(\d{4})</text>', svg)]
+    assert years == [2019, 2020, 2021]
+
+
+def test_line_chart_points_and_steps_are_at_their_values():
+    """Points sit at their x and y on the axes' scales; a step line holds each value until the
+    next x; the bar is a dashed line at its height, named in the legend."""
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+
+    from geo_sink.report.charts import line_chart_svg, reclamation_chart
+    svg = line_chart_svg({"A": ([2020, 2022], [10.0, 50.0])}, (2020, 2024), [(2020, "2020"), (2024, "2024")],
+                         (0.0, 100.0), "%", "t", hline=60.0, hline_label="60%", step=True)
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(svg)
+    left, pw, top, ph = 58, 720 - 58 - 16, 34, 210
+    pts = [(float(c.get("cx")), float(c.get("cy"))) for c in root.iter(f"{ns}circle")]
+    assert pts == [(pytest.approx(left), pytest.approx(top + ph - 0.1 * ph, abs=0.06)),
+                   (pytest.approx(left + 0.5 * pw, abs=0.06), pytest.approx(top + ph - 0.5 * ph, abs=0.06))]
+    line = [tuple(map(float, p.split(","))) for p in root.find(f"{ns}polyline").get("points").split()]
+    assert len(line) == 3 and line[1][1] == pytest.approx(line[0][1]) and line[1][0] == pytest.approx(line[2][0])
+    dashed = [x for x in root.iter(f"{ns}line") if x.get("stroke-dasharray") and x.get("x1") == str(left)]
+    assert float(dashed[0].get("y1")) == pytest.approx(top + ph - 0.6 * ph, abs=0.06)
+    assert "60%" in "".join(t.text or "" for t in root.iter(f"{ns}text"))
+    by_year = pd.DataFrame({"mine": ["安太堡", "安太堡", "东露天"], "year": [2016, 2020, 2020], "rate_pct": [20.0, 64.3, 12.9]})
+    svg = reclamation_chart(by_year, 60.0, "矿区土地复垦率（逐年）")
+    assert "安太堡" in svg and "东露天" in svg and "矿区土地复垦率（逐年）" in svg
 
 
 @pytest.fixture(scope="module")

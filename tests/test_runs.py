@@ -213,3 +213,27 @@ def test_provenance_lists_every_file_the_run_wrote_and_names_stale_ones(demo_pro
     assert output_of("carbon_density_2020.tif").id == "carbon_density"
     assert output_of("carbon_density_2020_warm_temperate_dry.tif").id == "carbon_density_zone"
     assert output_of("transitions_2015_2020.csv").id == "transitions" and output_of("transitions_15_20.csv") is None
+
+
+def test_inbox_scenes_are_decoded_once(proj, demo_project, monkeypatch):
+    """An update decodes only new or changed inbox scenes: a scene read and found usable before,
+    its files unchanged, is not read again; a changed one is."""
+    import geo_sink.runs.runner as runner
+    p, inbox = proj
+    new_scene(demo_project, inbox)
+    list(run(p, draws=DRAWS))
+    reads = []
+    real = runner.read_scene
+    monkeypatch.setattr(runner, "read_scene", lambda path, product: reads.append(path.name) or real(path, product))
+    assert "up to date" in list(update(p, draws=DRAWS))[-1]
+    assert reads == []
+    second = new_scene(demo_project, inbox, "S2A_49SFJ_20240901_0_L2A")
+    list(update(p, draws=DRAWS))
+    assert reads == [second.name]
+    import numpy as np
+    import rasterio
+    with rasterio.open(second / "B08.tif", "r+") as dst:
+        dst.write((dst.read(1).astype(np.int32) * 9 // 10).astype(np.uint16), 1)
+    reads.clear()
+    list(update(p, draws=DRAWS))
+    assert reads == [second.name]

@@ -70,9 +70,15 @@ def check_inbox(project, expected: frozenset = frozenset()) -> list[str]:
     scenes, odd = inbox_scenes(im.inbox)
     lines += _move_aside(odd, im.inbox)
     lines += inbox_landcover_lines(project)
+    checked = _checked_scenes(project)
     for sc in scenes:
+        key = _check_key(sc.path)
+        if key is not None and checked.get(sc.path.name) == key:
+            continue                                 # read and found usable before, unchanged since
         try:
             read_scene(sc.path, sc.product)          # the date is the one in its name
+            if key is not None:
+                checked[sc.path.name] = key
         except SceneError as e:
             try:
                 dest = quarantine(sc.path, im.inbox, str(e))
@@ -82,7 +88,48 @@ def check_inbox(project, expected: frozenset = frozenset()) -> list[str]:
                 continue
             line = f"inbox: {sc.path.name} quarantined to {dest.parent} ({e})"
             lines.append(f"{line}, as the demo intends" if sc.path.name in expected else notice(line))
+    _save_checked_scenes(project, {s.path.name: checked[s.path.name] for s in scenes if s.path.name in checked})
     return lines
+
+
+#: Inbox scenes read and found usable, by folder name: the content of their files and the code
+#: that checked them (so an update decodes only new or changed scenes, not the whole inbox).
+CHECKED = "inbox_checked.json"
+
+
+def _check_key(folder: Path) -> str | None:
+    import hashlib
+
+    from geo_sink.io.fingerprint import code_digest
+    from geo_sink.io.scenes import scene_fingerprint
+    try:
+        return hashlib.sha256(f"{scene_fingerprint(folder)}:{code_digest()}".encode()).hexdigest()
+    except OSError:
+        return None
+
+
+def _checked_scenes(project) -> dict:
+    import json
+
+    from geo_sink.runs.staging import state_dir
+    try:
+        d = json.loads((state_dir(project.output) / CHECKED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return d if isinstance(d, dict) else {}
+
+
+def _save_checked_scenes(project, checked: dict) -> None:
+    """Best effort: a state folder that cannot be written only costs the next update a read."""
+    import json
+
+    from geo_sink.io.atomic import atomic_path
+    from geo_sink.runs.staging import ensure_state_dir
+    try:
+        with atomic_path(ensure_state_dir(project.output) / CHECKED) as tmp:
+            tmp.write_text(json.dumps(checked, ensure_ascii=False, indent=1), encoding="utf-8")
+    except (OSError, StorageError) as e:
+        log.warning("could not record the checked inbox scenes: %s", e)
 
 
 def _move_aside(entries, inbox: Path) -> list[str]:
