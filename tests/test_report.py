@@ -462,7 +462,7 @@ def test_hillshade_of_a_plane_is_the_closed_form():
     from affine import Affine
 
     from geo_sink.grid import Grid
-    from geo_sink.report.basemap import hillshade
+    from geo_sink.io.relief import hillshade
     g = Grid(20, 20, Affine(30, 0, 600000, 0, -30, 4400000), pyproj.CRS(32649))
     z = np.tile(np.arange(20) * 3.0, (20, 1))
     s = np.arctan(0.1)

@@ -346,8 +346,9 @@ def test_density_map_forms(demo_project, tmp_path, form):
 
 
 def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypatch):
-    """The report takes each year's display codes from the ``overlay`` step's result (no raster
-    read); without that result it reads the map itself, to the same picture."""
+    """The report takes each year's display codes and the relief from the ``overlay`` and
+    ``relief`` steps' results (no raster read); without a year's result it reads the map itself,
+    to the same picture."""
     import geo_sink.report.build as build
     from geo_sink.io.display import landcover_codes
     from geo_sink.report import build_report
@@ -358,7 +359,15 @@ def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypa
     def no_read(*a, **k):
         raise AssertionError("the report read a land-cover map")
     monkeypatch.setattr(build, "landcover_codes", no_read)
+    import geo_sink.steps.overlay as overlay
+
+    def no_relief(*a, **k):
+        raise AssertionError("the report computed the relief")
+    monkeypatch.setattr(overlay, "relief_of", no_relief)
     assert build_report(project, first, tmp_path / "r.html").is_file()
+    monkeypatch.undo()
+    monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
+    monkeypatch.setattr(build, "landcover_codes", no_read)
     (first / STATE / "overlay-2015.pkl").unlink()
     with pytest.raises(AssertionError, match="read a land-cover map"):
         build_report(project, first, tmp_path / "r2.html")

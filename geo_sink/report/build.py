@@ -16,7 +16,7 @@ from geo_sink import __version__
 from geo_sink.catalog import load_catalog
 from geo_sink.io.atomic import atomic_path
 from geo_sink.report import charts
-from geo_sink.io.display import MAX_OVERLAY_PX, landcover_codes
+from geo_sink.io.display import landcover_codes
 from geo_sink.report.assets import inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
 from geo_sink.report.inputs import model_inputs_section, zone_name
@@ -61,6 +61,17 @@ def _class_rgba(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
         hexc = c.color.lstrip("#")
         rgba[codes == c.code] = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
     return rgba
+
+
+def _relief(results_dir: Path, project, box: tuple, geoms):
+    """The hillshade under the map: the ``relief`` step's result when the folder has it for the
+    same box, else computed now (:func:`geo_sink.steps.overlay.relief_of`)."""
+    from geo_sink.steps.chain import load_result
+    ok, res = load_result(Path(results_dir), "relief")
+    if ok and isinstance(res, dict) and res.get("bounds_ll") == box:
+        return res["shade"]
+    from geo_sink.steps.overlay import relief_of
+    return relief_of(project, box, geoms)
 
 
 def _overlay_codes(results_dir: Path, lc, box: tuple):
@@ -125,6 +136,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     prov = json.loads((rd / "provenance.json").read_text(encoding="utf-8"))
     synthetic = bool(prov.get("synthetic")) or any(i.get("synthetic") for i in prov.get("inputs", []))
     box = tuple(float(v) for v in counties.to_crs(4326).total_bounds)   # the overlays' box (unsimplified)
+    counties_full = counties.geometry.values
     counties["geometry"] = shapely.simplify(counties.geometry.values, SIMPLIFY_DEG, preserve_topology=True)
     b = counties.total_bounds
     m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], tiles=None, zoom_start=9,
@@ -132,9 +144,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     use_offline_assets(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
     folium.map.CustomPane("gs-relief", z_index=250).add_to(m)      # below every overlay
-    from geo_sink.report.basemap import relief
-    region = shapely.union_all(counties.geometry.values)
-    shade = relief(project, tuple(b), MAX_OVERLAY_PX, clip=region.buffer(0.02))
+    shade = _relief(rd, project, box, counties_full)
+    region = shapely.union_all(counties.geometry.values)               # the city's outline (simplified)
     if shade is not None:
         folium.raster_layers.ImageOverlay(png_data_url(shade[0]), bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
                                           mercator_project=False, pane="gs-relief", interactive=False).add_to(m)

@@ -15,6 +15,7 @@ step                    reads                                         writes
 ``targets``             the tables above                              targets.csv
 ``counties``            areas, coverage, carbon                       the county layer
 ``overlay`` (year)      the year's map, boundary                      display codes (for the report)
+``relief``              the DEM or pvlib's terrain grid, boundary     hillshade (for the report)
 ======================  ============================================  ==========================
 
 :func:`run_project` runs them for a project into an output folder, keeping the tasks whose

@@ -23,6 +23,42 @@ def _run(ctx: RunContext, up: dict, year: int):
     yield  # a generator like every step
 
 
+def relief_of(project, box: tuple, geoms):
+    """(RGBA, bounds, label) of the hillshade over ``box``, clipped to the counties (``geoms``,
+    WGS 84) and 0.02 deg around them, or None (:func:`geo_sink.io.relief.relief`)."""
+    import shapely
+
+    from geo_sink.io.display import MAX_OVERLAY_PX
+    from geo_sink.io.relief import relief
+    return relief(project, box, MAX_OVERLAY_PX, clip=shapely.union_all(geoms).buffer(0.02))
+
+
+def _run_relief(ctx: RunContext, up: dict, key):
+    box = overlay_bounds(ctx.zones)
+    return {"bounds_ll": box, "shade": relief_of(ctx.project, box, ctx.zones.to_crs(4326).geometry.values)}
+    yield  # a generator like every step
+
+
+def _pvlib_version() -> str:
+    from importlib import metadata
+    try:
+        return metadata.version("pvlib")
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _dem(ctx: RunContext) -> list:
+    pc = ctx.project.spec.pv_constraints
+    return [pc.dem] if pc is not None and pc.dem is not None else []
+
+
+RELIEF = Step(
+    "relief", _run_relief, project=("boundary", "pv_constraints"), outputs=(),
+    files=lambda ctx, key: _dem(ctx) + (
+        [ctx.project.spec.boundary.file] if ctx.project.spec.boundary.file is not None else []),
+    params=lambda ctx, key: {"pvlib": _pvlib_version()},     # its terrain grid when there is no DEM
+)
+
 STEP = Step(
     "overlay", _run, project=("boundary",), outputs=(),
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),

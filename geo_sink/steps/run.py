@@ -19,7 +19,7 @@ from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED, ENERGY_SEED
 #: Every step, in an order where each comes after the steps it reads.
 STEPS: tuple[Step, ...] = (landcover.STEP, carbon.CARBON, carbon.CARBON_MAP, forest.STEP, wetland.STEP,
                            transitions.STEP, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP, counties.STEP,
-                           overlay.STEP)
+                           overlay.STEP, overlay.RELIEF)
 
 
 def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, client=None,

@@ -1,5 +1,6 @@
-"""The report's offline base map, built from data the project has: a hillshade of its DEM (or,
-without one, of pvlib's bundled 1/12 deg terrain grid), and images in Web Mercator for Leaflet.
+"""Relief for the report's offline base map, from data the project has: a hillshade of its DEM
+(or, without one, of pvlib's bundled 1/12 deg terrain grid), and images in Web Mercator for
+Leaflet (the ``relief`` step computes it; the report draws it).
 
 Display only: the hillshade is a picture of the relief, never an input to a result.
 """
