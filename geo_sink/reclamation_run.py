@@ -325,14 +325,35 @@ def _rates(cat) -> pd.DataFrame:
     return check_reclaimed_rates(read_table(path, RATE_COLUMNS), str(path))
 
 
-def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int, seed: int,
-                    on_error: str = "skip", client=None) -> ReclamationResult:
-    cat = load_catalog()
-    params = dict(pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name")["value"].astype(float))
+@dataclass
+class ReclamationSites:
+    """What the mine polygons alone give: the reclamation rate per mine and county (now and at
+    the end of each year) and the reclaimed pieces the vegetation cover is measured on."""
+    per_mine: pd.DataFrame
+    per_zone: pd.DataFrame
+    per_mine_by_year: pd.DataFrame
+    per_zone_by_year: pd.DataFrame
+    pieces: gpd.GeoDataFrame
+
+
+def reclamation_sites(project, zones: gpd.GeoDataFrame) -> ReclamationSites:
+    """The rate part of the reclamation (mine polygons only, no scene)."""
     disturbed, reclaimed = load_sites(project)
     per_mine, per_zone = reclamation_rate(disturbed, reclaimed, zones)
     mine_years, zone_years = reclamation_rate_by_year(disturbed, reclaimed, zones)
-    pieces = reclaimed_pieces(reclaimed, disturbed, zones)
+    return ReclamationSites(per_mine, per_zone, mine_years, zone_years, reclaimed_pieces(reclaimed, disturbed, zones))
+
+
+def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int, seed: int,
+                    on_error: str = "skip", client=None, sites: ReclamationSites | None = None) -> ReclamationResult:
+    """Rates (:func:`reclamation_sites`, or ``sites`` computed already), the FVC series of the
+    scenes (rows of unchanged scenes kept from ``out_dir``'s series), vegetation cover and the
+    reclaimed land's carbon."""
+    cat = load_catalog()
+    params = dict(pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name")["value"].astype(float))
+    sites = sites if sites is not None else reclamation_sites(project, zones)
+    per_mine, per_zone, pieces = sites.per_mine, sites.per_zone, sites.pieces
+    mine_years, zone_years = sites.per_mine_by_year, sites.per_zone_by_year
     old, why = read_series(Path(out_dir) / "fvc_series.csv")
     from geo_sink.runs.scenes import project_scenes
     scenes = project_scenes(project)
@@ -383,10 +404,15 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
 
 def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, targets) -> list[str]:
     """Write the reclamation tables (series last, atomically); return one line per finding."""
+    return (write_rates(res, out_dir, synthetic, targets)
+            + write_cover(res, out_dir, synthetic, targets))
+
+
+def write_rates(res, out_dir: Path, synthetic: bool, targets) -> list[str]:
+    """The rate tables (per mine and county, now and per year) against the rate bar; ``res`` a
+    :class:`ReclamationResult` or :class:`ReclamationSites`."""
     out_dir = Path(out_dir)
-    bars = {t.indicator: t for t in targets}
-    rate_bar = bars.get("mine_land_reclamation_rate")
-    cover_bar = bars.get("reclaimed_land_vegetation_cover")
+    rate_bar = {t.indicator: t for t in targets}.get("mine_land_reclamation_rate")
     pm = res.per_mine.assign(synthetic=synthetic)
     pz = res.per_zone.assign(synthetic=synthetic)
     if rate_bar is not None:
@@ -406,6 +432,14 @@ def write_reclamation(res: ReclamationResult, out_dir: Path, synthetic: bool, ta
     for r in pm.itertuples():
         lines.append(f"{r.mine}: reclaimed {r.reclaimed_km2:.2f} of {r.disturbed_km2:.2f} km² disturbed "
                      f"({r.rate_pct:.1f}%{'' if rate_bar is None else (' >= ' if r.rate_pct >= rate_bar.value else ' < ') + f'{rate_bar.value:g}% bar'})")
+    return lines
+
+
+def write_cover(res: ReclamationResult, out_dir: Path, synthetic: bool, targets) -> list[str]:
+    """The vegetation cover, reclaimed carbon and FVC series tables (series last)."""
+    out_dir = Path(out_dir)
+    cover_bar = {t.indicator: t for t in targets}.get("reclaimed_land_vegetation_cover")
+    lines = []
     if len(res.latest):
         lt = res.latest.assign(synthetic=synthetic)
         if cover_bar is not None:

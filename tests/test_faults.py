@@ -457,7 +457,8 @@ def test_kill_9_after_the_swap_leaves_the_new_set_and_the_ledger_is_settled(base
     assert r.returncode == -signal.SIGKILL, r.stderr
     now = tree(out)
     # the whole new set (the reclamation command forgets its steps' recorded results)
-    assert now != before and set(now) == set(before) - {f"{STATE}/reclamation.pkl", f"{STATE}/targets.pkl"}
+    assert now != before and set(now) == set(before) - {f"{STATE}/reclamation_rate.pkl", f"{STATE}/reclamation.pkl",
+                                                        f"{STATE}/targets.pkl"}
     marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
     assert statuses(out)[0] == "swapping" and ledger.history(out)[0][0] == marker["run_id"]
     r = geo_sink("-q", "update", base.path, "--draws", DRAWS)       # nothing changed: up to date

@@ -242,7 +242,8 @@ def test_an_edited_target_reruns_the_steps_that_compare_with_targets(demo, tmp_p
     p = yaml.safe_load(path.read_text(encoding="utf-8"))
     p["targets"] = [t for t in p["targets"] if not (isinstance(t, str) and "new_energy_share_2030" in t)]
     path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
-    _check(path, tmp_path, first, monkeypatch, cat_copy, {"forest", "reclamation", "targets"}, "target")
+    _check(path, tmp_path, first, monkeypatch, cat_copy, {"forest", "reclamation_rate", "reclamation", "targets"},
+           "target")
 
 
 def test_result_digest_is_by_value():
@@ -259,6 +260,15 @@ def test_result_digest_is_by_value():
     assert result_digest(a) != result_digest(a.astype({"km2": "float32"}))
     g = gpd.GeoDataFrame({"x": [1]}, geometry=[Point(0, 0)], crs=4326)
     assert result_digest(g) == result_digest(g.copy()) != result_digest(g.set_geometry([Point(0, 1)]))
+    from dataclasses import dataclass
+
+    @dataclass
+    class Box:                        # a dataclass is digested field by field, not by its repr
+        t: pd.DataFrame
+    big = pd.DataFrame({"v": np.arange(1000.0)})
+    changed = big.copy()
+    changed.loc[500, "v"] = -1.0      # a row a repr would leave out
+    assert result_digest(Box(big)) == result_digest(Box(big.copy())) != result_digest(Box(changed))
 
 
 def test_a_year_taken_out_removes_its_files(demo, tmp_path, monkeypatch):

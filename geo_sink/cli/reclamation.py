@@ -43,7 +43,7 @@ def reclamation(project, out_dir, draws, strict, wait, workers, scheduler):
             res = run_reclamation(p, project_zones(p), tx.path, draws=draws, seed=DEFAULT_SEED,
                                   on_error="raise" if strict else "skip", client=client)
             found = write_reclamation(res, tx.path, p.spec.synthetic, p.targets)
-            forget(tx.path, ("reclamation", "targets"))      # the next update runs them again
+            forget(tx.path, ("reclamation_rate", "reclamation", "targets"))   # the next update runs them again
             tx.message = f"reclamation tables, {len(res.problems)} problem(s)"
     for line in found:
         (notice if SKIPPED.search(line) else say)(line)

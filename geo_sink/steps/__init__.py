@@ -9,7 +9,8 @@ step                    reads                                         writes
 ``forest``              every year's areas, growing stock             coverage, growing stock
 ``wetland`` (year)      the last year's areas, named wetlands         wetland fluxes
 ``transitions`` (pair)  two consecutive maps                          transition matrices
-``reclamation``         mines, scenes                                 rates, FVC series, carbon
+``reclamation_rate``    mines                                         rates per mine, county, year
+``reclamation``         the rates' pieces, scenes                     FVC series, cover, carbon
 ``subsidence``          InSAR raster or panels                        subsidence map, areas
 ``pv``                  subsidence land, last map, PV layers          parcels, energy, CO2
 ``targets``             the tables above                              targets.csv

@@ -22,6 +22,7 @@ a change and nothing else, and its folder equals a full run's (tests/test_steps.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -135,6 +136,10 @@ def _feed(h, v) -> None:
     elif isinstance(v, np.ndarray):
         h.update(repr((v.dtype.str, v.shape)).encode())
         h.update(np.ascontiguousarray(v).tobytes())
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+        for f in dataclasses.fields(v):         # field by field: a repr would truncate a table
+            _feed(h, f.name)
+            _feed(h, getattr(v, f.name))
     elif isinstance(v, dict):
         for k in sorted(v, key=repr):
             _feed(h, k)

@@ -18,7 +18,7 @@ from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED, ENERGY_SEED
 
 #: Every step, in an order where each comes after the steps it reads.
 STEPS: tuple[Step, ...] = (landcover.STEP, carbon.CARBON, carbon.CARBON_MAP, forest.STEP, wetland.STEP,
-                           transitions.STEP, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP, counties.STEP,
+                           transitions.STEP, reclamation.RATE, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP, counties.STEP,
                            overlay.STEP, overlay.RELIEF)
 
 

@@ -43,7 +43,8 @@ def _run(ctx: RunContext, up: dict, key):
 
 STEP = Step(
     "targets", _run,
-    needs=("landcover", "carbon", "forest", "wetland", "transitions", "reclamation", "subsidence", "pv"),
+    needs=("landcover", "carbon", "forest", "wetland", "transitions", "reclamation_rate", "reclamation", "subsidence",
+           "pv"),
     project=("boundary", "targets", "baselines", "synthetic"),
     # the catalog's targets, indicators and units are read when the project is loaded: the
     # resolved targets are in the fingerprint, the indicator and unit tables as files
