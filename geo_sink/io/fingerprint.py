@@ -16,6 +16,16 @@ def sha256_file(path) -> str:
     return h.hexdigest()
 
 
+def package_version(name: str) -> str:
+    """The installed version of a Python distribution ("not installed" if it is not): part of
+    the fingerprint of data that ships inside a package."""
+    from importlib import metadata
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """SHA-256 of geo-sink's own source (every ``.py`` file of the package, and the version):

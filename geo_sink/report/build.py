@@ -63,25 +63,28 @@ def _class_rgba(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
     return rgba
 
 
-def _relief(results_dir: Path, project, box: tuple, geoms):
-    """The hillshade under the map: the ``relief`` step's result when the folder has it for the
-    same box, else computed now (:func:`geo_sink.steps.overlay.relief_of`)."""
+def _display_result(results_dir: Path, task: str, box: tuple) -> dict | None:
+    """A display step's result (``overlay-<year>``, ``relief``) kept in the folder for the same
+    lon/lat box, or None."""
     from geo_sink.steps.chain import load_result
-    ok, res = load_result(Path(results_dir), "relief")
-    if ok and isinstance(res, dict) and res.get("bounds_ll") == box:
+    ok, res = load_result(Path(results_dir), task)
+    return res if ok and isinstance(res, dict) and res.get("bounds_ll") == box else None
+
+
+def _relief(results_dir: Path, project, box: tuple, geoms):
+    """The hillshade under the map: the ``relief`` step's result, else computed now
+    (:func:`geo_sink.steps.overlay.relief_of`)."""
+    res = _display_result(results_dir, "relief", box)
+    if res is not None:
         return res["shade"]
     from geo_sink.steps.overlay import relief_of
     return relief_of(project, box, geoms)
 
 
 def _overlay_codes(results_dir: Path, lc, box: tuple):
-    """A land-cover year at display size: the ``overlay`` step's result when the folder has it
-    for the same file and box, else read now."""
-    from geo_sink.steps.chain import load_result
-    ok, res = load_result(Path(results_dir), f"overlay-{lc.year}")
-    if ok and isinstance(res, dict) and res.get("bounds_ll") == box:
-        return res["codes"], res["bounds"]
-    return landcover_codes(lc.path, lc.crs, box)
+    """A land-cover year at display size: the ``overlay`` step's result, else read now."""
+    res = _display_result(results_dir, f"overlay-{lc.year}", box)
+    return (res["codes"], res["bounds"]) if res is not None else landcover_codes(lc.path, lc.crs, box)
 
 
 def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overlay=True):

@@ -35,7 +35,7 @@ from typing import Callable, Iterator
 from geo_sink import __version__
 from geo_sink.catalog.loader import recording_reads
 from geo_sink.io.atomic import atomic_path
-from geo_sink.io.fingerprint import code_digest, sha256_file
+from geo_sink.io.fingerprint import code_digest, package_version, sha256_file
 from geo_sink.steps.context import RunContext, writing
 
 #: The hidden folder of step results and fingerprints inside an output folder.
@@ -166,7 +166,7 @@ def input_files(ctx: RunContext, step: Step, key) -> dict[str, str]:
 
 def task_fingerprint(ctx: RunContext, step: Step, key, upstream: dict[str, str]) -> str:
     """SHA-256 of everything a task reads but the catalog (checked apart, entry by entry)."""
-    spec = ctx.project.spec.model_dump(mode="json")
+    spec = ctx.spec_json
     doc = {"step": step.name, "key": _jsonable(key), "code": code_digest(),
            "project": {f: _jsonable(spec.get(f)) for f in step.project},
            "files": input_files(ctx, step, key), "upstream": upstream,
@@ -196,11 +196,7 @@ def catalog_digest(ctx: RunContext, item: str) -> str:
         return "gone"
     h = hashlib.sha256(ds.model_dump_json().encode())
     if ds.package is not None:            # data inside an installed package: its version
-        from importlib import metadata
-        try:
-            h.update(metadata.version(ds.package).encode())
-        except metadata.PackageNotFoundError:
-            h.update(b"not installed")
+        h.update(package_version(ds.package).encode())
     if ds.path is not None and (ctx.cat.root / ds.path).is_file():
         p = str(ctx.cat.root / ds.path)
         h.update((ctx.inputs[p][1] if p in ctx.inputs else sha256_file(p)).encode())
@@ -335,15 +331,7 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
             before = _snapshot(out_dir)
             lines = []
             with recording_reads() as reads:
-                gen = step.run(ctx, up, key)
-                while True:
-                    try:
-                        line = next(gen)
-                    except StopIteration as stop:
-                        result = stop.value
-                        break
-                    lines.append(line)
-                    yield line
+                result = yield from _noting(step.run(ctx, up, key), lines)
             after = _snapshot(out_dir)
             files = sorted(n for n, s in after.items() if before.get(n) != s)
             rec = _record(ctx, step, key, tid, fp, result, files, reads, t0 - t_start, time.perf_counter() - t_start,
@@ -361,19 +349,33 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
     return new
 
 
+def _noting(gen, lines: list):
+    """``yield from gen``, noting each line it yields in ``lines``; returns gen's value."""
+    while True:
+        try:
+            line = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        lines.append(line)
+        yield line
+
+
+def _drain(gen):
+    """Run a generator to its end and return its value."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+
 def _run_collected(ctx: RunContext, step: Step, up: dict, key, t_start: float):
     """One task in a thread: (result, lines, catalog reads, files written through ``ctx.put``,
     start and end in seconds since the run started)."""
     t0 = time.perf_counter() - t_start
     lines: list = []
     with recording_reads() as reads, writing() as files:
-        gen = step.run(ctx, up, key)
-        while True:
-            try:
-                lines.append(next(gen))
-            except StopIteration as stop:
-                result = stop.value
-                break
+        result = _drain(_noting(step.run(ctx, up, key), lines))
     return result, lines, reads, sorted(set(files)), t0, time.perf_counter() - t_start
 
 

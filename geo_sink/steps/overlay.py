@@ -5,6 +5,7 @@ read again when the report is rebuilt."""
 
 from __future__ import annotations
 
+from geo_sink.io.fingerprint import package_version
 from geo_sink.steps.chain import Step
 from geo_sink.steps.context import RunContext
 
@@ -39,14 +40,6 @@ def _run_relief(ctx: RunContext, up: dict, key):
     yield  # a generator like every step
 
 
-def _pvlib_version() -> str:
-    from importlib import metadata
-    try:
-        return metadata.version("pvlib")
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _dem(ctx: RunContext) -> list:
     pc = ctx.project.spec.pv_constraints
     return [pc.dem] if pc is not None and pc.dem is not None else []
@@ -54,14 +47,12 @@ def _dem(ctx: RunContext) -> list:
 
 RELIEF = Step(
     "relief", _run_relief, project=("boundary", "pv_constraints"), outputs=(),
-    files=lambda ctx, key: _dem(ctx) + (
-        [ctx.project.spec.boundary.file] if ctx.project.spec.boundary.file is not None else []),
-    params=lambda ctx, key: {"pvlib": _pvlib_version()},     # its terrain grid when there is no DEM
+    files=lambda ctx, key: _dem(ctx) + ctx.boundary_files(),
+    params=lambda ctx, key: {"pvlib": package_version("pvlib")},     # its terrain grid when there is no DEM
 )
 
 STEP = Step(
     "overlay", _run, project=("boundary",), outputs=(),
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),
-    files=lambda ctx, year: [ctx.landcover_of(year).path] + (
-        [ctx.project.spec.boundary.file] if ctx.project.spec.boundary.file is not None else []),
+    files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(),
 )

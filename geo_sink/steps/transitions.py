@@ -43,6 +43,5 @@ STEP = Step(
     "transitions", _run, project=("boundary", "mines", "synthetic"),
     catalog=("legend:*",), outputs=("transitions", "reclamation_from_landcover"),
     keys=_pairs, params=lambda ctx, pair: [repr(ctx.landcover_of(y)) for y in pair],
-    files=lambda ctx, pair: [ctx.landcover_of(y).path for y in pair] + (
-        [ctx.project.spec.boundary.file] if ctx.project.spec.boundary.file is not None else []),
+    files=lambda ctx, pair: [ctx.landcover_of(y).path for y in pair] + ctx.boundary_files(),
 )
