@@ -547,3 +547,28 @@ def test_update_after_other_code_runs_every_step_from_an_empty_folder(demo, tmp_
     assert "from other code: every step runs" in out[-1], out[-1]
     assert not list(p.output.glob("*2015*")) and not (p.output / "carbon_sink.csv").exists()
     assert _ran(read_manifest(p.output)) == set(read_manifest(p.output))
+
+
+def test_ecosystem_table_with_codes_outside_the_legend(tmp_path, catalog):
+    """A map with a code the legend does not have (a new user's stray 42): the wide table has
+    the summary's ``unknown_km2`` once, equal to the area of those cells, and one column per
+    ecosystem of the known codes (this raised 'columns overlap' before)."""
+    from geo_sink.io import load_boundaries
+    from geo_sink.steps.landcover import ecosystem_table
+    from geo_sink.zonal import class_areas
+    from tests.conftest import write_raster
+    zones = load_boundaries("山西省/朔州市", level="county")
+    w, s, e, n = zones.total_bounds
+    a = np.full((400, 500), 2, np.uint8)          # forest
+    a[:, :250] = 1                                # cropland
+    a[100:140, 200:300] = 42                      # not a CLCD code
+    res = class_areas(write_raster(tmp_path / "lc.tif", a, nodata=0, origin=(w - 0.01, n + 0.01),
+                                   res=((e - w + 0.02) / 500, (n - s + 0.02) / 400)),
+                      zones, catalog.legend("clcd"))
+    t = ecosystem_table(res.areas, res.summary)
+    assert list(t.columns).count("unknown_km2") == 1 and {"cropland_km2", "forest_km2"} <= set(t.columns)
+    unknown = res.areas[res.areas.ecosystem == "unknown"].groupby("zone_id").area_km2.sum()
+    got = t.set_index("zone_id").unknown_km2
+    assert unknown.sum() > 0 and np.allclose(got.reindex(unknown.index), unknown)
+    known = res.areas[res.areas.ecosystem == "forest"].groupby("zone_id").area_km2.sum()
+    assert np.allclose(t.set_index("zone_id").forest_km2.reindex(known.index), known)

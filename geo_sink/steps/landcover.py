@@ -9,8 +9,10 @@ from geo_sink.steps.context import SYNTHETIC_LABEL, RunContext
 
 
 def ecosystem_table(areas: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
-    """Wide table: km^2 per ecosystem class and county, plus the accounting columns."""
-    wide = areas.pivot_table(index=["zone_id", "zone_name"], columns="ecosystem",
+    """Wide table: km^2 per ecosystem class and county, plus the accounting columns (codes not in
+    the legend are the summary's ``unknown_km2``, not an ecosystem column of their own)."""
+    known = areas[areas["ecosystem"] != "unknown"]
+    wide = known.pivot_table(index=["zone_id", "zone_name"], columns="ecosystem",
                              values="area_km2", aggfunc="sum", fill_value=0.0)
     wide.columns = [f"{c}_km2" for c in wide.columns]
     return summary.set_index(["zone_id", "zone_name"]).join(wide).reset_index()
