@@ -640,7 +640,7 @@ def load_project(path, catalog: Catalog | None = None) -> Project:
     if not path.is_file():
         raise ProjectError(path, ["the project file does not exist"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         raise ProjectError(path, [f"not valid YAML: {e}"]) from None
     except UnicodeDecodeError as e:

@@ -15,16 +15,20 @@ Conventions (README, "Method and sources"):
   mis-estimated coefficient would be.  Intervals of sums over counties are therefore not
   narrowed by averaging, and city totals come from summing the same draws (never from adding
   county percentiles).
+* The draws are a Latin hypercube (:func:`latin_hypercube_normals`): each coefficient's draws
+  cover its distribution evenly, one draw per equal-probability stratum, in an independent
+  random order per coefficient.  40,000 such draws give 5-95% bounds as stable between seeds
+  as 100,000 simple random draws did (``geo_sink.defaults.DEFAULT_DRAWS``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED  # noqa: F401 - re-exported
+from geo_sink.defaults import DEFAULT_DESIGN, DEFAULT_DRAWS, DEFAULT_SEED  # noqa: F401 - re-exported
 
 
-def lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.ndarray:
+def lognormal_draws(mean, sd, n: int, rng: np.random.Generator, design: str = DEFAULT_DESIGN) -> np.ndarray:
     """``n`` draws of lognormal variables with the given means and standard deviations.
 
     Parameters
@@ -34,6 +38,10 @@ def lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.ndarray:
     n : int
         Number of draws.
     rng : numpy.random.Generator
+    design : {"random", "lhs"}
+        ``random``: independent draws (simple Monte Carlo); ``lhs``: a Latin hypercube, each
+        variable's ``n`` draws one from each of its ``n`` equal-probability strata, in an
+        independent random order per variable (:func:`latin_hypercube_normals`).
 
     Returns
     -------
@@ -48,8 +56,73 @@ def lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.ndarray:
     cv2 = np.where(varying, (sd / np.where(mean > 0, mean, 1.0)) ** 2, 0.0)
     sigma = np.sqrt(np.log1p(cv2))
     mu = np.log(np.where(mean > 0, mean, 1.0)) - sigma ** 2 / 2
-    z = rng.standard_normal((n,) + mean.shape)
+    if design == "random":
+        z = rng.standard_normal((n,) + mean.shape)
+    elif design == "lhs":
+        z = latin_hypercube_normals(n, mean.size, rng).reshape((n,) + mean.shape)
+    else:
+        raise ValueError(f"unknown sampling design {design!r}; expected 'random' or 'lhs'")
     return np.where(varying, np.exp(mu + sigma * z), mean)
+
+
+def latin_hypercube_normals(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """(n, k) standard normal draws on a Latin hypercube (McKay, Beckman & Conover 1979).
+
+    Column j holds ``Phi^-1((pi_j(i) + u_ij) / n)``: one draw uniformly placed in each of the
+    ``n`` equal-probability strata of the normal distribution, ``pi_j`` an independent random
+    permutation per column.  Each variable's marginal is then covered evenly (no stratum over-
+    or under-drawn), which removes the additive part of the sampling error of any function of
+    the variables (Stein 1987); the columns stay independent.
+
+    References
+    ----------
+    McKay, M. D., Beckman, R. J. & Conover, W. J. (1979) A comparison of three methods for
+    selecting values of input variables in the analysis of output from a computer code.
+    Technometrics 21(2), 239-245.
+    Stein, M. (1987) Large sample properties of simulations using Latin hypercube sampling.
+    Technometrics 29(2), 143-151.
+    """
+    strata = rng.permuted(np.broadcast_to(np.arange(n, dtype=float), (k, n)), axis=1).T   # (n, k)
+    u = np.clip(rng.random((n, k)), 2.0 ** -53, 1 - 2.0 ** -53)      # never a stratum's edge: 0 or 1 -> -inf or inf
+    return normal_quantile((strata + u) / n)
+
+
+#: Acklam's rational approximation of the standard normal quantile (relative error < 1.15e-9).
+_ACKLAM_A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+             1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00)
+_ACKLAM_B = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+             6.680131188771972e+01, -1.328068155288572e+01)
+_ACKLAM_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+             -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00)
+_ACKLAM_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00)
+
+
+def normal_quantile(p) -> np.ndarray:
+    """The standard normal quantile ``Phi^-1(p)`` for ``0 < p < 1`` (vectorised; relative error
+    below 1.2e-9, far inside any Monte Carlo error; ``p`` of 0 or 1 gives -inf or inf).
+
+    References
+    ----------
+    Acklam, P. J. (2003) An algorithm for computing the inverse normal cumulative distribution
+    function.  The rational approximation with coefficients a1-a6, b1-b5, c1-c6, d1-d4 and
+    break-point 0.02425.
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.empty_like(p)
+    lo, hi = p < 0.02425, p > 1 - 0.02425
+    mid = ~(lo | hi)
+    a, b, c, d = _ACKLAM_A, _ACKLAM_B, _ACKLAM_C, _ACKLAM_D
+    q = p[mid] - 0.5
+    r = q * q
+    out[mid] = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+                (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1))
+    for sel, sign, pp in ((lo, 1.0, p[lo]), (hi, -1.0, 1 - p[hi])):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.sqrt(-2 * np.log(pp))
+            out[sel] = np.where(pp > 0, sign * ((((((c[0] * t + c[1]) * t + c[2]) * t + c[3]) * t + c[4]) * t + c[5]) /
+                                                ((((d[0] * t + d[1]) * t + d[2]) * t + d[3]) * t + 1)), -sign * np.inf)
+    out[np.isnan(p)] = np.nan
+    return out
 
 
 #: z of the two-sided 95% interval of a normal distribution.
@@ -93,7 +166,7 @@ def sd_from_uncertainty(value, pct=None, lo=None, hi=None, basis: str = "ci95") 
     raise ValueError(f"unknown uncertainty basis {basis!r}; expected ci95, two_sd, range95 or none")
 
 
-def shared_lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.ndarray:
+def shared_lognormal_draws(mean, sd, n: int, rng: np.random.Generator, design: str = DEFAULT_DESIGN) -> np.ndarray:
     """Lognormal draws where equal (mean, sd) pairs are the same coefficient, drawn once.
 
     Parameters
@@ -113,7 +186,7 @@ def shared_lognormal_draws(mean, sd, n: int, rng: np.random.Generator) -> np.nda
     sd = np.asarray(sd, dtype=float)
     pairs = np.stack([mean.reshape(-1), sd.reshape(-1)], axis=1)
     uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
-    d = lognormal_draws(uniq[:, 0], uniq[:, 1], n, rng)       # (n, k)
+    d = lognormal_draws(uniq[:, 0], uniq[:, 1], n, rng, design)       # (n, k)
     return d[:, inv.reshape(-1)].reshape((n,) + mean.shape)
 
 

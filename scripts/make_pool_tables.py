@@ -3,7 +3,7 @@
 geo-sink itself computes densities from the IPCC Tier 1 parameters of each county's climate
 zone (``geo_sink.sinks.tier1``); these tables are the same densities per legend code for the
 climate zones of Shanxi and Hebei, for InVEST users and for ``geo-sink carbon --pools``.  The
-``*_sd`` columns are the spread of each pool under the parameter draws (20,000, seed 0).
+``*_sd`` columns are the spread of each pool under the parameter draws (20,000 on a Latin hypercube, seed 0).
 ``tests/test_pools.py`` checks that the files equal what this script writes.
 
 Run:  python scripts/make_pool_tables.py

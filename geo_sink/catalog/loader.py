@@ -41,7 +41,7 @@ def default_catalog_dir() -> Path:
 def _read_yaml(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # libyaml: ~10x faster
     except FileNotFoundError:
         raise MissingInputError(f"{path}: catalog file is missing") from None
     except yaml.YAMLError as e:

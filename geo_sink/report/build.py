@@ -91,12 +91,14 @@ def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overl
     """A GeoJSON layer with popups; ``overlay=False`` makes it one of the map's choropleths, of
     which the layer control shows one at a time (radio buttons)."""
     import folium
+
+    from geo_sink.report.mapui import text_snippets
     props = [c for c in gdf.columns if c != "geometry"]
-    layer = folium.GeoJson(
+    layer = text_snippets(folium.GeoJson)(
         json.loads(gdf[props + ["geometry"]].to_json(drop_id=True)), name=name, show=show, overlay=overlay,
         style_function=style,
-        popup=folium.GeoJsonPopup(fields=popup_fields, aliases=lab_aliases, localize=False, labels=True),
-        tooltip=folium.GeoJsonTooltip(fields=[popup_fields[0]], aliases=[lab_aliases[0]], labels=False),
+        popup=text_snippets(folium.GeoJsonPopup)(fields=popup_fields, aliases=lab_aliases, localize=False, labels=True),
+        tooltip=text_snippets(folium.GeoJsonTooltip)(fields=[popup_fields[0]], aliases=[lab_aliases[0]], labels=False),
     )
     return layer
 
@@ -128,9 +130,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     Path of the report.
     """
     import folium
-    from branca.element import MacroElement
-    from jinja2 import Template
 
+    from geo_sink.report.mapui import point_labels_js, point_markers_js, script_element, text_element, text_snippets
     L = labels(lang)
     cat = load_catalog()
     rd = Path(results_dir)
@@ -142,7 +143,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     counties_full = counties.geometry.values
     counties["geometry"] = shapely.simplify(counties.geometry.values, SIMPLIFY_DEG, preserve_topology=True)
     b = counties.total_bounds
-    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], tiles=None, zoom_start=9,
+    m = text_snippets(folium.Map)(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], tiles=None, zoom_start=9,
                    control_scale=True, height="620px", prefer_canvas=False, scrollWheelZoom=False)
     use_offline_assets(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
@@ -150,7 +151,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     shade = _relief(rd, project, box, counties_full)
     region = shapely.union_all(counties.geometry.values)               # the city's outline (simplified)
     if shade is not None:
-        folium.raster_layers.ImageOverlay(png_data_url(shade[0]), bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
+        text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(shade[0]), bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
                                           mercator_project=False, pane="gs-relief", interactive=False).add_to(m)
 
     cov = pd.read_csv(rd / "forest_coverage.csv", dtype={"zone_id": str}) if (rd / "forest_coverage.csv").exists() else None
@@ -226,9 +227,9 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
                    [(diverging(-span, 0, span), f"{-span:,.0f}"), (diverging(0, 0, span), "0"),
                     (diverging(span, 0, span), f"{span:,.0f} t CO2e/yr")])
     # --- base lines from the project's own layers: the city's outline, rivers, roads
-    lines = folium.FeatureGroup(name=L["base_lines"], show=True)
+    lines = text_snippets(folium.FeatureGroup)(name=L["base_lines"], show=True)
     outline = gpd.GeoDataFrame(geometry=[region], crs=counties.crs)
-    folium.GeoJson(json.loads(outline.to_json(drop_id=True)), interactive=False,
+    text_snippets(folium.GeoJson)(json.loads(outline.to_json(drop_id=True)), interactive=False,
                    style_function=lambda f: {"color": "#222", "weight": 3, "fill": False}).add_to(lines)
     items = [("#222", esc(f"{L['city_outline']} {project.name}"))]
     pc = project.spec.pv_constraints
@@ -236,7 +237,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         path = getattr(pc, attr, None) if pc is not None else None
         if path is not None:
             g = gpd.read_file(path).to_crs(4326)[["geometry"]]
-            folium.GeoJson(json.loads(g.to_json(drop_id=True)), interactive=False,
+            text_snippets(folium.GeoJson)(json.loads(g.to_json(drop_id=True)), interactive=False,
                            style_function=lambda f, c=colour, w=weight: {"color": c, "weight": w}).add_to(lines)
             items.append((colour, esc(L[attr])))
     lines.add_to(m)
@@ -249,7 +250,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         for lc in landcover_inputs(project, cat):
             legend = cat.legend(lc.legend)
             codes, bounds = _overlay_codes(rd, lc, box)
-            img = folium.raster_layers.ImageOverlay(png_data_url(_class_rgba(codes, legend)), bounds=bounds,
+            img = text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(_class_rgba(codes, legend)), bounds=bounds,
                                                     name=f"{L['landcover']} {lc.year}", show=False,
                                                     mercator_project=False).add_to(m)
             images.append(img.get_name())
@@ -260,7 +261,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
             if ca.shape != cz.shape or not np.allclose(ba, bz) or la.id != lz.id:
                 continue               # other grids or legends: no cell-by-cell change picture
             changed = np.where((ca != cz) & (cz != 0), cz, 0)
-            img = folium.raster_layers.ImageOverlay(png_data_url(_class_rgba(changed, lz, alpha=235)), bounds=bz,
+            img = text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(_class_rgba(changed, lz, alpha=235)), bounds=bz,
                                                     name=f"{L['change']} {a.year}→{z.year}", show=False,
                                                     mercator_project=False).add_to(m)
             images.append(img.get_name())
@@ -334,39 +335,33 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         small.append((pvp, "#b35806", L["pv"]))
     # small features (mines, subsidence, PV parcels) are a few pixels at the city's zoom: a marker
     # at each, shown below zoom MARKER_MAX_ZOOM (the map script hides them closer in)
-    marks = folium.FeatureGroup(name=L["markers"], show=True)
-    n_marks = 0
-    for g, colour, label in small:
-        for pt in g.to_crs(4326).geometry.representative_point():
-            folium.CircleMarker([pt.y, pt.x], radius=6, color=colour, weight=2, fill=True, fill_opacity=0.9,
-                                tooltip=esc(label)).add_to(marks)
-            n_marks += 1
+    # (one script per layer: a folium element per marker costs ~2 ms each to render)
+    marks = text_snippets(folium.FeatureGroup)(name=L["markers"], show=True)
+    points = [(pt.y, pt.x, colour, esc(label)) for g, colour, label in small
+              for pt in g.to_crs(4326).geometry.representative_point()]
+    n_marks = len(points)
     if n_marks:
+        script_element(point_markers_js(marks.get_name(), points)).add_to(marks)
         marks.add_to(m)
         legends.append((marks, L["markers"], [(colour, esc(label)) for _, colour, label in small]))
-    labels_fg = folium.FeatureGroup(name=L["county_labels"], show=True)
-    for name, pt in zip(counties["zone_name"], counties.geometry.representative_point()):
-        folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
-            html=f"<div class='gs-label'>{esc(name)}</div>", icon_size=(0, 0), class_name="gs-label-icon"),
-            interactive=False).add_to(labels_fg)
+    labels_fg = text_snippets(folium.FeatureGroup)(name=L["county_labels"], show=True)
+    script_element(point_labels_js(labels_fg.get_name(), [
+        (pt.y, pt.x, esc(name)) for name, pt in zip(counties["zone_name"], counties.geometry.representative_point())
+    ])).add_to(labels_fg)
     labels_fg.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    text_snippets(folium.LayerControl)(collapsed=False).add_to(m)
     # the map's own legend (following the layers shown), zoom to a county, reset view, opacity
     from geo_sink.report.mapui import legend_html, map_controls
     county_bounds = [(str(n), [[g.bounds[1], g.bounds[0]], [g.bounds[3], g.bounds[2]]])
                      for n, g in sorted(zip(counties["zone_name"], counties.geometry), key=lambda x: str(x[0]))]
-    controls = MacroElement()
-    controls._template = Template("{% macro script(this, kwargs) %}{% raw %}" + map_controls(
+    controls = script_element(map_controls(
         m.get_name(), {lyr.get_name(): legend_html(t, items) for lyr, t, items in legends}, fills, images,
         county_bounds, [[b[1], b[0]], [b[3], b[2]]], L, swipe,
-        markers=(marks.get_name(), MARKER_MAX_ZOOM) if n_marks else None) + "{% endraw %}{% endmacro %}")
+        markers=(marks.get_name(), MARKER_MAX_ZOOM) if n_marks else None))
     # the mouse wheel scrolls the page until the map is clicked, and again once the mouse leaves it
-    wheel = MacroElement()
-    wheel._template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.on('click', function() { {{ this._parent.get_name() }}.scrollWheelZoom.enable(); });"
-        "{{ this._parent.get_name() }}.on('mouseout', function() { {{ this._parent.get_name() }}.scrollWheelZoom.disable(); });"
-        "{% endmacro %}")
+    mv = m.get_name()
+    wheel = script_element(f"{mv}.on('click', function() {{ {mv}.scrollWheelZoom.enable(); }});"
+                           f"{mv}.on('mouseout', function() {{ {mv}.scrollWheelZoom.disable(); }});")
     m.add_child(wheel)
     m.add_child(controls)
     root = m.get_root()
@@ -392,8 +387,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
                      f"<code>{esc(Path(i['path']).name)}</code>"
                      f"{' [SYNTHETIC]' if i.get('synthetic') else ''}</li>" for i in prov.get("inputs", []))
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
-    root.header.add_child(folium.Element(STYLE))
-    root.header.add_child(folium.Element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
+    root.header.add_child(text_element(STYLE))
+    root.header.add_child(text_element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
     summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang)
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
@@ -406,7 +401,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
             f"{model_inputs_section(rd, prov, cat, L, lang)}"
             f"<footer id='gs-provenance'><h3>{esc(L['provenance'])}</h3><ul>{inputs}</ul>"
             f"<p>geo-sink {esc(__version__)} · {esc(L['simplified'])} {SIMPLIFY_DEG}° · {esc(Path(prov.get('project', '')).name)}</p></footer></div>")
-    root.html.add_child(folium.Element(top + body))
+    root.html.add_child(text_element(top + body))
     page = inline_assets(root.render())
     page = page.replace("<html>", f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'>", 1)
     out_html = Path(out_html)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo_sink.sinks.pools import POOLS, PoolTable
-from geo_sink.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, percentile_interval, shared_lognormal_draws
+from geo_sink.uncertainty import DEFAULT_DESIGN, DEFAULT_DRAWS, DEFAULT_SEED, percentile_interval, shared_lognormal_draws
 
 KM2_TO_HA = 100.0
 
@@ -94,7 +94,7 @@ class ZonedDensities:
         Group labels (IPCC climate zones, or one label for a single pools table).
     mean : ndarray (K, c, 4)
         Central densities per group, code and pool (above, below, soil, dead).
-    draw : callable (n, rng) -> ndarray (n, K, c, 4)
+    draw : callable (n, rng, design) -> ndarray (n, K, c, 4)
         Monte Carlo densities; draws of a shared coefficient are shared between codes, pools
         and groups (see :mod:`geo_sink.uncertainty`).
     zone_group : dict
@@ -125,7 +125,7 @@ def table_densities(pools: PoolTable, codes, zone_ids) -> ZonedDensities:
     mean, sd = pools.mean[rows], pools.sd[rows]
     label = "(pools table)"
     return ZonedDensities(np.asarray(codes, dtype=np.int64), [label], mean[None],
-                          lambda n, rng: shared_lognormal_draws(mean, sd, n, rng)[:, None],
+                          lambda n, rng, design=DEFAULT_DESIGN: shared_lognormal_draws(mean, sd, n, rng, design)[:, None],
                           {z: label for z in zone_ids}, pools.source)
 
 
@@ -143,7 +143,8 @@ def tier1_densities(tier1, legend, codes, zone_climate: dict) -> ZonedDensities:
     groups = sorted({z for z in zone_climate.values() if z is not None})
     mean = np.stack([tier1.mean_densities(g, ecos) for g in groups]) if groups else np.zeros((0, len(ecos), 4))
     return ZonedDensities(np.asarray(codes, dtype=np.int64), groups, mean,
-                          lambda n, rng: tier1.draw_densities(groups, ecos, n, rng), dict(zone_climate),
+                          lambda n, rng, design=DEFAULT_DESIGN: tier1.draw_densities(groups, ecos, n, rng, design),
+                          dict(zone_climate),
                           f"{tier1.source} (IPCC {tier1.edition})")
 
 
@@ -156,7 +157,8 @@ def stock_draws(a_ha: np.ndarray, mean: np.ndarray, sd: np.ndarray, n: int, seed
 
 def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools, co2_per_c: float,
                         draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
-                        total: tuple[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        total: tuple[str, str] | None = None,
+                        design: str = DEFAULT_DESIGN) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stocks for any number of years and the annual sinks between them, with 5-95% intervals.
 
     The same density draws serve every year, so a sink's interval reflects only what changes
@@ -173,6 +175,8 @@ def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools, co2_per_c
         Add a row for all zones together under this id and name (e.g. ``("140600", "朔州市")``):
         its interval comes from the sum of the same draws over the zones, never from adding
         zone percentiles.
+    design : {"lhs", "random"}
+        Sampling design of the coefficient draws (:func:`geo_sink.uncertainty.lognormal_draws`).
 
     Returns
     -------
@@ -209,7 +213,7 @@ def carbon_stock_series(areas_by_year: dict[int, pd.DataFrame], pools, co2_per_c
     sk_q = {pr: np.zeros((2, z, p)) for pr in pairs}
     city = {y: np.zeros((draws, p)) for y in years} if draws and total else None
     if draws:
-        _monte_carlo(dens_src.draw(draws, np.random.default_rng(seed))[:, :, sel], grp, a_ha, years, pairs,
+        _monte_carlo(dens_src.draw(draws, np.random.default_rng(seed), design)[:, :, sel], grp, a_ha, years, pairs,
                      co2_per_c, st_q, sk_q, city)
     climate = np.array(dens_src.groups, dtype=object)[grp] if len(grp) else np.array([], dtype=object)
     all_climate = "+".join(sorted(set(climate)))

@@ -33,7 +33,7 @@ import pandas as pd
 
 from geo_sink.errors import InputDataError
 from geo_sink.sinks.pools import POOLS, PoolTable
-from geo_sink.uncertainty import lognormal_draws, sd_from_uncertainty
+from geo_sink.uncertainty import DEFAULT_DESIGN, lognormal_draws, sd_from_uncertainty
 
 PARAMETER_COLUMNS = ["parameter", "climate_zone", "edition", "value", "unit", "uncertainty_pct", "lo", "hi",
                      "uncertainty_basis", "table", "source", "status"]
@@ -182,7 +182,8 @@ class Tier1Defaults:
         rows = self.rows_for(zone)
         return self._densities(rows["value"].astype(float).to_dict(), list(ecosystems))
 
-    def draw_densities(self, zones, ecosystems, n: int, rng: np.random.Generator) -> np.ndarray:
+    def draw_densities(self, zones, ecosystems, n: int, rng: np.random.Generator,
+                       design: str = DEFAULT_DESIGN) -> np.ndarray:
         """(n, zones, ecosystems, 4) Mg C/ha, one lognormal draw per parameter row.
 
         A parameter row used in several zones (``climate_zone: all``) is drawn once and shared
@@ -196,7 +197,7 @@ class Tier1Defaults:
         table = self.parameters.set_index(["parameter", "climate_zone", "edition"])
         mean = np.array([float(table.loc[k, "value"]) for k in keys])
         sd = np.array([float(table.loc[k, "sd"]) for k in keys])
-        d = lognormal_draws(mean, sd, n, rng)       # (n, parameters)
+        d = lognormal_draws(mean, sd, n, rng, design)       # (n, parameters)
         out = []
         for z in zones:
             env = {name: d[:, pos[(name, r["climate_zone"], r["edition"])]] for name, r in chosen[z].iterrows()}

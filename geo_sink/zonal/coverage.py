@@ -46,10 +46,23 @@ from geo_sink.errors import GeometryError
 from geo_sink.geodesy import _authalic_g, ellipsoid_of
 from geo_sink.grid import Grid
 
-try:  # numba is a dependency; the numpy path stays for platforms without it
-    from geo_sink.zonal import _kernels
-except ImportError:  # pragma: no cover
-    _kernels = None
+_LAZY = object()
+#: The numba kernels module (:mod:`geo_sink.zonal._kernels`), imported on first use (numba's own
+#: import costs ~0.15 s, which a command that never reaches a kernel should not pay); None: the
+#: numpy path (numba is a dependency; the numpy path stays for platforms without it).
+_kernels = _LAZY
+
+
+def compiled_kernels():
+    """The numba kernels module, imported now if it was not yet; None without numba."""
+    global _kernels
+    if _kernels is _LAZY:
+        try:
+            from geo_sink.zonal import _kernels as module
+        except ImportError:  # pragma: no cover
+            module = None
+        _kernels = module
+    return _kernels
 
 #: Tolerance on the running coverage between boundary cells (must be an integer 0 or 1).
 _RUN_TOL = 1e-6
@@ -153,8 +166,9 @@ def _weighted_pieces(row, ya, yb, xa, xb, col, coefs, sign):
     local = np.empty(len(row))
     height = np.empty(len(row))
     krow = np.clip(row, -1, len(coefs) - 2) + 1
-    if _kernels is not None:
-        _kernels.weighted_pieces(row, krow, ya, yb, xa, xb, col, coefs, sign, local, height)
+    kernels = compiled_kernels()
+    if kernels is not None:
+        kernels.weighted_pieces(row, krow, ya, yb, xa, xb, col, coefs, sign, local, height)
         return local, height
     c0, c1, c2, c3 = coefs[krow].T
     d = yb - ya

@@ -17,10 +17,18 @@ import numpy as np
 
 from geo_sink.zonal.zones import ZoneIndex
 
-try:  # numba is a dependency; the numpy path stays for platforms without it
-    from geo_sink.zonal import _kernels
-except ImportError:  # pragma: no cover - exercised by monkeypatching in the tests
-    _kernels = None
+_LAZY = object()
+#: The numba kernels module, imported on first use (:func:`geo_sink.zonal.coverage.compiled_kernels`);
+#: None: the numpy path (exercised by monkeypatching in the tests).
+_kernels = _LAZY
+
+
+def _kernel_module():
+    global _kernels
+    if _kernels is _LAZY:
+        from geo_sink.zonal.coverage import compiled_kernels
+        _kernels = compiled_kernels()
+    return _kernels
 
 
 def load_kernels(dtypes=(np.uint8, np.uint16)) -> float:
@@ -33,7 +41,8 @@ def load_kernels(dtypes=(np.uint8, np.uint16)) -> float:
     import time
 
     t0 = time.perf_counter()
-    if _kernels is None:
+    kernels = _kernel_module()
+    if kernels is None:
         return 0.0
     i32 = np.zeros(1, np.int32)
     area = np.ones(1)
@@ -43,15 +52,15 @@ def load_kernels(dtypes=(np.uint8, np.uint16)) -> float:
         a.flags.writeable = False   # cached indexes are read-only memory maps: other signatures
     for dt in dtypes:
         block = np.zeros((1, 1), dtype=dt)
-        _kernels.add_runs(block, 0, 0, i32, i32, i32 + 1, i32, area, acc)
-        _kernels.add_runs(block, 0, 0, ro32, ro32, ro_end, ro32, area, acc)
-        _kernels.add_cells(block, 0, 0, i32, i32, i32, area, area, acc)
-        _kernels.add_cells(block, 0, 0, ro32, ro32, ro32, roarea, area, acc)
+        kernels.add_runs(block, 0, 0, i32, i32, i32 + 1, i32, area, acc)
+        kernels.add_runs(block, 0, 0, ro32, ro32, ro_end, ro32, area, acc)
+        kernels.add_cells(block, 0, 0, i32, i32, i32, area, area, acc)
+        kernels.add_cells(block, 0, 0, ro32, ro32, ro32, roarea, area, acc)
     # the area-weighted boundary pieces of a zone index built on a geographic grid
     i64, f64 = np.zeros(1, np.int64), np.zeros(1)
     coefs = np.zeros((1, 4))
     coefs.flags.writeable = False
-    _kernels.weighted_pieces(i64, i64, f64, f64, f64, f64, i64, coefs, 1.0, f64.copy(), f64.copy())
+    kernels.weighted_pieces(i64, i64, f64, f64, f64, f64, i64, coefs, 1.0, f64.copy(), f64.copy())
     return time.perf_counter() - t0
 
 
@@ -89,7 +98,7 @@ class ClassAreaAccumulator:
             runs = tuple(a[order] for a in runs)
         # an index built here is sorted by row already: use its (memory-mapped) arrays as they are
         self._runs = tuple(np.ascontiguousarray(a) for a in runs)
-        self.kernels = _kernels
+        self.kernels = _kernel_module()
 
     def reserve(self, k: int) -> None:
         """Make room for codes below ``k`` now (instead of growing block by block)."""
