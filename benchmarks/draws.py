@@ -80,7 +80,9 @@ def main(argv=None) -> None:
         centre = (np.abs(s["stock_t_co2e"].to_numpy())[:, None], np.abs(k["sink_t_co2e_yr"].to_numpy())[:, None])
         bounds[(design, n)] = (np.stack(st), np.stack(sk), centre, statistics.median(secs))
     ref = bounds[DESIGNS[0]]
-    print(f"{len(ref[2][0])} counties, {a.seeds} seeds per design; spreads as % of the county's central value")
+    counties = len(set().union(*[set(x["zone_id"]) for x in areas.values()]))
+    print(f"{counties} counties x {len(areas)} years (stocks) and {counties} sinks, {a.seeds} seeds per design; "
+          "spreads as % of the county's central value")
     print(f"{'design':>8} {'draws':>8} {'s/run':>6} | {'stock sd max':>12} {'rms':>6} {'vs ref':>7} | "
           f"{'sink sd max':>11} {'rms':>6} {'vs ref':>7}")
     for (design, n), (st, sk, (cst, csk), sec) in bounds.items():
