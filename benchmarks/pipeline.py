@@ -8,7 +8,8 @@ displaced boundaries and patches) recoded IGBP -> CLCD, each later year with a f
 its 16-pixel patches changed (cropland and barren land to forest or grassland).  Synthetic
 benchmark data, labelled so in each file's tags and in the project.
 
-Measured in the same run, each in its own subprocess (peak RSS is its own), ``--repeat`` times
+geo-sink's modules are byte-compiled first, as an installed copy has them.  Measured in the same
+run, each in its own subprocess (peak RSS is its own), ``--repeat`` times
 (default 3, interleaved; medians):
 
   read      a plain block-by-block read of every land-cover raster of the project (the I/O limit)
@@ -21,12 +22,13 @@ Measured in the same run, each in its own subprocess (peak RSS is its own), ``--
   run10     ``geo-sink run`` of the 10-year project (once)
   scene     ``geo-sink update`` of the 朔州市 demo project (a private copy: its own inbox and
             output) after one new Sentinel-2 scene landed in its inbox (the cron case), next to
-            a plain read of that scene's files (``scene_read``)
+            a plain read of that scene's files (``scene_read``); and ``scene_watch``: one check of
+            ``geo-sink watch`` after a new scene in a process that has taken one in before
 
 and prints the targets: run <= 10x read, update after one scene <= 2 s + the scene's read, peak
 RSS <= 1 GB; and the update after a changed land-cover year beside them.
 
-Run:  python benchmarks/pipeline.py [--quick] [--repeat N] [--no-ten]
+Run:  python benchmarks/pipeline.py [--quick] [--repeat N] [--no-ten] [--scene-only]
 """
 
 from __future__ import annotations
@@ -119,6 +121,30 @@ def measure(kind: str, project: str) -> dict:
             importlib.import_module(m)
         importlib.import_module("geo_sink.zonal.engine").load_kernels()
         out["seconds"] = time.perf_counter() - t0
+    elif kind == "scene_watch":
+        # what one check of `geo-sink watch` costs once the process is warm: a first check that
+        # takes a scene in (imports, numba, folium paid there), then the one timed after the next
+        import time as _time
+
+        from click.testing import CliRunner
+
+        from geo_sink.cli import cli
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from conftest import copy_scene
+
+        from geo_sink.demo import ensure_demo
+        proj = Path(project)
+        inbox = proj.parent / "inbox"
+        scene = ensure_demo().parent / "scenes" / "S2A_49SFJ_20220820_0_L2A"
+        k = len(list(inbox.iterdir()))
+        watch = ["-q", "watch", str(proj), "--cycles", "1"]
+        copy_scene(scene, inbox / f"S2A_49SFJ_202409{10 + k:02d}_0_L2A")
+        assert CliRunner().invoke(cli, watch).exit_code in (0, 10)
+        copy_scene(scene, inbox / f"S2A_49SFJ_202409{11 + k:02d}_0_L2A")
+        t0 = _time.perf_counter()
+        r = CliRunner().invoke(cli, watch)
+        out["seconds"] = _time.perf_counter() - t0
+        out["rc"] = r.exit_code
     elif kind == "scene_read":
         import rasterio
         t0 = time.perf_counter()
@@ -205,11 +231,18 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-ten", action="store_true", help="skip the 10-year variant")
+    ap.add_argument("--scene-only", action="store_true", help="only the update after one new scene (the demo)")
     ap.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.measure:
         print(json.dumps(measure(*a.measure)))
         return
+    # geo-sink's modules as an installed copy has them: byte-compiled (pip compiles at install,
+    # Python at first import; a PYTHONDONTWRITEBYTECODE environment, as on the development VM,
+    # would otherwise compile ~150 modules from source in every process measured: ~0.2 s)
+    import compileall
+    import geo_sink
+    compileall.compile_dir(Path(geo_sink.__file__).parent, quiet=1)
     # the zone index cache of these runs beside the project (fixed first: bench_dir() would
     # follow GEO_SINK_CACHE_DIR otherwise)
     os.environ.setdefault("GEO_SINK_BENCH_DIR", str(bench_dir()))
@@ -228,7 +261,7 @@ def main(argv=None) -> None:
     if not original.exists():
         shutil.copy2(last, original)
     rows = []
-    for i in range(a.repeat):
+    for i in range(0 if a.scene_only else a.repeat):
         shutil.copy2(original, last)
         rows.append(in_process("read", project))
         rows.append(in_process("read1", project))
@@ -252,6 +285,9 @@ def main(argv=None) -> None:
         rows.append(in_process("scene_read", new))
         rows.append(timed_cli(["-q", "update", str(demo)]) | {"kind": "scene"})
         print(f"scene {i + 1}: read {rows[-2]['seconds']:.3f} s, update {rows[-1]['seconds']:.2f} s", flush=True)
+    for i in range(3):
+        rows.append(in_process("scene_watch", demo))
+        print(f"watch {i + 1}: one check after a new scene {rows[-1]['seconds']:.2f} s", flush=True)
     for r in rows:
         if r.get("rc") not in (None, 0, 10):
             print(f"{r['kind']} exited {r['rc']}:\n{r['tail']}")
@@ -259,15 +295,24 @@ def main(argv=None) -> None:
     def med(kind, field="seconds"):
         return statistics.median(r[field] for r in rows if r["kind"] == kind)
 
+    def scene_lines():
+        print(f"geo-sink update (one scene)    {med('scene'):7.2f} s   = scene read {med('scene_read'):.3f} + "
+              f"{med('scene') - med('scene_read'):.2f} s   (target <= 2 s + the scene's read; 朔州市 demo)   "
+              f"peak RSS {med('scene', 'rss_mb'):.0f} MB")
+        print(f"geo-sink watch, one check      {med('scene_watch'):7.2f} s   after a new scene, in the warm process "
+              "(the same update without start-up)")
+
+    if a.scene_only:
+        scene_lines()
+        return
+
     read, read1, run, upd = med("read"), med("read1"), med("run"), med("update")
-    sread, scene = med("scene_read"), med("scene")
     imp = statistics.median(r["process_s"] for r in rows if r["kind"] == "imports")
     print(f"\nproject: {project} ({len(rasters)} years, {'quick' if a.quick else 'full'} rasters)")
     print(f"plain read of its rasters      {read:7.2f} s   (one raster: {read1:.2f} s)")
     print(f"geo-sink run                   {run:7.2f} s   {run / read:5.1f}x the read   "
           f"(target <= 10x)   peak RSS {med('run', 'rss_mb'):.0f} MB (target <= 1024)")
-    print(f"geo-sink update (one scene)    {scene:7.2f} s   = scene read {sread:.3f} + {scene - sread:.2f} s   "
-          f"(target <= 2 s + the scene's read; 朔州市 demo)   peak RSS {med('scene', 'rss_mb'):.0f} MB")
+    scene_lines()
     print(f"geo-sink update (one year)     {upd:7.2f} s   = read1 + {upd - read1:.2f} s   "
           f"peak RSS {med('update', 'rss_mb'):.0f} MB")
     print(f"floor: a process that imports what a run imports and loads the numba kernels: {imp:.2f} s")

@@ -237,3 +237,63 @@ def test_inbox_scenes_are_decoded_once(proj, demo_project, monkeypatch):
     reads.clear()
     list(update(p, draws=DRAWS))
     assert reads == [second.name]
+
+
+def test_watch_updates_when_a_scene_lands_and_sees_an_edited_coefficient(proj, demo_project, tmp_path, monkeypatch):
+    """``geo-sink watch`` in one process: the first check runs everything (no earlier run), a
+    scene that lands before the second is taken in (its date in the FVC series), a coefficient
+    edited in the catalog before the third reruns the steps that read it (the catalog is read
+    again at each check), and a fourth check finds everything up to date."""
+    import json
+    import time
+
+    from geo_sink.catalog.loader import default_catalog_dir
+    p, inbox = proj
+    cat_copy = tmp_path / "catalog"
+    shutil.copytree(default_catalog_dir(), cat_copy)
+    monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
+    pauses = []
+
+    def between_checks(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 1:
+            new_scene(demo_project, inbox)
+        elif len(pauses) == 2:
+            gwp = cat_copy / "carbon" / "gwp.csv"
+            t = pd.read_csv(gwp)
+            t.loc[t["gas"] == "CH4", "gwp"] += 1
+            t.to_csv(gwp, index=False)
+    monkeypatch.setattr(time, "sleep", between_checks)
+    r = CliRunner().invoke(cli, ["watch", str(p.path), "--interval", "5", "--cycles", "4", "--draws", str(DRAWS)])
+    assert r.exit_code == 0, r.output
+    assert len(pauses) == 3 and all(0 <= s <= 5 for s in pauses)
+    assert "2024-08-15" in set(series(p).date)
+    msgs = [row[6] or "" for row in ledger.history(p.output, 10)][::-1]    # oldest first
+    assert len(msgs) == 3, msgs          # a check with nothing to do writes no ledger row
+    assert "recomputed: reclamation, targets" in msgs[1]
+    assert "recomputed: wetland-2020, targets" in msgs[2]
+    assert r.output.rstrip().endswith("up to date (no input changed since the last run)")
+    steps = {s["task"]: s for s in json.loads((p.output / "provenance.json").read_text(encoding="utf-8"))["steps"]}
+    assert steps["wetland-2020"]["status"] == "ran" and steps["reclamation"]["status"] == "kept"
+
+
+def test_watch_reports_a_bad_check_and_goes_on(proj, monkeypatch):
+    """A check that fails on bad input (the project file broken between checks) is said on
+    stderr and the watcher goes on; fixed, the next check runs; the last check's error is the
+    command's status."""
+    import time
+    p, _ = proj
+    good = p.path.read_text(encoding="utf-8")
+    pauses = []
+
+    def between_checks(seconds):
+        pauses.append(seconds)
+        p.path.write_text("landcover: [\n" if len(pauses) == 1 else good, encoding="utf-8")
+    monkeypatch.setattr(time, "sleep", between_checks)
+    r = CliRunner().invoke(cli, ["watch", str(p.path), "--interval", "2", "--cycles", "3", "--draws", str(DRAWS)])
+    assert r.exit_code == 0, r.output
+    assert "error (check 2; next in 2 s)" in r.output and "not valid YAML" in r.output
+    p.path.write_text("landcover: [\n", encoding="utf-8")
+    monkeypatch.setattr(time, "sleep", lambda s: None)
+    r = CliRunner().invoke(cli, ["watch", str(p.path), "--cycles", "1"])
+    assert r.exit_code == 3 and "not valid YAML" in r.output

@@ -265,6 +265,12 @@ def _load_cached(root: str) -> Catalog:
     return _load(Path(root))
 
 
+def forget_loaded_catalogs() -> None:
+    """Forget the catalogs loaded so far: the next :func:`load_catalog` reads the files again (a
+    long-lived process, ``geo-sink watch``, sees an edited coefficient)."""
+    _load_cached.cache_clear()
+
+
 def load_catalog(root: str | os.PathLike | None = None) -> Catalog:
     """Load and validate the catalog (cached per folder).
 

@@ -48,6 +48,7 @@ COMMANDS = {
     "report": ("geo_sink.cli.report", "report", "Write one self-contained HTML report (Leaflet inlined, no..."),
     "run": ("geo_sink.cli.run", "run", "Every analysis of PROJECT, its report and a ledger entry (inputs,..."),
     "update": ("geo_sink.cli.run", "update", "Recompute only what new inputs change (new or changed inbox..."),
+    "watch": ("geo_sink.cli.run", "watch", "Keep PROJECT up to date in one long-lived process: every..."),
 }
 
 EXIT_OK = 0

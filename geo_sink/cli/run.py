@@ -1,4 +1,5 @@
-"""``geo-sink run``, ``geo-sink update`` and ``geo-sink history``: the commands for timers."""
+"""``geo-sink run``, ``geo-sink update``, ``geo-sink watch`` and ``geo-sink history``: the
+commands for timers and services."""
 
 from __future__ import annotations
 
@@ -42,6 +43,43 @@ def update(project, wait, lang, draws, workers, scheduler):
     p = load_project(project)
     with open_cluster(workers, scheduler) as client:
         echo_steps(do_update(p, draws=draws, lang=lang, wait=wait, client=client), "update")
+
+
+@click.command()
+@click.argument("project", type=click.Path(dir_okay=False))
+@click.option("--interval", type=click.FloatRange(min=1.0), default=60.0, show_default=True,
+              help="Seconds from the start of one check to the start of the next.")
+@click.option("--cycles", type=click.IntRange(min=1), default=None,
+              help="Stop after N checks (default: run until stopped by SIGTERM or Ctrl-C).")
+@draws_option(DEFAULT_DRAWS)
+@lang_option
+@wait_option
+def watch(project, interval, cycles, draws, lang, wait):
+    """Keep PROJECT up to date in one long-lived process: every INTERVAL seconds, what
+    `geo-sink update` does. Start-up and imports are paid once (a systemd service instead of a
+    timer). A check that fails on bad input or storage is reported and the next one runs; the
+    last of --cycles ends the command with its status. Stops cleanly on SIGTERM or Ctrl-C."""
+    import time
+
+    from geo_sink.catalog.loader import forget_loaded_catalogs
+    from geo_sink.errors import GeoSinkError
+    from geo_sink.project import load_project
+    from geo_sink.runs.runner import update as do_update
+
+    n = 0
+    while True:
+        n += 1
+        started = time.monotonic()
+        try:
+            forget_loaded_catalogs()       # an edited coefficient is an input like any other
+            echo_steps(do_update(load_project(project), draws=draws, lang=lang, wait=wait), "update")
+        except GeoSinkError as e:          # bad input, storage, a locked folder: say it, try again
+            if cycles is not None and n >= cycles:
+                raise
+            click.echo(f"geo-sink: error (check {n}; next in {interval:g} s): {e}", err=True)
+        if cycles is not None and n >= cycles:
+            return
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
 @click.command()
