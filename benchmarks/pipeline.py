@@ -3,7 +3,7 @@
 Builds once (outside the repo, under $GEO_SINK_BENCH_DIR or the user cache dir, beside the
 raster of ``benchmarks/zonal.py``) a project of two CLCD-legend land-cover years at 0.00025 deg
 (17,600 x 25,200 = 443.5 M pixels each; ``--quick``: 0.001 deg, 28 M pixels), and a variant of
-ten years.  The years are the zonal benchmark's raster (the MODIS MCD12C1 2019 pattern with
+ten annual years (2011-2020).  The years are the zonal benchmark's raster (the MODIS MCD12C1 2019 pattern with
 displaced boundaries and patches) recoded IGBP -> CLCD, each later year with a few per cent of
 its 16-pixel patches changed (cropland and barren land to forest or grassland).  Synthetic
 benchmark data, labelled so in each file's tags and in the project.
@@ -95,8 +95,11 @@ def build_project(quick: bool, years: int) -> Path:
     folder = bench_dir() / f"pipeline_{res}_v{GEN_VERSION}"
     folder.mkdir(parents=True, exist_ok=True)
     zones = counties_file(bench_dir() / "shanxi_counties.gpkg")
-    ys = [2000 + 5 * i for i in range(years)] if years > 2 else [2015, 2020]
-    maps = [year_raster(base, y, ys[0], folder / f"clcd_{y}.tif") for y in ys]
+    # ten annual maps 2011-2020 (CLCD is annual; no map after this year is accepted), in files
+    # of their own: the 2-year project's 2015 and 2020 count their changes from 2015
+    ys = list(range(2021 - years, 2021)) if years > 2 else [2015, 2020]
+    prefix = "clcd" if years == 2 else f"clcd{years}y"
+    maps = [year_raster(base, y, ys[0], folder / f"{prefix}_{y}.tif") for y in ys]
     proj = folder / f"shanxi_{years}y.yaml"
     lines = [f"name: shanxi_{years}y", "synthetic: true",
              f"boundary: {{file: {zones}, id_field: zone_id, name_field: zone_name}}", "landcover:"]
@@ -188,20 +191,14 @@ def scene_project() -> tuple[Path, Path, Path]:
     data in place, its own empty inbox and output), run once: (project file, inbox, a scene to
     copy in)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from conftest import project_copy          # the tests' helpers (the test extras are installed)
+    from conftest import inbox_project          # the tests' helpers (the test extras are installed)
 
     from geo_sink.demo import ensure_demo
     demo = ensure_demo()
     folder = bench_dir() / "scene_update"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    inbox = folder / "inbox"
-    inbox.mkdir()
-
-    def edit(p):
-        p["imagery"]["inbox"] = str(inbox)
-        p["output"] = str(folder / "out")
-    proj = project_copy(demo, folder, edit)
+    proj, inbox = inbox_project(demo, folder)
     r = timed_cli(["-q", "run", str(proj)])
     if r["rc"] not in (0, 10):
         raise SystemExit(f"the demo run exited {r['rc']}:\n{r['tail']}")

@@ -45,7 +45,7 @@ class Output:
 OUTPUTS = (
     Output("class_areas", "class_areas_{year}.csv", "landcover", "km2", "area of every land-cover class per county"),
     Output("ecosystem_areas", "ecosystem_areas_{year}.csv", "landcover", "km2", "area per ecosystem class and county, with the area accounting"),
-    Output("climate_zones", "climate_zones.csv", "carbon", "-", "IPCC climate zone of each county and its basis"),
+    Output("climate_zones", "climate_zones.csv", "climate", "-", "IPCC climate zone of each county and its basis"),
     Output("carbon_parameters", "carbon_parameters.csv", "carbon", "various", "every IPCC Tier 1 parameter applied"),
     Output("carbon_stock", "carbon_stock.csv", "carbon", "Mg C, t CO2e", "carbon stock per county, pool and year, 5-95%"),
     Output("carbon_sink", "carbon_sink.csv", "carbon", "t CO2e/yr", "stock-difference sink per county and pair of years, 5-95%"),

@@ -30,6 +30,22 @@ from geo_sink.errors import InputDataError
 YEARS = (1985, 2100)
 
 
+def this_year() -> int:
+    """The current year (UTC): no land-cover map or inventory can show a later one (targets
+    can; they are not observations)."""
+    import datetime as dt
+    return dt.datetime.now(dt.timezone.utc).year
+
+
+def future_year_problem(year: int) -> str | None:
+    """Why an observed year (a land-cover map's, an inventory's) cannot be right, or None."""
+    now = this_year()
+    if year > now:
+        return (f"{year} is after this year ({now}): a map or an inventory shows a year that has happened "
+                "(a typo? targets for later years go under 'targets')")
+    return None
+
+
 class ProjectError(InputDataError):
     """A region project file is invalid; the message lists every problem found."""
 
@@ -73,7 +89,7 @@ class LandCoverSpec(_Spec):
     """One land-cover map: a file with its legend, or a catalog dataset id."""
 
     year: int = Field(ge=YEARS[0], le=YEARS[1], description=(
-        "The year the map shows (1985-2100); each year at most once in 'landcover'."))
+        "The year the map shows (1985-2100, not after the current year); each year at most once in 'landcover'."))
     path: Path | None = Field(None, description=(
         "A single-band GeoTIFF of integer class codes of 'legend' (nodata as the legend says). "
         "Give this or 'dataset'."))
@@ -114,7 +130,7 @@ class GrowingStockSpec(_Spec):
         "An inventory CSV: zone_id (the county's zone id, e.g. its adcode), forest_type (a forest_type of "
         "data_catalog/carbon/bef_fang2001.csv), area_ha (ha, > 0), volume_m3 (m3, >= 0); also gives BEF "
         "biomass carbon. Give this or 'raster'."))
-    year: int = Field(ge=YEARS[0], le=YEARS[1], description="The year of the growing stock (1985-2100).")
+    year: int = Field(ge=YEARS[0], le=YEARS[1], description="The year of the growing stock (1985-2100, not after the current year).")
 
     @model_validator(mode="after")
     def _source(self):
@@ -561,6 +577,8 @@ def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
             probs.append(f"boundary.region: {e}")
     for i, lc in enumerate(spec.landcover):
         key = f"landcover[{i}] (year {lc.year})"
+        if (why := future_year_problem(lc.year)) is not None:
+            probs.append(f"{key}.year: {why}")
         if lc.dataset is not None and lc.dataset not in cat.datasets:
             probs.append(f"{key}.dataset: unknown catalog dataset {lc.dataset!r}; expected one of {sorted(cat.datasets)}")
         if lc.legend is not None and lc.legend not in cat.legends:
@@ -585,6 +603,8 @@ def _check_paths(spec: ProjectSpec, cat: Catalog) -> list[str]:
     if spec.growing_stock is not None:
         need(spec.growing_stock.raster, "growing_stock.raster")
         need(spec.growing_stock.table, "growing_stock.table")
+        if (why := future_year_problem(spec.growing_stock.year)) is not None:
+            probs.append(f"growing_stock.year: {why}")
     if spec.wetlands is not None:
         need(spec.wetlands.file, "wetlands.file")
     if spec.imagery is not None:

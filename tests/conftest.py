@@ -67,6 +67,18 @@ def project_copy(demo_project, tmp_path, edit=None):
     return f
 
 
+def inbox_project(demo_project, folder):
+    """A copy of the demo project in ``folder`` with an empty inbox of its own and its output in
+    ``folder/out``: (project file, inbox)."""
+    inbox = Path(folder) / "inbox"
+    inbox.mkdir()
+
+    def edit(p):
+        p["imagery"]["inbox"] = str(inbox)
+        p["output"] = str(Path(folder) / "out")
+    return project_copy(demo_project, folder, edit), inbox
+
+
 def copy_scene(src, dst):
     """Copy a scene folder to ``dst`` (a new folder name with another date) and date its own
     metadata like the name: a STAC item's ``id``/``datetime`` (file renamed after the folder), a

@@ -33,7 +33,7 @@ from geo_sink.runs import ledger
 from geo_sink.runs.lock import EXIT_LOCKED
 from geo_sink.runs.staging import MARKER, state_dir
 from geo_sink.steps.chain import STATE
-from tests.conftest import copy_scene, project_copy, write_raster
+from tests.conftest import copy_scene, inbox_project, project_copy, write_raster
 
 pytestmark = pytest.mark.faults
 
@@ -93,13 +93,7 @@ def base(demo_project, tmp_path_factory):
     from geo_sink.project import load_project
     from geo_sink.runs.runner import run
     d = tmp_path_factory.mktemp("faults")
-    inbox = d / "inbox"
-    inbox.mkdir()
-
-    def edit(p):
-        p["imagery"]["inbox"] = str(inbox)
-        p["output"] = str(d / "out")
-    path = project_copy(demo_project, d, edit)
+    path, inbox = inbox_project(demo_project, d)
     p = load_project(path)
     list(run(p, draws=DRAWS))
     return p

@@ -47,6 +47,8 @@ def test_tags_give_year_and_legend(tmp_path):
     ("CLCD_v01_2021_albert.tif", {"LEGEND": "worldcover"}, "EPSG:4326", "legend ['clcd'] but its LEGEND tag"),
     ("x_2021.tif", {"LEGEND": "corine"}, "EPSG:4326", "'corine' is not a catalog legend"),
     ("CLCD_v01_2021_albert.tif", {}, None, "no CRS"),
+    ("landcover_clcd_2099.tif", {}, "EPSG:4326", "2099 is after this year"),
+    ("xinfu_map.tif", {"YEAR": "2099", "LEGEND": "clcd"}, "EPSG:4326", "2099 is after this year"),
 ])
 def test_files_not_understood_say_why(tmp_path, name, tags, crs, reason):
     res = classify_landcover_file(tif(tmp_path, name, crs=crs, **tags), LEGENDS)

@@ -318,3 +318,23 @@ def test_demo_project_is_clean_and_quick(demo_project):
     p = load_project(demo_project)
     assert time.perf_counter() - t0 < 3.0
     assert p.warnings == []
+
+
+def test_observed_years_after_this_year_are_refused(demo_project, tmp_path, monkeypatch):
+    """A land-cover map or an inventory dated after this year is a typo (a 2099 map), said with
+    its key; this year itself is fine (a map of the current year can exist)."""
+    import geo_sink.project as gp
+
+    def edit(p):
+        p["landcover"][-1]["year"] = 2099
+    probs = problems_of(project_copy(demo_project, tmp_path, edit))
+    assert "2099 is after this year" in one(probs, "landcover[1] (year 2099).year")
+    same = tmp_path / "same"
+    same.mkdir()
+    path = project_copy(demo_project, same)           # the demo: maps of 2015 and 2020, inventory of 2020
+    monkeypatch.setattr(gp, "this_year", lambda: 2020)
+    load_project(path)
+    monkeypatch.setattr(gp, "this_year", lambda: 2019)
+    probs = problems_of(path)
+    assert "2020 is after this year (2019)" in one(probs, "landcover[1] (year 2020).year")
+    assert "2020 is after this year (2019)" in one(probs, "growing_stock.year")

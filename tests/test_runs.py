@@ -9,20 +9,15 @@ from geo_sink.project import load_project
 from geo_sink.runs import ledger
 from geo_sink.runs.lock import EXIT_LOCKED, output_lock
 from geo_sink.runs.runner import run, update
-from tests.conftest import copy_scene, project_copy
+from tests.conftest import copy_scene, inbox_project, project_copy
 
 DRAWS = 300
 
 
 @pytest.fixture
 def proj(demo_project, tmp_path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-
-    def edit(p):
-        p["imagery"]["inbox"] = str(inbox)
-        p["output"] = str(tmp_path / "out")
-    return load_project(project_copy(demo_project, tmp_path, edit)), inbox
+    path, inbox = inbox_project(demo_project, tmp_path)
+    return load_project(path), inbox
 
 
 def new_scene(demo_project, inbox, name="S2A_49SFJ_20240815_0_L2A"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -333,14 +334,14 @@ def test_density_map_forms(demo_project, tmp_path, form):
     applied to the last year's map; nothing more with 'none'."""
     from geo_sink.catalog import load_catalog
     from geo_sink.steps import RunContext, run_steps
-    from geo_sink.steps.carbon import CARBON_MAP
+    from geo_sink.steps.carbon import CARBON_MAP, CLIMATE
     from geo_sink.steps.landcover import STEP as LANDCOVER
 
     path = project_copy(demo_project, tmp_path, lambda p: p.update(carbon_density_map=form))
     project = load_project(path)
     out = tmp_path / "out"
     out.mkdir()
-    list(run_steps(RunContext(project, load_catalog(), out, DRAWS), (LANDCOVER, CARBON_MAP)))
+    list(run_steps(RunContext(project, load_catalog(), out, DRAWS), (LANDCOVER, CLIMATE, CARBON_MAP)))
     table = pd.read_csv(out / "carbon_density_2020.csv")
     assert set(table.columns) >= {"climate_zone", "class_code", "density_mg_c_ha", "valid_for"}
     maps = sorted(p.name for p in out.glob("carbon_density_2020.*") if p.suffix != ".csv")
@@ -572,3 +573,88 @@ def test_ecosystem_table_with_codes_outside_the_legend(tmp_path, catalog):
     assert unknown.sum() > 0 and np.allclose(got.reindex(unknown.index), unknown)
     known = res.areas[res.areas.ecosystem == "forest"].groupby("zone_id").area_km2.sum()
     assert np.allclose(t.set_index("zone_id").forest_km2.reindex(known.index), known)
+
+
+# --- the scheduler: tasks side by side on threads, steps that must run alone alone -------------
+
+def _toy_steps(log: list):
+    """A (two keys, side by side), B (reads A), C (alone: writes a file itself), D (side by
+    side, but declared after C)."""
+    import time as _time
+
+    from geo_sink.steps.chain import Step
+
+    def a(ctx, up, key):
+        _time.sleep(0.3)
+        ctx.put(pd.DataFrame({"k": [key]}), f"a_{key}.csv")
+        yield f"A{key}"
+        return key * 10
+
+    def b(ctx, up, key):
+        yield f"B sums {sum(up['a'].values())}"
+        return sum(up["a"].values())
+
+    def c(ctx, up, key):
+        _time.sleep(0.2)
+        (Path(ctx.out_dir) / "c.txt").write_text("written directly", encoding="utf-8")
+        yield "C"
+
+    def d(ctx, up, key):
+        yield "D"
+    return (Step("a", a, keys=lambda ctx: [1, 2], concurrent=True), Step("b", b, needs=("a",), concurrent=True),
+            Step("c", c), Step("d", d, concurrent=True))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_scheduler_overlaps_what_may_and_keeps_the_declared_order(demo_project, tmp_path, threads):
+    """With 2 threads the two A tasks run at once (their spans overlap); C, which writes a file
+    itself, runs alone (no span overlaps it) and D, declared after it, starts after it ends.
+    Lines come in the declared order and every task's files are its own, threads or not."""
+    from geo_sink.catalog import load_catalog
+    from geo_sink.steps import RunContext, run_steps
+
+    project = load_project(demo_project)
+    out = tmp_path / "out"
+    out.mkdir()
+    gen = run_steps(RunContext(project, load_catalog(), out, 0), _toy_steps([]), threads=threads)
+    lines = []
+    try:
+        while True:
+            lines.append(next(gen))
+    except StopIteration as stop:
+        rec = stop.value
+    assert lines == ["A1", "A2", "B sums 30", "C", "D"]
+    assert list(rec) == ["a-1", "a-2", "b", "c", "d"]
+    assert rec["a-1"]["files"] == ["a_1.csv"] and rec["a-2"]["files"] == ["a_2.csv"]
+    assert rec["c"]["files"] == ["c.txt"] and rec["b"]["files"] == rec["d"]["files"] == []
+    span = {t: (r["started_s"], r["finished_s"]) for t, r in rec.items()}
+    overlap = span["a-2"][0] < span["a-1"][1] and span["a-1"][0] < span["a-2"][1]
+    assert overlap == (threads == 2)
+    assert all(s[1] <= span["c"][0] or s[0] >= span["c"][1] for t, s in span.items() if t != "c")
+    assert span["d"][0] >= span["c"][1] and span["b"][0] >= max(span["a-1"][1], span["a-2"][1])
+
+
+def test_a_failing_task_on_a_thread_fails_the_run(demo_project, tmp_path):
+    """An exception in a task that ran on a thread reaches the caller (after the other running
+    tasks end), with no manifest written."""
+    from geo_sink.catalog import load_catalog
+    from geo_sink.steps import RunContext, run_steps
+    from geo_sink.steps.chain import MANIFEST, Step
+
+    def bad(ctx, up, key):
+        time.sleep(0.1)             # both A tasks have started (they sleep 0.3 s)
+        raise ValueError("broken step")
+        yield
+
+    steps = (*_toy_steps([])[:1], Step("bad", bad, concurrent=True))
+    out = tmp_path / "out"
+    out.mkdir()
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="broken step"):
+        # 3 threads: "bad" fails while both A tasks sleep before writing
+        list(run_steps(RunContext(load_project(demo_project), load_catalog(), out, 0), steps, threads=3))
+    # the A tasks had ended (their files written) before the error reached the caller, who may
+    # now remove the folder without a thread still writing into it
+    assert (out / "a_1.csv").is_file() and (out / "a_2.csv").is_file()
+    assert time.perf_counter() - t0 >= 0.3
+    assert not (out / STATE / MANIFEST).exists()

@@ -181,4 +181,6 @@ def main() -> None:  # console-script entry point
             stream.reconfigure(errors="backslashreplace")  # a C/ASCII locale never makes a name crash
         except (AttributeError, ValueError):
             pass
+    from geo_sink.runs.malloc import share_one_malloc_arena
+    share_one_malloc_arena()        # before any thread allocates (steps run on threads)
     cli(prog_name="geo-sink")

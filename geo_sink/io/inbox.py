@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo_sink.project import YEARS
+from geo_sink.project import YEARS, future_year_problem
 
 RASTER_SUFFIXES = (".tif", ".tiff")
 
@@ -94,6 +94,8 @@ def classify_landcover_file(path: Path, legends) -> InboxLandCover | str:
     if year is None:
         return ("no year: the name holds " + (f"several {years}" if years else "none")
                 + " and there is no YEAR tag; name it like landcover_clcd_2021.tif or tag it (gdal_edit.py -mo YEAR=2021)")
+    if (why := future_year_problem(year)) is not None:
+        return f"year {why}"
     if legend is None:
         return ("no legend: the name names " + (f"several {names}" if names else "none of " + str(sorted(legends)))
                 + " and there is no LEGEND tag (gdal_edit.py -mo LEGEND=clcd)")

@@ -40,7 +40,7 @@ def county_climate_zones(zones: gpd.GeoDataFrame, cat: Catalog, overrides=None) 
 
 
 def density_for(cat: Catalog, legend, codes, zones: gpd.GeoDataFrame, pools=None, climate_zone=None,
-                edition: str = "2006"):
+                edition: str = "2006", climate: pd.DataFrame | None = None):
     """The densities a carbon run uses, and the climate table behind them.
 
     Parameters
@@ -54,6 +54,9 @@ def density_for(cat: Catalog, legend, codes, zones: gpd.GeoDataFrame, pools=None
     climate_zone : str or dict, optional
         The project's or the command line's climate zones (:func:`apply_overrides`).
     edition : "2006" or "2019"
+    climate : DataFrame, optional
+        The zones' climate table (:func:`county_climate_zones`) when the caller has it already
+        (then ``climate_zone`` is not read again).
 
     Returns
     -------
@@ -63,7 +66,8 @@ def density_for(cat: Catalog, legend, codes, zones: gpd.GeoDataFrame, pools=None
 
     if pools is not None:
         return table_densities(pools, codes, zones["zone_id"]), None, None
-    climate = county_climate_zones(zones, cat, climate_zone)
+    if climate is None:
+        climate = county_climate_zones(zones, cat, climate_zone)
     decided = climate.dropna(subset=["climate_zone"])
     tier1 = tier1_defaults(cat, edition)
     return tier1_densities(tier1, legend, codes, dict(zip(decided["zone_id"], decided["climate_zone"]))), climate, tier1

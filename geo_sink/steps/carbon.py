@@ -1,5 +1,6 @@
-"""Steps ``carbon`` (stocks and stock-difference sinks per county, IPCC Tier 1 defaults of each
-county's climate zone) and ``carbon_map`` (the density map of the last year)."""
+"""Steps ``climate`` (each county's IPCC climate zone), ``carbon`` (stocks and stock-difference
+sinks per county, IPCC Tier 1 defaults of each county's climate zone) and ``carbon_map`` (the
+density map of the last year)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_sink.steps.chain import Step
-from geo_sink.steps.context import RunContext
+from geo_sink.steps.context import RunContext, note_written
 from geo_sink.steps.landcover import coverage_guard
 
 
@@ -43,10 +44,19 @@ def with_left_out(table: pd.DataFrame, left: pd.DataFrame, total_id: str) -> pd.
     return out
 
 
-def _densities(ctx: RunContext, legend, codes):
+def _run_climate(ctx: RunContext, up: dict, key):
+    """Each county's IPCC climate zone (nearest station's climate moved to the county's mean
+    elevation, then the project's ``climate_zone`` overrides): one table the carbon steps read."""
+    from geo_sink.sinks.carbon_run import county_climate_zones
+    climate = county_climate_zones(ctx.zones, ctx.cat, ctx.project.spec.climate_zone)
+    ctx.put(climate.assign(synthetic=ctx.synthetic), "climate_zones.csv")
+    return climate
+    yield  # a step is a generator (this one has nothing to say)
+
+
+def _densities(ctx: RunContext, legend, codes, climate: pd.DataFrame):
     from geo_sink.sinks.carbon_run import density_for
-    return density_for(ctx.cat, legend, codes, ctx.zones, climate_zone=ctx.project.spec.climate_zone,
-                       edition=ctx.project.spec.ipcc_edition)
+    return density_for(ctx.cat, legend, codes, ctx.zones, edition=ctx.project.spec.ipcc_edition, climate=climate)
 
 
 def _run(ctx: RunContext, up: dict, key):
@@ -74,8 +84,7 @@ def _run(ctx: RunContext, up: dict, key):
                f"({', '.join(f'{lc.year}: {lc.legend}' for lc in lcs)}): each year's stock from its map's ecosystem "
                "classes (the IPCC Tier 1 densities depend only on the class and the climate zone)")
     codes = sorted(set().union(*[set(a["class_code"]) for a in carbon_areas.values()]))
-    dens, climate, tier1 = _densities(ctx, legend, codes)
-    ctx.put(climate.assign(synthetic=syn), "climate_zones.csv")
+    dens, climate, tier1 = _densities(ctx, legend, codes, up["climate"])
     undecided = climate[climate["climate_zone"].isna()]
     if len(undecided):
         yield (f"{name}: no climate zone for {', '.join(undecided['zone_name'].astype(str))} "
@@ -124,7 +133,7 @@ def _run_map(ctx: RunContext, up: dict, year: int):
     lc = ctx.landcover_of(year)
     own = up["landcover"][year]["areas"]
     codes = sorted(set(own.loc[own["ecosystem"] != "unknown", "class_code"]))
-    dens, climate, _ = _densities(ctx, ctx.cat.legend(lc.legend), codes)
+    dens, climate, _ = _densities(ctx, ctx.cat.legend(lc.legend), codes, up["climate"])
     if climate["climate_zone"].isna().all() or not codes:
         return None
     names = dict(zip(ctx.zones["zone_id"], ctx.zones["zone_name"]))
@@ -134,37 +143,45 @@ def _run_map(ctx: RunContext, up: dict, year: int):
     if form != "none":
         written = write_density_maps(lc.path, ctx.out_dir / f"carbon_density_{year}.{'vrt' if form == 'vrt' else 'tif'}",
                                      dens, names, lc.synthetic, form=form)
+        for path in written:
+            note_written(path.name)
         yield (f"{ctx.name}: carbon density map {year} ({form.upper()}: "
                + ", ".join(p.name for p in written) + ")")
     return {"codes": codes}
 
 
-#: What the densities read: the climate-zone rule and stations, county elevations from pvlib's
-#: terrain grid, the Tier 1 defaults and the pool formulas.
-CLIMATE_AND_TIER1 = ("dataset:climate_parameters", "dataset:climate_stations", "dataset:pvlib_altitude",
-                     "dataset:ipcc_tier1_defaults", "dataset:tier1_pool_formulas")
+#: What the densities read: the Tier 1 defaults and the pool formulas.
+TIER1 = ("dataset:ipcc_tier1_defaults", "dataset:tier1_pool_formulas")
 
 
 def _last_year(ctx: RunContext) -> list:
     return [ctx.landcover[-1].year] if ctx.landcover else []
 
 
+CLIMATE = Step(
+    "climate", _run_climate,
+    project=("boundary", "climate_zone", "synthetic"), roles=("boundary",),
+    # the climate-zone rule and stations, county elevations from pvlib's terrain grid
+    catalog=("dataset:climate_parameters", "dataset:climate_stations", "dataset:pvlib_altitude"),
+    outputs=("climate_zones",), when=lambda ctx: bool(ctx.landcover), concurrent=True,
+)
+
 CARBON = Step(
-    "carbon", _run, needs=("landcover",),
-    project=("boundary", "landcover", "climate_zone", "ipcc_edition", "synthetic"),
+    "carbon", _run, needs=("landcover", "climate"),
+    project=("boundary", "landcover", "ipcc_edition", "synthetic"),
     roles=("landcover", "boundary"),
-    catalog=("dataset:carbon_constants", "dataset:analysis_parameters", *CLIMATE_AND_TIER1, "legend:*",
+    catalog=("dataset:carbon_constants", "dataset:analysis_parameters", *TIER1, "legend:*",
              "file:ecosystems.yaml"),
-    outputs=("climate_zones", "carbon_parameters", "carbon_stock", "carbon_sink"), draws=True,
-    when=lambda ctx: bool(ctx.landcover),
+    outputs=("carbon_parameters", "carbon_stock", "carbon_sink"), draws=True,
+    when=lambda ctx: bool(ctx.landcover), concurrent=True,
 )
 
 CARBON_MAP = Step(
-    "carbon_map", _run_map, needs=("landcover",),
-    project=("boundary", "climate_zone", "ipcc_edition", "synthetic", "carbon_density_map"),
-    catalog=(*CLIMATE_AND_TIER1, "legend:*"),
+    "carbon_map", _run_map, needs=("landcover", "climate"),
+    project=("boundary", "ipcc_edition", "synthetic", "carbon_density_map"),
+    catalog=(*TIER1, "legend:*"),
     outputs=("carbon_density_table", "carbon_density", "carbon_density_zone", "carbon_density_vrt",
              "carbon_density_zone_vrt"),
     keys=_last_year, upstream_keys=lambda year: [year], params=lambda ctx, year: repr(ctx.landcover_of(year)),
-    files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(),
+    files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(), concurrent=True,
 )

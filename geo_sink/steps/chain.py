@@ -36,6 +36,7 @@ from geo_sink import __version__
 from geo_sink.catalog.loader import recording_reads
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.fingerprint import code_digest, package_version, sha256_file
+from geo_sink.runs.malloc import share_one_malloc_arena
 from geo_sink.steps.context import RunContext, writing
 
 #: The hidden folder of step results and fingerprints inside an output folder.
@@ -81,8 +82,10 @@ class Step:
     when : callable
         ``when(ctx)``: whether the step applies to the project.
     concurrent : bool
-        On a dask cluster (``ctx.client``), the tasks that run go to it at once (one thread
-        each in this process): for steps that write only through ``ctx.put``.
+        Its tasks may run beside other tasks, on threads (:func:`run_steps`; on a dask cluster
+        ``ctx.client`` their raster passes go to it at once): for steps that write files only
+        through ``ctx.put`` (or name them with :func:`geo_sink.steps.context.note_written`) and
+        read no file another step writes.
     params : callable, optional
         ``params(ctx, key)``: further settings of one task that belong in its fingerprint (a
         year's legend and CRS).
@@ -258,10 +261,38 @@ def _remove(out_dir: Path, names) -> None:
             pass
 
 
-def run_steps(ctx: RunContext, steps) -> Iterator[str]:
-    """Run (or keep) every task of ``steps`` in order; yields the steps' lines.  The return value
-    (``StopIteration.value``) is ``{task id: record}`` (status ``ran`` or ``kept``, seconds,
-    files, fingerprint), also written to ``.steps/manifest.json``."""
+def step_threads(ctx: RunContext) -> int:
+    """How many tasks run at once: one per core (at most 4: each raster pass holds its own
+    blocks), 8 when the raster passes go to a dask cluster (the threads only wait on it)."""
+    if ctx.client is not None:
+        return 8
+    env = os.environ.get("GEO_SINK_STEP_THREADS")
+    if env:
+        return max(1, int(env))
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[str]:
+    """Run (or keep) every task of ``steps``; yields the steps' lines in the declared order.  The
+    return value (``StopIteration.value``) is ``{task id: record}`` (status ``ran`` or ``kept``,
+    seconds, files, fingerprint), also written to ``.steps/manifest.json``.
+
+    The tasks are the nodes of a dask graph run by dask's threaded scheduler on ``threads``
+    threads (default :func:`step_threads`): a task of a ``concurrent`` step waits for the tasks it
+    reads, so the land-cover years, the transitions, the overlays, the climate zones and the
+    carbon of a run go side by side (the raster passes, the Monte Carlo and GDAL release the
+    GIL).  A task of any other step waits for every task declared before it, and every task
+    declared after it waits for it: it runs alone (it may write files other than through
+    ``ctx.put``, found by comparing the folder before and after).  Lines come as tasks end, in
+    the declared order.  When the caller stops (an interrupt), the tasks not yet started are
+    skipped and the running ones end before this returns."""
+    import functools
+    import queue
+    import threading
+
+    import dask.local
+    import dask.threaded
+
     out_dir = Path(ctx.out_dir)
     (out_dir / STATE).mkdir(parents=True, exist_ok=True)
     old = read_manifest(out_dir)
@@ -270,10 +301,11 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
     new: dict[str, dict] = {}
     t_start = time.perf_counter()
     active = [(s, s.keys(ctx) if s.keys is not None else [None]) for s in steps if s.when(ctx)]
-    planned = {task_id(s, k) for s, keys in active for k in keys}
+    order = [(s, k, task_id(s, k)) for s, keys in active for k in keys]
     # tasks of the previous run that no longer exist (a year taken out, a section removed): their
     # files go first, so that no step of this run reads them and none of this run's files is
     # taken for theirs
+    planned = {tid for _, _, tid in order}
     for tid, prev in old.items():
         if tid not in planned:
             _remove(out_dir, prev.get("files", []))
@@ -282,62 +314,133 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
         if step.keys is not None:
             results[step.name] = {}
         digests[step.name] = {}
-        plans = []                  # (key, tid, up, fp, prev) of the tasks to run
-        for key in keys:
-            tid = task_id(step, key)
-            up, updig = {}, {}
-            for n in step.needs:
-                if n not in results:
-                    continue
-                r = results[n]
-                if isinstance(r, dict) and n in _keyed(steps) and step.upstream_keys is not None:
-                    wanted = set(step.upstream_keys(key))
-                    r = {k: v for k, v in r.items() if k in wanted}
-                    updig.update({t: d for t, d in digests[n].items()
-                                  if t in {task_id(_by_name(steps, n), k) for k in wanted}})
-                else:
-                    updig.update(digests[n])
-                up[n] = r
-            fp = task_fingerprint(ctx, step, key, updig)
-            prev = old.get(tid)
-            kept = False
-            if (prev and prev.get("fingerprint") == fp
-                    and all(catalog_digest(ctx, i) == d for i, d in prev.get("catalog", {}).items())
-                    and all((out_dir / f).is_file() for f in prev.get("files", []))):
-                kept, result = load_result(out_dir, tid)
+    threads = step_threads(ctx) if threads is None else max(1, int(threads))
+    share_one_malloc_arena()
+    # what the tasks share, resolved once before any thread reads it
+    ctx.zones, ctx.landcover, ctx.spec_json, ctx.zones_digest          # noqa: B018
+    lock = threading.Lock()                 # results, digests, new
+    stop = threading.Event()
+    ended: queue.Queue = queue.Queue()
+    lines_of: dict[str, list] = {}
+
+    def plan(step: Step, key, tid: str):
+        """Keep the task (its lines) or clear its old files for a run: (kept, lines or (up, fp))."""
+        up, updig = {}, {}
+        for n in step.needs:
+            if n not in results:
+                continue
+            r = results[n]
+            if isinstance(r, dict) and n in _keyed(steps) and step.upstream_keys is not None:
+                wanted = set(step.upstream_keys(key))
+                r = {k: v for k, v in r.items() if k in wanted}
+                updig.update({t: d for t, d in digests[n].items()
+                              if t in {task_id(_by_name(steps, n), k) for k in wanted}})
+            else:
+                updig.update(digests[n])
+            up[n] = r
+        fp = task_fingerprint(ctx, step, key, updig)
+        prev = old.get(tid)
+        if (prev and prev.get("fingerprint") == fp
+                and all(catalog_digest(ctx, i) == d for i, d in prev.get("catalog", {}).items())
+                and all((out_dir / f).is_file() for f in prev.get("files", []))):
+            kept, result = load_result(out_dir, tid)
             if kept:
                 new[tid] = dict(prev, status="kept", seconds=0.0)
                 _keep(step, key, tid, result, new[tid]["result"], results, digests)
-                yield from prev.get("lines", [])        # its findings and warnings, as a run says them
-                continue
-            if prev:
-                _remove(out_dir, [f for f in prev.get("files", []) if f not in step.carry])
-            plans.append((key, tid, up, fp))
-        if step.concurrent and ctx.client is not None and len(plans) > 1:
-            # one thread per task, each waiting on its own tasks on the cluster: the scheduler
-            # gets every year's bands at once; lines come in key order when all are done
-            from concurrent.futures import ThreadPoolExecutor
-            ctx.zones                             # noqa: B018 - resolved once, before the threads
-            with ThreadPoolExecutor(len(plans)) as ex:
-                done = list(ex.map(lambda pl: _run_collected(ctx, step, pl[2], pl[0], t_start), plans))
-            for (key, tid, up, fp), (result, lines, reads, files, t0, t1) in zip(plans, done):
-                yield from lines
-                rec = _record(ctx, step, key, tid, fp, result, files, reads, t0, t1, lines)
+                return True, list(prev.get("lines", []))  # its findings and warnings, as a run says them
+        if prev:
+            _remove(out_dir, [f for f in prev.get("files", []) if f not in step.carry])
+        return False, (up, fp)
+
+    running = threading.Condition()         # how many tasks are between start and end
+    n_running = [0]
+
+    def one(step: Step, key, tid: str, alone: bool, *_upstream):
+        """A node of the graph: keep the task or run it (``_upstream``: the tasks it waits for)."""
+        with running:
+            if stop.is_set():
+                return None
+            n_running[0] += 1
+        try:
+            _one(step, key, tid, alone)
+        finally:
+            with running:
+                n_running[0] -= 1
+                running.notify_all()
+
+    def _one(step: Step, key, tid: str, alone: bool):
+        with lock:
+            kept, what = plan(step, key, tid)
+        if kept:
+            lines = what
+        else:
+            up, fp = what
+            if alone:
+                t0 = time.perf_counter() - t_start
+                before = _snapshot(out_dir)
+                lines = []
+                with recording_reads() as reads:
+                    result = _drain(_noting(step.run(ctx, up, key), lines))
+                after = _snapshot(out_dir)
+                files = sorted(n for n, st in after.items() if before.get(n) != st)
+                t1 = time.perf_counter() - t_start
+            else:
+                result, lines, reads, files, t0, t1 = _run_collected(ctx, step, up, key, t_start)
+            rec = _record(ctx, step, key, tid, fp, result, files, reads, t0, t1, lines)
+            with lock:
                 new[tid] = rec
                 _keep(step, key, tid, result, rec["result"], results, digests)
-            continue
-        for key, tid, up, fp in plans:
-            t0 = time.perf_counter()
-            before = _snapshot(out_dir)
-            lines = []
-            with recording_reads() as reads:
-                result = yield from _noting(step.run(ctx, up, key), lines)
-            after = _snapshot(out_dir)
-            files = sorted(n for n, s in after.items() if before.get(n) != s)
-            rec = _record(ctx, step, key, tid, fp, result, files, reads, t0 - t_start, time.perf_counter() - t_start,
-                          lines)
-            new[tid] = rec
-            _keep(step, key, tid, result, rec["result"], results, digests)
+        lines_of[tid] = lines
+        ended.put(tid)
+        return None
+
+    # the graph: a task waits for the tasks it reads and for the last lone task before it; a
+    # lone task waits for every task before it
+    graph: dict = {}
+    deps_of = {tid: _upstream_tasks(step, key, active) for step, key, tid in order}
+    before_it: list[str] = []
+    barrier = None
+    for step, key, tid in order:
+        alone = not step.concurrent or threads == 1
+        waits = list(before_it) if alone else sorted(deps_of[tid] | ({barrier} if barrier else set()))
+        graph[tid] = (functools.partial(one, step, key, tid, alone), *waits)
+        before_it.append(tid)
+        if alone:
+            barrier = tid
+    failed: list[BaseException] = []
+
+    def drive():
+        try:
+            if threads > 1:
+                dask.threaded.get(graph, list(graph), num_workers=threads)
+            else:
+                dask.local.get_sync(graph, list(graph))
+        except BaseException as e:     # noqa: BLE001 - handed to the caller below
+            failed.append(e)
+        finally:
+            # dask returns at a task's error while others still run: start nothing more and
+            # wait for them, so that no thread writes into the folder once the caller has it
+            with running:
+                stop.set()
+                running.wait_for(lambda: n_running[0] == 0)
+            ended.put(None)
+
+    done: set[str] = set()
+    emitted = 0
+    driver = threading.Thread(target=drive, name="geo-sink steps", daemon=True)
+    driver.start()
+    try:
+        while (tid := ended.get()) is not None:
+            done.add(tid)
+            while emitted < len(order) and order[emitted][2] in done:      # in the declared order
+                yield from lines_of.pop(order[emitted][2], [])
+                emitted += 1
+    finally:
+        stop.set()                      # an interrupt: start nothing more, let the running end
+        driver.join()
+    if failed:
+        raise failed[0]
+    new = {tid: new[tid] for _, _, tid in order if tid in new}
     # a file a step carries over from the last run (the FVC series) that no task of this run
     # owns (the step no longer applies) goes too
     owned = {f for r in new.values() for f in r["files"]}
@@ -347,6 +450,20 @@ def run_steps(ctx: RunContext, steps) -> Iterator[str]:
                                   ensure_ascii=False, indent=1),
                        encoding="utf-8")
     return new
+
+
+def _upstream_tasks(step: Step, key, active) -> set[str]:
+    """The task ids a task reads: every task of each step it needs that runs here (of a keyed
+    step only the keys ``upstream_keys`` names, when it names them)."""
+    out = set()
+    for other, keys in active:
+        if other.name not in step.needs:
+            continue
+        if other.keys is not None and step.upstream_keys is not None:
+            wanted = set(step.upstream_keys(key))
+            keys = [k for k in keys if k in wanted]
+        out |= {task_id(other, k) for k in keys}
+    return out
 
 
 def _noting(gen, lines: list):

@@ -35,5 +35,5 @@ def _run(ctx: RunContext, up: dict, key):
 STEP = Step(
     "counties", _run, needs=("landcover", "forest", "carbon"), project=("boundary", "synthetic"),
     roles=("boundary",), outputs=("counties_parquet", "counties_gpkg"),
-    when=lambda ctx: bool(ctx.landcover),
+    when=lambda ctx: bool(ctx.landcover), concurrent=True,
 )

@@ -117,5 +117,5 @@ STEP = Step(
     catalog=("dataset:measurability_rules", "dataset:analysis_parameters", "dataset:bef_fang2001",
              "dataset:carbon_constants", "legend:*"),
     outputs=("forest_coverage", "growing_stock", "growing_stock_carbon"),
-    when=lambda ctx: bool(ctx.landcover),
+    when=lambda ctx: bool(ctx.landcover), concurrent=True,
 )

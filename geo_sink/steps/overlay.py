@@ -49,10 +49,11 @@ RELIEF = Step(
     "relief", _run_relief, project=("boundary", "pv_constraints"), outputs=(),
     files=lambda ctx, key: _dem(ctx) + ctx.boundary_files(),
     params=lambda ctx, key: {"pvlib": package_version("pvlib")},     # its terrain grid when there is no DEM
+    concurrent=True,
 )
 
 STEP = Step(
     "overlay", _run, project=("boundary",), outputs=(),
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),
-    files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(),
+    files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(), concurrent=True,
 )

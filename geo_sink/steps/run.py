@@ -16,10 +16,12 @@ from geo_sink.steps.chain import Step, load_result, run_steps
 from geo_sink.steps.context import RunContext
 from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED, ENERGY_SEED
 
-#: Every step, in an order where each comes after the steps it reads.
-STEPS: tuple[Step, ...] = (landcover.STEP, carbon.CARBON, carbon.CARBON_MAP, forest.STEP, wetland.STEP,
-                           transitions.STEP, reclamation.RATE, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP, counties.STEP,
-                           overlay.STEP, overlay.RELIEF)
+#: Every step, in an order where each comes after the steps it reads; the steps that run beside
+#: others (``concurrent``) first, those that run alone (they write files of their own, or read the
+#: folder: the targets) after them (:func:`geo_sink.steps.chain.run_steps`).
+STEPS: tuple[Step, ...] = (landcover.STEP, carbon.CLIMATE, carbon.CARBON, carbon.CARBON_MAP, forest.STEP, wetland.STEP,
+                           transitions.STEP, counties.STEP, overlay.STEP, overlay.RELIEF,
+                           reclamation.RATE, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP)
 
 
 def run_project(project: Project, out_dir: Path, draws: int = DEFAULT_DRAWS, client=None,

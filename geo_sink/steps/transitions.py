@@ -44,4 +44,5 @@ STEP = Step(
     catalog=("legend:*",), outputs=("transitions", "reclamation_from_landcover"),
     keys=_pairs, params=lambda ctx, pair: [repr(ctx.landcover_of(y)) for y in pair],
     files=lambda ctx, pair: [ctx.landcover_of(y).path for y in pair] + ctx.boundary_files(),
+    concurrent=True,
 )

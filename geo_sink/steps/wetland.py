@@ -61,4 +61,5 @@ STEP = Step(
     upstream_keys=lambda year: [year], params=lambda ctx, year: repr(ctx.landcover_of(year)),
     files=lambda ctx, year: [ctx.landcover_of(year).path] + [
         p for p, (role, _, _) in ctx.inputs.items() if role in ("boundary", "wetlands")],
+    concurrent=True,
 )
