@@ -133,7 +133,8 @@ def _feed(h, v) -> None:
     h.update(type(v).__name__.encode())
     if isinstance(v, pd.DataFrame):
         geo = [c for c in v.columns if str(v[c].dtype) == "geometry"]
-        df = v.assign(**{c: v[c].to_wkb() for c in geo}) if geo else v
+        # a plain frame: WKB bytes in a GeoDataFrame's geometry column make geopandas warn
+        df = pd.DataFrame(v).assign(**{c: v[c].to_wkb() for c in geo}) if geo else v
         h.update(repr((list(map(str, df.columns)), list(map(str, df.dtypes)))).encode())
         h.update(pd.util.hash_pandas_object(df.astype({c: "object" for c in geo}), index=True).to_numpy().tobytes())
     elif isinstance(v, np.ndarray):
