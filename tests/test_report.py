@@ -540,3 +540,37 @@ def test_png_data_url_decodes_to_the_image():
     assert struct.unpack(">IIBBBBB", chunks[b"IHDR"]) == (53, 37, 8, 6, 0, 0, 0) and b"IEND" in chunks
     rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(37, 1 + 53 * 4)
     assert (rows[:, 0] == 0).all() and np.array_equal(rows[:, 1:].reshape(37, 53, 4), img)
+
+
+def _shared_counties(html: str) -> dict:
+    import json
+    head = "<script>var geo_sink_counties = "
+    assert html.count(head) == 1
+    start = html.index(head) + len(head)
+    return json.loads(html[start:html.index(";</script>", start)])
+
+
+def test_county_geometry_is_written_once_for_every_choropleth(demo_reports, demo_project):
+    """The three county choropleths (coverage, stock, sink) add their features from one shared
+    variable; no layer embeds a copy of the counties."""
+    html = demo_reports[0].read_text(encoding="utf-8")
+    data = _shared_counties(html)
+    counties = gpd.read_parquet(demo_reports[0].parent / "朔州市" / "counties.parquet")
+    assert len(data["features"]) == len(counties) == 6
+    assert {"name", "cov", "stock", "sink", "coverage_pct", "dens"} <= set(data["features"][0]["properties"])
+    layers = re.findall(r"(geo_json_[0-9a-f]+)_add\(geo_sink_counties\);", html)
+    assert len(set(layers)) == 3
+    inline = re.findall(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);\n", html, flags=re.S)
+    assert not [d for d in inline if '"cov"' in d]          # no layer carries the counties itself
+
+
+@browser
+def test_browser_every_choropleth_draws_every_county(driver, demo_reports):
+    """Each choropleth built from the shared variable holds one polygon per county, coloured by
+    its own quantity (the coverage and the stock layers colour the counties differently)."""
+    html = demo_reports[0].read_text(encoding="utf-8")
+    layers = list(dict.fromkeys(re.findall(r"(geo_json_[0-9a-f]+)_add\(geo_sink_counties\);", html)))
+    assert open_page(driver, demo_reports[0]) == []
+    fills = [driver.execute_script(f"return window['{n}'].getLayers().map(l => l.options.fillColor)") for n in layers]
+    assert [len(f) for f in fills] == [6, 6, 6]
+    assert fills[0] != fills[1]

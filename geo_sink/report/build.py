@@ -87,15 +87,21 @@ def _overlay_codes(results_dir: Path, lc, box: tuple):
     return (res["codes"], res["bounds"]) if res is not None else landcover_codes(lc.path, lc.crs, box)
 
 
+def _geojson(gdf) -> dict:
+    """A GeoDataFrame as a GeoJSON dict (properties first, no feature ids)."""
+    props = [c for c in gdf.columns if c != "geometry"]
+    return json.loads(gdf[props + ["geometry"]].to_json(drop_id=True))
+
+
 def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overlay=True):
-    """A GeoJSON layer with popups; ``overlay=False`` makes it one of the map's choropleths, of
-    which the layer control shows one at a time (radio buttons)."""
+    """A GeoJSON layer with popups (``gdf``: a GeoDataFrame or a GeoJSON dict); ``overlay=False``
+    makes it one of the map's choropleths, of which the layer control shows one at a time
+    (radio buttons)."""
     import folium
 
     from geo_sink.report.mapui import text_snippets
-    props = [c for c in gdf.columns if c != "geometry"]
     layer = text_snippets(folium.GeoJson)(
-        json.loads(gdf[props + ["geometry"]].to_json(drop_id=True)), name=name, show=show, overlay=overlay,
+        gdf if isinstance(gdf, dict) else _geojson(gdf), name=name, show=show, overlay=overlay,
         style_function=style,
         popup=text_snippets(folium.GeoJsonPopup)(fields=popup_fields, aliases=lab_aliases, localize=False, labels=True),
         tooltip=text_snippets(folium.GeoJsonTooltip)(fields=[popup_fields[0]], aliases=[lab_aliases[0]], labels=False),
@@ -131,7 +137,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     """
     import folium
 
-    from geo_sink.report.mapui import point_labels_js, point_markers_js, script_element, text_element, text_snippets
+    from geo_sink.report.mapui import (point_labels_js, point_markers_js, script_element, share_geojson_data,
+                                       text_element, text_snippets)
     L = labels(lang)
     cat = load_catalog()
     rd = Path(results_dir)
@@ -196,36 +203,42 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     fills, images = [], []  # what the opacity slider acts on (fills: the choropleths, the first shown)
     small = []             # (features, colour, label) drawn as markers at low zoom
 
-    def choropleth(frame, name, style, items):
-        layer = _geojson_layer(frame, name, style, fields, aliases, show=not fills, overlay=False)
+    if has_stock:
+        c = c.assign(dens=c["stock_t_co2e"] / (c["zone_area_km2"] * 100))    # t CO2e/ha
+    county_data = _geojson(c)       # one geometry for every choropleth, written once in the page
+    choropleths = []
+
+    def choropleth(name, style, items):
+        layer = _geojson_layer(county_data, name, style, fields, aliases, show=not fills, overlay=False)
         layer.add_to(m)
         legends.append((layer, name, items))
         fills.append(layer.get_name())
+        choropleths.append(layer)
 
     if "coverage_pct" in c:
         centre = target if target is not None else float(c["coverage_pct"].median())
         span = max(5.0, float(np.nanmax(np.abs(c["coverage_pct"] - centre))))
         lo = max(0.0, centre - span)          # a coverage below 0% does not exist
-        choropleth(c, L["coverage"], lambda f, ce=centre, sp=span: {
+        choropleth(L["coverage"], lambda f, ce=centre, sp=span: {
             "fillColor": diverging(f["properties"].get("coverage_pct"), ce, sp), "color": "#333",
             "weight": 1, "fillOpacity": 0.6},
             [(diverging(lo, centre, span), f"{lo:.1f}%"),
              (diverging(centre, centre, span), f"{centre:.2f}% ({L['target'] if target is not None else L['median']})"),
              (diverging(centre + span, centre, span), f"{centre + span:.1f}%")])
     if has_stock:
-        dens = c["stock_t_co2e"] / (c["zone_area_km2"] * 100)
-        c2 = c.assign(dens=dens)
-        vmax = float(np.nanmax(dens))
-        choropleth(c2, L["stock"], lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
+        vmax = float(np.nanmax(c["dens"]))
+        choropleth(L["stock"], lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
                                                       "color": "#333", "weight": 1, "fillOpacity": 0.6},
                    [(sequential(0, vmax), "0"), (sequential(vmax / 2, vmax), f"{vmax / 2:.0f}"),
                     (sequential(vmax, vmax), f"{vmax:.0f} t CO2e/ha")])
     if "sink_t_co2e_yr" in c:
         span = max(1.0, float(np.nanmax(np.abs(c["sink_t_co2e_yr"]))))
-        choropleth(c, L["sink"], lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
+        choropleth(L["sink"], lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
                                                     "color": "#333", "weight": 1, "fillOpacity": 0.6},
                    [(diverging(-span, 0, span), f"{-span:,.0f}"), (diverging(0, 0, span), "0"),
                     (diverging(span, 0, span), f"{span:,.0f} t CO2e/yr")])
+    if choropleths:
+        share_geojson_data(choropleths, county_data, "geo_sink_counties").add_to(m)
     # --- base lines from the project's own layers: the city's outline, rivers, roads
     lines = text_snippets(folium.FeatureGroup)(name=L["base_lines"], show=True)
     outline = gpd.GeoDataFrame(geometry=[region], crs=counties.crs)
