@@ -70,36 +70,32 @@ def share_geojson_data(layers, data: dict, var: str):
     in the header, and make each of ``layers`` (``text_snippets(folium.GeoJson)`` objects built
     on that same dict) add its features from the variable instead of embedding a copy: the three
     county choropleths of a report share one geometry (885 KB each for Shanxi's 117 counties).
-    Returns the element to add to the map (before the layers render)."""
-    from branca.element import MacroElement
-
+    Returns the element to add to the map."""
     for layer in layers:
         if layer.data is not data:
             raise ValueError(f"{layer.get_name()}: its data is not the shared GeoJSON dict")
         layer.shared_data_js = var
-    script = f"<script>var {var} = {_js_data(data)};</script>"
+    return _page_text("header", f"<script>var {var} = {_js_data(data)};</script>", "GeoSinkSharedData")
 
-    class _Data(MacroElement):
+
+def _page_text(part: str, text: str, name: str):
+    """A folium element that adds ``text`` as it is (no Jinja) to the page's ``part``
+    (``"header"`` or ``"script"``) when it renders."""
+    from branca.element import MacroElement
+
+    class _Text(MacroElement):
         def render(self, **kwargs):
-            self.get_root().header.add_child(text_element(script), name=self.get_name())
+            getattr(self.get_root(), part).add_child(text_element(text), name=self.get_name())
 
-    el = _Data()
-    el._name = "GeoSinkSharedData"
+    el = _Text()
+    el._name = name
     return el
 
 
 def script_element(js: str):
     """A folium element that adds the JavaScript text ``js`` to the page's script as it is
     (no Jinja: ``js`` needs no escaping of template syntax)."""
-    from branca.element import MacroElement
-
-    class _Script(MacroElement):
-        def render(self, **kwargs):
-            self.get_root().script.add_child(text_element(js), name=self.get_name())
-
-    el = _Script()
-    el._name = "GeoSinkScript"
-    return el
+    return _page_text("script", js, "GeoSinkScript")
 
 
 def _js_data(value) -> str:
