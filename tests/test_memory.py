@@ -67,13 +67,17 @@ def test_peak_memory_does_not_grow_with_raster_size_or_years(tmp_path):
 
 
 def test_one_malloc_arena_unless_the_environment_chose():
-    """The step threads share one malloc arena on glibc; a MALLOC_ARENA_MAX the user set stays."""
+    """The step threads share one malloc arena on glibc; an arena limit the user set
+    (MALLOC_ARENA_MAX, GLIBC_TUNABLES) stays."""
     import os
     import platform
     code = "from geo_sink.runs.malloc import share_one_malloc_arena as f; print(f())"
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")}
     mine = subprocess.run([sys.executable, "-c", code], env=env | {"MALLOC_ARENA_MAX": "4"},
                           capture_output=True, text=True, check=True)
     assert mine.stdout.strip() == "False"
+    tunable = subprocess.run([sys.executable, "-c", code], env=env | {"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"},
+                             capture_output=True, text=True, check=True)
+    assert tunable.stdout.strip() == "False"
     ours = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert ours.stdout.strip() == str(platform.libc_ver()[0] == "glibc")

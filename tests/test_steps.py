@@ -658,3 +658,44 @@ def test_a_failing_task_on_a_thread_fails_the_run(demo_project, tmp_path):
     assert (out / "a_1.csv").is_file() and (out / "a_2.csv").is_file()
     assert time.perf_counter() - t0 >= 0.3
     assert not (out / STATE / MANIFEST).exists()
+
+
+def test_a_failed_run_leaves_nothing_to_keep_under_the_last_complete_runs_fingerprints(demo_project, tmp_path):
+    """Inputs A (complete run), then B (a later task fails: the manifest stays A's, but V's file
+    now holds B), then A again: V runs again instead of being kept with B's file."""
+    from geo_sink.catalog import load_catalog
+    from geo_sink.steps import RunContext, run_steps
+    from geo_sink.steps.chain import Step
+
+    value = ["A"]
+
+    def v(ctx, up, key):
+        ctx.put(pd.DataFrame({"v": [value[0]]}), "v.csv")
+        yield f"V {value[0]}"
+        return value[0]
+
+    def boom(ctx, up, key):
+        if value[0] == "B":
+            raise ValueError("stopped")
+        yield "ok"
+
+    steps = (Step("v", v, params=lambda ctx, key: value[0], concurrent=True), Step("boom", boom, needs=("v",)))
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def run():
+        gen = run_steps(RunContext(load_project(demo_project), load_catalog(), out, 0), steps, threads=2)
+        try:
+            while True:
+                next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+    assert run()["v"]["status"] == "ran"
+    value[0] = "B"
+    with pytest.raises(ValueError, match="stopped"):
+        run()
+    assert pd.read_csv(out / "v.csv")["v"].tolist() == ["B"]
+    value[0] = "A"
+    assert run()["v"]["status"] == "ran"
+    assert pd.read_csv(out / "v.csv")["v"].tolist() == ["A"]

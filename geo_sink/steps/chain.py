@@ -25,9 +25,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import pickle
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -38,6 +41,8 @@ from geo_sink.io.atomic import atomic_path
 from geo_sink.io.fingerprint import code_digest, package_version, sha256_file
 from geo_sink.runs.malloc import share_one_malloc_arena
 from geo_sink.steps.context import RunContext, writing
+
+_log = logging.getLogger(__name__)
 
 #: The hidden folder of step results and fingerprints inside an output folder.
 STATE = ".steps"
@@ -289,7 +294,6 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
     skipped and the running ones end before this returns."""
     import functools
     import queue
-    import threading
 
     import dask.local
     import dask.threaded
@@ -329,52 +333,64 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
 
     def plan(step: Step, key, tid: str):
         """Keep the task (its lines) or clear its old files for a run: (kept, lines or (up, fp))."""
-        up, updig = {}, {}
-        for n in step.needs:
-            if n not in results:
-                continue
-            r = results[n]
-            if isinstance(r, dict) and n in _keyed(steps) and step.upstream_keys is not None:
-                wanted = set(step.upstream_keys(key))
-                r = {k: v for k, v in r.items() if k in wanted}
-                updig.update({t: d for t, d in digests[n].items()
-                              if t in {task_id(_by_name(steps, n), k) for k in wanted}})
-            else:
-                updig.update(digests[n])
-            up[n] = r
-        fp = task_fingerprint(ctx, step, key, updig)
-        prev = old.get(tid)
-        if (prev and prev.get("fingerprint") == fp
-                and all(catalog_digest(ctx, i) == d for i, d in prev.get("catalog", {}).items())
-                and all((out_dir / f).is_file() for f in prev.get("files", []))):
-            kept, result = load_result(out_dir, tid)
+        with lock:          # other tasks' results go into these dicts meanwhile
+            up, updig = {}, {}
+            for n in step.needs:
+                if n not in results:
+                    continue
+                r = results[n]
+                if isinstance(r, dict) and n in _keyed(steps) and step.upstream_keys is not None:
+                    wanted = set(step.upstream_keys(key))
+                    r = {k: v for k, v in r.items() if k in wanted}
+                    updig.update({t: d for t, d in digests[n].items()
+                                  if t in {task_id(_by_name(steps, n), k) for k in wanted}})
+                else:
+                    updig.update(digests[n])
+                up[n] = r
+            fp = task_fingerprint(ctx, step, key, updig)
+            prev = old.get(tid)
+            unchanged = (prev and prev.get("fingerprint") == fp
+                         and all(catalog_digest(ctx, i) == d for i, d in prev.get("catalog", {}).items())
+                         and all((out_dir / f).is_file() for f in prev.get("files", [])))
+        if unchanged:
+            kept, result = load_result(out_dir, tid)        # unpickled outside the lock
             if kept:
-                new[tid] = dict(prev, status="kept", seconds=0.0)
-                _keep(step, key, tid, result, new[tid]["result"], results, digests)
+                with lock:
+                    new[tid] = dict(prev, status="kept", seconds=0.0)
+                    _keep(step, key, tid, result, new[tid]["result"], results, digests)
                 return True, list(prev.get("lines", []))  # its findings and warnings, as a run says them
         if prev:
             _remove(out_dir, [f for f in prev.get("files", []) if f not in step.carry])
+        # a run stopped after this task rewrote its files leaves the old manifest: without its
+        # old result the task cannot be kept with the new files under the old fingerprint
+        _remove(out_dir / STATE, [f"{tid}.pkl"])
         return False, (up, fp)
 
     running = threading.Condition()         # how many tasks are between start and end
     n_running = [0]
 
+    errors: list[tuple[str, BaseException]] = []
+
     def one(step: Step, key, tid: str, alone: bool, *_upstream):
         """A node of the graph: keep the task or run it (``_upstream``: the tasks it waits for)."""
+        _STEP_THREAD.on = True
         with running:
             if stop.is_set():
                 return None
             n_running[0] += 1
         try:
             _one(step, key, tid, alone)
+        except BaseException as e:
+            with lock:
+                errors.append((tid, e))
+            raise
         finally:
             with running:
                 n_running[0] -= 1
                 running.notify_all()
 
     def _one(step: Step, key, tid: str, alone: bool):
-        with lock:
-            kept, what = plan(step, key, tid)
+        kept, what = plan(step, key, tid)
         if kept:
             lines = what
         else:
@@ -414,9 +430,11 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
     failed: list[BaseException] = []
 
     def drive():
+        _STEP_THREAD.on = True
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="geo-sink step") if threads > 1 else None
         try:
-            if threads > 1:
-                dask.threaded.get(graph, list(graph), num_workers=threads)
+            if pool is not None:
+                dask.threaded.get(graph, list(graph), num_workers=threads, pool=pool)
             else:
                 dask.local.get_sync(graph, list(graph))
         except BaseException as e:     # noqa: BLE001 - handed to the caller below
@@ -427,22 +445,35 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
             with running:
                 stop.set()
                 running.wait_for(lambda: n_running[0] == 0)
+            if pool is not None:
+                pool.shutdown(wait=False)
             ended.put(None)
 
     done: set[str] = set()
     emitted = 0
     driver = threading.Thread(target=drive, name="geo-sink steps", daemon=True)
     driver.start()
+    finished = False
     try:
         while (tid := ended.get()) is not None:
             done.add(tid)
             while emitted < len(order) and order[emitted][2] in done:      # in the declared order
                 yield from lines_of.pop(order[emitted][2], [])
                 emitted += 1
+        finished = True
     finally:
         stop.set()                      # an interrupt: start nothing more, let the running end
-        driver.join()
+        # a generator dropped without close() may be finalised by the garbage collector on a
+        # step thread, which the driver waits for: joining there would never return
+        if not getattr(_STEP_THREAD, "on", False):
+            driver.join()
+            if failed or not finished:
+                # the manifest stays the last complete run's: the tasks that ran here rewrote
+                # their files, so their results must not be kept under its fingerprints
+                _remove(out_dir / STATE, [f"{t}.pkl" for t, r in list(new.items()) if r["status"] == "ran"])
     if failed:
+        for tid, e in errors[1:]:       # dask raises the first; the others are said
+            _log.error("task %s failed too: %s: %s", tid, type(e).__name__, e)
         raise failed[0]
     new = {tid: new[tid] for _, _, tid in order if tid in new}
     # a file a step carries over from the last run (the FVC series) that no task of this run
@@ -454,6 +485,10 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
                                   ensure_ascii=False, indent=1),
                        encoding="utf-8")
     return new
+
+
+#: Marks the threads that run a graph's tasks (and its driver).
+_STEP_THREAD = threading.local()
 
 
 def _upstream_tasks(step: Step, key, active) -> set[str]:

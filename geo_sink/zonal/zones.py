@@ -361,17 +361,21 @@ def index_file(geoms, grid: Grid, cache: bool | Path = True) -> Path | None:
 #: notebook or pipeline that runs several maps of one grid over the same zones reads it once.
 _MEMO: dict = {}
 _MEMO_SIZE = 2
+_MEMO_LOCK = threading.Lock()      # the run's steps read indexes on several threads
 
 
 def _load_memo(path: Path) -> ZoneIndex:
     st = (path / "meta.json").stat()
     key = (str(path), st.st_ino, st.st_mtime_ns)
-    if key not in _MEMO:
+    with _MEMO_LOCK:
+        idx = _MEMO.get(key)
+    if idx is None:
         idx = ZoneIndex.load(path)   # read-only memory maps: safe to share between callers
-        while len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = idx
-    return _MEMO[key]
+        with _MEMO_LOCK:
+            while len(_MEMO) >= _MEMO_SIZE:
+                _MEMO.pop(next(iter(_MEMO)))
+            _MEMO[key] = idx
+    return idx
 
 
 def cached_zone_index(geoms, grid: Grid, cache: bool | Path = True,
