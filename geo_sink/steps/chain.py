@@ -395,17 +395,7 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
             lines = what
         else:
             up, fp = what
-            if alone:
-                t0 = time.perf_counter() - t_start
-                before = _snapshot(out_dir)
-                lines = []
-                with recording_reads() as reads:
-                    result = _drain(_noting(step.run(ctx, up, key), lines))
-                after = _snapshot(out_dir)
-                files = sorted(n for n, st in after.items() if before.get(n) != st)
-                t1 = time.perf_counter() - t_start
-            else:
-                result, lines, reads, files, t0, t1 = _run_collected(ctx, step, up, key, t_start)
+            result, lines, reads, files, t0, t1 = _run_collected(ctx, step, up, key, t_start, alone)
             rec = _record(ctx, step, key, tid, fp, result, files, reads, t0, t1, lines)
             with lock:
                 new[tid] = rec
@@ -525,14 +515,22 @@ def _drain(gen):
             return stop.value
 
 
-def _run_collected(ctx: RunContext, step: Step, up: dict, key, t_start: float):
-    """One task in a thread: (result, lines, catalog reads, files written through ``ctx.put``,
-    start and end in seconds since the run started)."""
+def _run_collected(ctx: RunContext, step: Step, up: dict, key, t_start: float, alone: bool = False):
+    """One task: (result, lines, catalog reads, files written, start and end in seconds since
+    the run started).  The files are those written through ``ctx.put`` (or named with
+    ``note_written``); of a task that runs ``alone``, every file of the folder it changed."""
+    folder = Path(ctx.out_dir)
     t0 = time.perf_counter() - t_start
+    before = _snapshot(folder) if alone else None
     lines: list = []
-    with recording_reads() as reads, writing() as files:
+    with recording_reads() as reads, writing() as noted:
         result = _drain(_noting(step.run(ctx, up, key), lines))
-    return result, lines, reads, sorted(set(files)), t0, time.perf_counter() - t_start
+    if alone:
+        after = _snapshot(folder)
+        files = sorted(n for n, st in after.items() if before.get(n) != st)
+    else:
+        files = sorted(set(noted))
+    return result, lines, reads, files, t0, time.perf_counter() - t_start
 
 
 def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, reads, t0: float, t1: float,
