@@ -699,3 +699,17 @@ def test_a_failed_run_leaves_nothing_to_keep_under_the_last_complete_runs_finger
     value[0] = "A"
     assert run()["v"]["status"] == "ran"
     assert pd.read_csv(out / "v.csv")["v"].tolist() == ["A"]
+
+
+def test_a_thread_count_that_is_not_a_number_is_refused_naming_the_variable(demo_project, tmp_path, monkeypatch):
+    from geo_sink.catalog import load_catalog
+    from geo_sink.errors import InputDataError
+    from geo_sink.steps import RunContext
+    from geo_sink.steps.chain import step_threads
+
+    ctx = RunContext(load_project(demo_project), load_catalog(), tmp_path, 0)
+    monkeypatch.setenv("GEO_SINK_STEP_THREADS", "3")
+    assert step_threads(ctx) == 3
+    monkeypatch.setenv("GEO_SINK_STEP_THREADS", "two")
+    with pytest.raises(InputDataError, match="GEO_SINK_STEP_THREADS='two': expected a whole number"):
+        step_threads(ctx)

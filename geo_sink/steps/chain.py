@@ -37,6 +37,7 @@ from typing import Callable, Iterator
 
 from geo_sink import __version__
 from geo_sink.catalog.loader import recording_reads
+from geo_sink.errors import InputDataError
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.fingerprint import code_digest, package_version, sha256_file
 from geo_sink.runs.malloc import share_one_malloc_arena
@@ -274,7 +275,11 @@ def step_threads(ctx: RunContext) -> int:
         return 8
     env = os.environ.get("GEO_SINK_STEP_THREADS")
     if env:
-        return max(1, int(env))
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise InputDataError(f"GEO_SINK_STEP_THREADS={env!r}: expected a whole number of threads "
+                                 "(1 runs the steps one after the other)") from None
     return max(1, min(4, os.cpu_count() or 1))
 
 
