@@ -184,7 +184,7 @@ def _check(path, tmp_path, first, monkeypatch, cat_copy, expect_ran: set[str], n
     upd = _run(path, tmp_path / f"upd_{name}", seed_from=first)
     full = _run(path, tmp_path / f"full_{name}")
     assert _ran(full) == set(full)                      # a fresh folder runs every task
-    assert _ran(upd) == expect_ran, sorted(_ran(upd))
+    assert _ran(upd) == expect_ran, repr(sorted(_ran(upd)))
     assert_same_folder(tmp_path / f"upd_{name}", tmp_path / f"full_{name}")
     return upd
 
@@ -205,8 +205,9 @@ def test_no_change_keeps_every_task(demo, tmp_path, monkeypatch):
 
 def test_a_changed_land_cover_year(demo, tmp_path, monkeypatch):
     """A new version of the 2015 map: that year's areas, the carbon and forest tables that read
-    every year, the transition matrix, the targets and the county layer; not the 2020 areas,
-    the 2020 density map or wetlands (both of the last year), reclamation, subsidence or PV."""
+    every year, the transition matrix, the targets and the county layer; the 2020 areas and
+    overlay are taken again from the pass that read both maps (step transitions), unchanged, so
+    not the 2020 density map or wetlands (both of the last year), reclamation, subsidence or PV."""
     path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
     lc = load_project(path).spec.landcover[0].path
     with rasterio.open(lc, "r+") as src:
@@ -215,7 +216,8 @@ def test_a_changed_land_cover_year(demo, tmp_path, monkeypatch):
         a[r - 20:r + 20, c - 20:c + 20] = 2          # 1600 pixels in the middle become forest
         src.write(a, 1)
     _check(path, tmp_path, first, monkeypatch, cat_copy,
-           {"landcover-2015", "carbon", "forest", "transitions-2015-2020", "targets", "counties", "overlay-2015"}, "lc")
+           {"landcover-2015", "carbon", "forest", "transitions-2015-2020", "targets", "counties", "overlay-2015",
+            "landcover-2020", "overlay-2020"}, "lc")
 
 
 def test_an_edited_coefficient_reruns_the_steps_that_read_it(demo, tmp_path, monkeypatch):
@@ -274,14 +276,17 @@ def test_result_digest_is_by_value():
 
 def test_a_year_taken_out_removes_its_files(demo, tmp_path, monkeypatch):
     """The 2015 map taken out of the project: its tables and the transition matrix go; the
-    folder equals a run of the one-year project."""
+    folder equals a run of the one-year project.  2020's areas and overlay came from the pass
+    over both maps: alone now, its map is read for them (the same areas to rounding), and the
+    steps that read them run again."""
     import yaml
     path, _, cat_copy, first, m = _first(demo, tmp_path, monkeypatch)
     p = yaml.safe_load(path.read_text(encoding="utf-8"))
     p["landcover"] = p["landcover"][1:]
     path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
     upd = _check(path, tmp_path, first, monkeypatch, cat_copy,
-                 {"carbon", "forest", "targets", "counties"}, "drop")
+                 {"carbon", "forest", "targets", "counties", "landcover-2020", "overlay-2020", "carbon_map-2020",
+                  "wetland-2020"}, "drop")
     assert "landcover-2015" not in upd and not list((tmp_path / "upd_drop").glob("*2015*"))
     assert not (tmp_path / "upd_drop" / STATE / "landcover-2015.pkl").exists()
 
@@ -450,7 +455,7 @@ def test_a_side_file_of_a_map_is_an_input(demo, tmp_path, monkeypatch):
         assert src.nodata == 1                          # GDAL reads it
     upd = _check(path, tmp_path, first, monkeypatch, cat_copy,
                  {"landcover-2015", "carbon", "forest", "transitions-2015-2020", "targets", "counties", "overlay-2015"},
-                 "aux")
+                 "aux")      # the pass over both maps gives what it gave: 2020's areas are kept
     assert upd["landcover-2015"]["status"] == "ran"
 
 
@@ -500,7 +505,11 @@ def test_a_section_removed_takes_its_tables_and_carried_series_with_it(demo, tmp
     p = yaml.safe_load(path.read_text(encoding="utf-8"))
     del p["mines"]
     path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
-    _check(path, tmp_path, first, monkeypatch, cat_copy, {"transitions-2015-2020", "targets"}, "mines")
+    # the transitions task writes the land-cover proxy now: the years' areas and overlays it
+    # hands on are taken again (no map read), unchanged, so nothing after them runs
+    _check(path, tmp_path, first, monkeypatch, cat_copy,
+           {"transitions-2015-2020", "targets", "landcover-2015", "landcover-2020", "overlay-2015", "overlay-2020"},
+           "mines")
     out = tmp_path / "upd_mines"
     assert not list(out.glob("reclamation_by_*")) and not (out / "fvc_series.csv").exists()
     assert (out / "reclamation_from_landcover_2015_2020.csv").is_file()      # the land-cover proxy instead
@@ -713,3 +722,99 @@ def test_a_thread_count_that_is_not_a_number_is_refused_naming_the_variable(demo
     monkeypatch.setenv("GEO_SINK_STEP_THREADS", "two")
     with pytest.raises(InputDataError, match="GEO_SINK_STEP_THREADS='two': expected a whole number"):
         step_threads(ctx)
+
+
+# --- task order and BLAS threads ------------------------------------------------------------
+
+def test_upward_rank_is_the_longest_path_to_the_end():
+    """Hand-computed on a diamond with a tail: a (1 s) feeds b (3 s) and c (1 s), both feed
+    d (2 s); e (0.5 s) stands alone.  rank(d) = 2, rank(b) = 5, rank(c) = 3, rank(a) = 1 + 5."""
+    from geo_sink.steps.chain import upward_ranks
+    waits = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"], "e": []}
+    cost = {"a": 1.0, "b": 3.0, "c": 1.0, "d": 2.0, "e": 0.5}
+    assert upward_ranks(waits, cost) == {"a": 6.0, "b": 5.0, "c": 3.0, "d": 2.0, "e": 0.5}
+
+
+def test_priority_gate_admits_the_longest_path_first_and_holds_a_slot_for_it():
+    """One slot: of the tasks ready at the start the highest rank goes first even when it comes
+    last; when 'a' leaves, 'b' (now ready, rank 5) gets the slot before 'e' (rank 0.5), which
+    was waiting already, although 'b' arrives later; 'close' turns away whoever waits."""
+    import threading
+
+    from geo_sink.steps.chain import PriorityGate
+    waits = {"a": [], "b": ["a"], "e": [], "z": []}
+    gate = PriorityGate(1, {"a": 6.0, "b": 5.0, "e": 0.5, "z": 0.1}, waits)
+    entered, lock = [], threading.Lock()
+
+    def task(name, hold=0.0):
+        if gate.enter(name):
+            with lock:
+                entered.append(name)
+            time.sleep(hold)
+            gate.leave(name)
+        else:
+            with lock:
+                entered.append(f"{name} turned away")
+
+    t_e = threading.Thread(target=task, args=("e",))
+    t_e.start()
+    time.sleep(0.05)
+    assert entered == []                    # 'a' is ready and ranks higher: the slot waits for it
+    t_a = threading.Thread(target=task, args=("a", 0.05))
+    t_a.start()
+    t_a.join()
+    time.sleep(0.05)
+    assert entered == ["a"]                 # 'b' is ready now and ranks above 'e'
+    t_b = threading.Thread(target=task, args=("b",))
+    t_b.start()
+    t_b.join()
+    t_e.join(timeout=5)
+    assert entered == ["a", "b", "e"]
+    gate.close()
+    task("z")
+    assert entered[-1] == "z turned away"
+
+
+def test_a_run_uses_one_blas_thread_unless_the_environment_chose(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from geo_sink.runs.blas import BLAS_THREAD_VARIABLES, one_blas_thread
+    for v in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(v, raising=False)
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    if not blas:
+        pytest.skip("numpy has no BLAS that threadpoolctl sees")
+    before = [i["num_threads"] for i in blas]
+    with one_blas_thread():
+        assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    with one_blas_thread() as limits:
+        assert limits is None               # contextlib.nullcontext: the user's choice stands
+
+
+def test_priority_gate_lets_the_waiting_go_when_no_other_task_can_arrive():
+    """A pool of 2 threads given 'y', 'x' and 'big' (all ready) in that order: 'y' and 'x' take
+    its threads and wait in the gate while 'big', the highest rank, waits for a thread.  The
+    gate must not hold the slot for 'big' (that would never end): 'x', the best of those that
+    can arrive, goes; its thread then brings 'big', which goes before 'y'."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo_sink.steps.chain import PriorityGate
+    waits = {"big": [], "x": [], "y": []}
+    gate = PriorityGate(1, {"big": 9.0, "x": 2.0, "y": 1.0}, waits, threads=2)
+    entered = []
+
+    def task(name):
+        assert gate.enter(name)
+        entered.append(name)
+        time.sleep(0.02)
+        gate.leave(name)
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(task, n) for n in ("y", "x")]
+        time.sleep(0.1)                 # both threads in the gate before 'big' is handed over
+        futures.append(pool.submit(task, "big"))
+        for f in futures:
+            f.result(timeout=5)
+    assert entered == ["x", "big", "y"]

@@ -313,6 +313,8 @@ def test_load_kernels_covers_the_signatures_a_cached_run_uses(tmp_path, catalog,
     before = {f: len(f.signatures) for f in (_kernels.add_runs, _kernels.add_cells)}
     res = class_areas(path, zones, catalog.legend("modis_igbp"))      # reads the cached index
     assert "zone index reused from cache" in res.notes
+    from geo_sink.zonal.transitions import transition_areas
+    transition_areas(path, path, zones, catalog.legend("modis_igbp"), catalog.legend("modis_igbp"))
     assert {f: len(f.signatures) for f in before} == before
 
 
@@ -342,6 +344,48 @@ def test_long_runs_count_codes_that_appear_late_in_a_block():
     plain.kernels = None
     plain.add(block, 0)
     np.testing.assert_array_equal(plain.result_m2(), expected)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_pair_of_blocks_counts_each_pixel_under_its_pair_code(compiled):
+    """A transition pass adds each pixel under from * 256 + to, formed in the kernel: long runs
+    (the counting path) and short ones, a pair met only in the second block (the codes met are
+    forgotten from block to block), boundary cells with their fraction.  Hand-computed, row
+    areas 1, 2, 3, 4; the numpy path gives the same."""
+    from geo_sink.zonal.engine import ClassAreaAccumulator
+    from geo_sink.zonal.zones import ZoneIndex
+    a = np.full((4, 200), 2, dtype=np.uint8)
+    b = np.full((4, 200), 2, dtype=np.uint8)
+    b[0, 150:] = 4                 # row 0: 150 x (2,2), 50 x (2,4)
+    a[1, :10] = 255                # row 1: 10 x (255,2) then 190 x (2,2)
+    a[3, :] = 1
+    b[3, 199] = 0                  # row 3 (second block): 199 x (1,2) and one (1,0)
+    i32 = lambda *v: np.array(v, dtype=np.int32)  # noqa: E731
+    idx = ZoneIndex(grid_fingerprint="x", n_zones=2, run_row=i32(0, 1, 2, 3), run_c0=i32(0, 0, 0, 0),
+                    run_c1=i32(200, 200, 30, 200), run_zone=i32(0, 1, 1, 1),
+                    b_row=i32(2), b_col=i32(30), b_zone=i32(0), b_frac=np.array([0.25]),
+                    zone_area_km2=np.zeros(2), outside_km2=np.zeros(2))
+    pair = lambda f, t: f * 256 + t  # noqa: E731
+    expected = np.zeros((2, 65536))
+    expected[0, pair(2, 2)] = 150 * 1.0 + 0.25 * 3.0
+    expected[0, pair(2, 4)] = 50 * 1.0
+    expected[1, pair(255, 2)] = 10 * 2.0
+    expected[1, pair(2, 2)] = 190 * 2.0 + 30 * 3.0
+    expected[1, pair(1, 2)] = 199 * 4.0
+    expected[1, pair(1, 0)] = 1 * 4.0
+    acc = ClassAreaAccumulator(idx, np.array([1.0, 2.0, 3.0, 4.0]))
+    if not compiled:
+        acc.kernels = None
+    assert (acc.kernels is not None) == compiled
+    acc.add(a[:3], 0, b[:3])
+    acc.add(a[3:], 3, b[3:])
+    np.testing.assert_allclose(acc.result_m2(), expected, rtol=1e-15, atol=0)
+    z, code, m2 = acc.nonzero_m2()
+    assert list(zip(z.tolist(), code.tolist())) == [(0, pair(2, 2)), (0, pair(2, 4)), (1, pair(1, 0)),
+                                                    (1, pair(1, 2)), (1, pair(2, 2)), (1, pair(255, 2))]
+    np.testing.assert_allclose(m2, expected[z, code], rtol=1e-15)
+    with pytest.raises(ValueError, match="two uint8 arrays of one shape"):
+        acc.add(a[:2].astype(np.uint16), 0, b[:2])
 
 
 def test_zone_fingerprint_is_kept_for_the_same_geometry_objects_only(monkeypatch):

@@ -694,3 +694,92 @@ def test_projection_artefacts_are_repaired_without_a_warning():
     assert shapely.is_valid(out.values).all()
     dense = gpd.GeoSeries(shapely.segmentize(pieces.geometry.values, 0.01), crs=pieces.crs).to_crs(32649).values
     np.testing.assert_allclose(shapely.area(out.values), shapely.area(dense), rtol=1e-6)
+
+
+# --- one pass over two maps: transitions, each map's class areas, a display sample ---------------
+
+def _two_maps(tmp_path, shape=(40, 40), res=100):
+    rng = np.random.default_rng(21)
+    a = rng.integers(1, 10, shape).astype(np.uint8)
+    a[rng.random(shape) < 0.05] = 0            # CLCD's nodata
+    a[rng.random(shape) < 0.03] = 42           # not in the legend
+    b = a.copy()
+    b[rng.random(shape) < 0.3] = 2             # some cells become forest
+    kw = dict(crs=ALBERS, origin=(0, shape[0] * res), res=(res, res))
+    return write_raster(tmp_path / "a.tif", a, **kw), write_raster(tmp_path / "b.tif", b, **kw), a, b
+
+
+def test_a_transition_pass_gives_each_maps_class_areas(tmp_path, catalog):
+    """The marginals of the transition matrix are each map's class areas: the tables of
+    class_areas_from_m2 equal those of class_areas reading the map itself (areas to rounding,
+    the unknown code's pixel count exactly), and one class checked against shapely fractions."""
+    from geo_sink.zonal.areas import class_areas_from_m2
+    from geo_sink.zonal.transitions import transition_pass
+    pa, pb, a, b = _two_maps(tmp_path)
+    z = zones([shapely.Point(2000, 2000).buffer(1500), shapely.box(250, 250, 1850, 3750)], ALBERS)
+    leg = catalog.legend("clcd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownCodeWarning)
+        tp = transition_pass(pa, pb, z, leg, leg, cache=False)
+        for path, m2, arr in ((pa, tp.from_m2, a), (pb, tp.to_m2, b)):
+            direct = class_areas(path, z, leg, cache=False)
+            got = class_areas_from_m2(path, z, leg, m2, cache=False)
+            pd.testing.assert_frame_equal(got.areas, direct.areas, rtol=1e-12)
+            pd.testing.assert_frame_equal(got.summary, direct.summary, rtol=1e-12, atol=1e-12)
+            pd.testing.assert_frame_equal(got.unknown_codes, direct.unknown_codes)
+            w = cell_fractions(z.geometry.iloc[0], from_origin(0, 4000, 100, 100), arr.shape) * 0.01
+            forest = got.areas[(got.areas.zone_id == "z0") & (got.areas.class_code == 2)].area_km2.iloc[0]
+            assert forest == pytest.approx(w[arr == 2].sum(), rel=1e-9)
+    assert tp.from_sample is None and tp.to_sample is None          # none asked for
+
+
+def test_a_transition_pass_hands_no_areas_for_a_masked_map(tmp_path, catalog):
+    """A map with a GDAL mask: the pass counts its masked cells under a nodata code, which
+    class_areas reports apart, so that map gets no marginal (its own pass); the other does."""
+    from geo_sink.zonal.transitions import transition_pass
+    pa = write_raster(tmp_path / "a.tif", np.full((3, 3), 2, np.uint8), crs=ALBERS, origin=(0, 3000), res=(1000, 1000))
+    pb = write_masked(tmp_path / "b.tif", np.full((3, 3), 4, np.uint8), np.arange(9).reshape(3, 3) % 2 == 0)
+    tp = transition_pass(pa, pb, zones([shapely.box(0, 0, 3000, 3000)], ALBERS), catalog.legend("clcd"),
+                         catalog.legend("clcd"), cache=False)
+    assert tp.to_m2 is None
+    assert tp.from_m2[0, 2] == pytest.approx(9e6, rel=1e-12) and tp.from_m2.sum() == pytest.approx(9e6, rel=1e-12)
+
+
+def test_class_areas_from_m2_refuses_what_it_cannot_stand_for(tmp_path, catalog):
+    from geo_sink.zonal.areas import class_areas_from_m2
+    z = zones([shapely.box(0, 0, 3000, 3000)], ALBERS)
+    signed = write_raster(tmp_path / "s.tif", np.full((3, 3), 2, np.int16), crs=ALBERS, origin=(0, 3000),
+                          res=(1000, 1000))
+    with pytest.raises(InputDataError, match=r"s\.tif.*without a GDAL mask"):
+        class_areas_from_m2(signed, z, catalog.legend("clcd"), np.zeros((1, 256)), cache=False)
+    u8 = write_raster(tmp_path / "u.tif", np.full((3, 3), 2, np.uint8), crs=ALBERS, origin=(0, 3000), res=(1000, 1000))
+    with pytest.raises(InputDataError, match=r"u\.tif.*1 zone rows, got shape \(2, 256\)"):
+        class_areas_from_m2(u8, z, catalog.legend("clcd"), np.zeros((2, 256)), cache=False)
+
+
+def test_a_transition_pass_takes_a_display_sample_that_equals_the_overlay_read(tmp_path, catalog):
+    """The sample the pass takes, reprojected, is the overlay a decimated read of each map gives
+    (io.display.landcover_codes), cell for cell; positions beyond the rows the pass reads (the
+    zones') give no sample."""
+    from geo_sink.io.display import display_codes, landcover_codes, overlay_plan
+    from geo_sink.zonal.transitions import transition_pass
+    rng = np.random.default_rng(5)
+    a = np.kron(rng.integers(1, 10, (30, 30)), np.ones((4, 4))).astype(np.uint8)      # 120 x 120 cells
+    b = a.copy()
+    b[rng.random(a.shape) < 0.2] = 2
+    kw = dict(origin=(112.0, 39.0), res=(0.001, 0.001))
+    pa, pb = write_raster(tmp_path / "a.tif", a, **kw), write_raster(tmp_path / "b.tif", b, **kw)
+    whole = zones([shapely.box(112.0, 38.88, 112.12, 39.0)], "EPSG:4326")
+    box = tuple(float(v) for v in whole.total_bounds)
+    plan = overlay_plan(pa, None, box, max_read_px=50)
+    assert plan.decimated
+    leg = catalog.legend("clcd")
+    tp = transition_pass(pa, pb, whole, leg, leg, cache=False, sample=plan.sample_positions())
+    for path, smp in ((pa, tp.from_sample), (pb, tp.to_sample)):
+        codes, bounds = display_codes(plan, smp)
+        ref, ref_bounds = landcover_codes(path, None, box, max_read_px=50)
+        np.testing.assert_array_equal(codes, ref)
+        assert bounds == ref_bounds
+    half = zones([shapely.box(112.0, 38.94, 112.12, 39.0)], "EPSG:4326")          # the top half only
+    tp = transition_pass(pa, pb, half, leg, leg, cache=False, sample=plan.sample_positions())
+    assert tp.from_sample is None and tp.to_sample is None

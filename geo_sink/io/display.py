@@ -3,10 +3,56 @@ the report's overlays (read decimated when the map is much larger than the pictu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 #: Largest side (pixels) of a report overlay.
 MAX_OVERLAY_PX = 1400
+
+
+@dataclass(frozen=True)
+class OverlayPlan:
+    """How a map becomes an overlay (:func:`overlay_plan`): the window of the map under the
+    lon/lat box, the shape it is sampled at (nearest; the window's own when small enough), and
+    what the reprojection to Web Mercator needs."""
+
+    window: object                  # rasterio Window
+    read_shape: tuple[int, int]
+    src_crs: object
+    window_transform: object        # Affine of the sampled cells
+    nodata: float | None
+    bounds: tuple[float, float, float, float]   # the window's, in the map's CRS
+
+    @property
+    def decimated(self) -> bool:
+        return self.read_shape != (int(self.window.height), int(self.window.width))
+
+    def sample_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(grid rows, grid columns) of the cells the sample takes
+        (:func:`geo_sink.io.rasters.sample_positions`)."""
+        from geo_sink.io.rasters import sample_positions
+        return sample_positions(self.window, self.read_shape)
+
+
+def overlay_plan(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX) -> OverlayPlan:
+    """The :class:`OverlayPlan` of a map over ``bounds_ll`` (lon/lat); a window wider or taller
+    than ``max_read_px`` cells is sampled to that size."""
+    import pyproj
+    import rasterio
+    from affine import Affine
+    from rasterio.windows import from_bounds
+
+    with rasterio.open(path) as src:
+        src_crs = crs or src.crs
+        t = pyproj.Transformer.from_crs(4326, pyproj.CRS(src_crs) if not hasattr(src_crs, "to_wkt") else pyproj.CRS(src_crs.to_wkt()), always_xy=True)
+        xb = t.transform_bounds(*bounds_ll, densify_pts=21)
+        win = from_bounds(*xb, transform=src.transform).round_offsets().round_lengths().intersection(
+            rasterio.windows.Window(0, 0, src.width, src.height))
+        dec = max(1.0, max(win.width, win.height) / max_read_px)
+        shape = (max(1, int(win.height / dec)), max(1, int(win.width / dec))) if dec > 1 else (int(win.height), int(win.width))
+        wt = src.window_transform(win) * Affine.scale(win.width / shape[1], win.height / shape[0])
+        return OverlayPlan(win, shape, src_crs, wt, src.nodata, rasterio.windows.bounds(win, src.transform))
 
 
 def landcover_codes(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX):
@@ -14,39 +60,39 @@ def landcover_codes(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX)
     :data:`MAX_OVERLAY_PX`) and their lat/lon bounds; a window wider or taller than
     ``max_read_px`` cells is read decimated (nearest) to that size first.  Maps on one grid give
     arrays on one display grid (so two years can be compared cell by cell)."""
-    import rasterio
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
-    from rasterio.windows import from_bounds
+    # a map much larger than the overlay is read decimated to twice the overlay's size
+    # (nearest, streamed: io.rasters.decimated_read), then reprojected by mode: memory is
+    # that of the overlay, not of a province-scale raster (GDAL's mode decimation costs 2-4x
+    # the nearest read for the same picture at display size)
+    plan = overlay_plan(path, crs, bounds_ll, max_read_px)
+    if plan.decimated:
+        from geo_sink.io.rasters import decimated_read
+        data = decimated_read(path, plan.window, plan.read_shape)
+    else:
+        import rasterio
+        with rasterio.open(path) as src:
+            data = src.read(1, window=plan.window)
+    return display_codes(plan, data)
 
-    with rasterio.open(path) as src:
-        src_crs = crs or src.crs
-        import pyproj
-        t = pyproj.Transformer.from_crs(4326, pyproj.CRS(src_crs) if not hasattr(src_crs, "to_wkt") else pyproj.CRS(src_crs.to_wkt()), always_xy=True)
-        xb = t.transform_bounds(*bounds_ll, densify_pts=21)
-        win = from_bounds(*xb, transform=src.transform).round_offsets().round_lengths().intersection(
-            rasterio.windows.Window(0, 0, src.width, src.height))
-        # a map much larger than the overlay is read decimated to twice the overlay's size
-        # (nearest, streamed: io.rasters.decimated_read), then reprojected by mode: memory is
-        # that of the overlay, not of a province-scale raster (GDAL's mode decimation costs 2-4x
-        # the nearest read for the same picture at display size)
-        from affine import Affine
-        dec = max(1.0, max(win.width, win.height) / max_read_px)
-        if dec > 1:
-            from geo_sink.io.rasters import decimated_read
-            oh, ow = max(1, int(win.height / dec)), max(1, int(win.width / dec))
-            data = decimated_read(path, win, (oh, ow))
-            wt = src.window_transform(win) * Affine.scale(win.width / ow, win.height / oh)
-        else:
-            data = src.read(1, window=win)
-            wt = src.window_transform(win)
-        dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", data.shape[1], data.shape[0],
-                                                  *rasterio.windows.bounds(win, src.transform))
-        scale = max(1.0, max(w, h) / MAX_OVERLAY_PX)
-        w2, h2 = int(w / scale), int(h / scale)
-        dst_t = Affine(dst_t.a * w / w2, 0, dst_t.c, 0, dst_t.e * h / h2, dst_t.f)
-        out = np.zeros((h2, w2), dtype=data.dtype)
-        reproject(data, out, src_transform=wt, src_crs=src_crs, dst_transform=dst_t, dst_crs="EPSG:3857",
-                  resampling=Resampling.mode, src_nodata=src.nodata, dst_nodata=0 if src.nodata is None else src.nodata)
+
+def display_codes(plan: OverlayPlan, data: np.ndarray):
+    """The sample ``data`` (``plan.read_shape``, e.g. taken during a pass over the map) in Web
+    Mercator by mode, at most :data:`MAX_OVERLAY_PX`, and the lat/lon bounds
+    (:func:`landcover_codes`)."""
+    import pyproj
+    from affine import Affine
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    src_crs = plan.src_crs
+    dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", data.shape[1], data.shape[0], *plan.bounds)
+    scale = max(1.0, max(w, h) / MAX_OVERLAY_PX)
+    w2, h2 = int(w / scale), int(h / scale)
+    dst_t = Affine(dst_t.a * w / w2, 0, dst_t.c, 0, dst_t.e * h / h2, dst_t.f)
+    out = np.zeros((h2, w2), dtype=data.dtype)
+    nodata = plan.nodata
+    reproject(data, out, src_transform=plan.window_transform, src_crs=src_crs, dst_transform=dst_t,
+              dst_crs="EPSG:3857", resampling=Resampling.mode, src_nodata=nodata,
+              dst_nodata=0 if nodata is None else nodata)
     to_ll = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
     x0, y0 = dst_t.c, dst_t.f
     x1, y1 = x0 + dst_t.a * w2, y0 + dst_t.e * h2

@@ -495,7 +495,8 @@ def _write_cog(info, src_path, target: Path, lut, nodata, band, codec, tags) -> 
 
 def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
                 readers: int = 1, fills: tuple = (None, None)):
-    """Yield ``(row0, from * 256 + to)`` uint16 blocks of two 8-bit maps on one grid.
+    """Yield ``(row0, block_from, block_to)``: the same rows of two 8-bit maps on one grid (reused
+    buffers: valid until the next block).
 
     ``fills``: for each map, None, or the (nodata) code its GDAL-masked cells take: that map's
     mask is then read with it."""
@@ -510,7 +511,7 @@ def pair_blocks(path_from, path_to, rows: tuple[int, int], cols: tuple[int, int]
             yield row0, block
 
     for (ra, ba), (_, bb) in zip(blocks(path_from, fills[0]), blocks(path_to, fills[1])):
-        yield ra, (ba.astype(np.uint16) << 8) | bb
+        yield ra, ba, bb
 
 
 def decimated_read(path, window, out_shape: tuple[int, int], band: int = 1) -> np.ndarray:
@@ -520,17 +521,30 @@ def decimated_read(path, window, out_shape: tuple[int, int], band: int = 1) -> n
     samples, so memory is the output's and the time a plain read's (GDAL's own decimated read
     of a file without overviews decodes tiles again and again under a small block cache).
     """
+    rows, cols = sample_positions(window, out_shape)
+    c0, w = int(window.col_off), int(window.width)
+    info = raster_info(path, band=band)
+    out = np.empty(tuple(out_shape), dtype=info.dtype)
+    for b0, block in iter_row_blocks(path, (int(rows[0]), int(rows[-1]) + 1), (c0, c0 + w),
+                                     default_block_rows(info, w), band=band, reuse=True):
+        take_sample(out, rows, cols - c0, block, b0)
+    return out
+
+
+def sample_positions(window, out_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(grid rows, grid columns) of the cells under the centres of an ``out_shape`` grid laid
+    over ``window`` (a rasterio Window): the cells a nearest-neighbour decimated read takes."""
     oh, ow = out_shape
     r0, c0 = int(window.row_off), int(window.col_off)
     h, w = int(window.height), int(window.width)
     rows = r0 + np.minimum(((np.arange(oh) + 0.5) * h / oh).astype(np.int64), h - 1)
-    cols = np.minimum(((np.arange(ow) + 0.5) * w / ow).astype(np.int64), w - 1)
-    info = raster_info(path, band=band)
-    out = np.empty((oh, ow), dtype=info.dtype)
-    lo = int(rows[0])
-    for b0, block in iter_row_blocks(path, (lo, int(rows[-1]) + 1), (c0, c0 + w),
-                                     default_block_rows(info, w), band=band, reuse=True):
-        i0, i1 = np.searchsorted(rows, [b0, b0 + block.shape[0]])
-        if i1 > i0:
-            out[i0:i1] = block[rows[i0:i1] - b0][:, cols]
-    return out
+    cols = c0 + np.minimum(((np.arange(ow) + 0.5) * w / ow).astype(np.int64), w - 1)
+    return rows, cols
+
+
+def take_sample(out: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: np.ndarray, row0: int) -> None:
+    """Copy into ``out`` the sampled cells that a block of rows ``row0 ..`` holds (``rows``:
+    sorted grid rows of ``out``'s rows; ``cols``: the block's columns of ``out``'s columns)."""
+    i0, i1 = np.searchsorted(rows, [row0, row0 + block.shape[0]])
+    if i1 > i0:
+        out[i0:i1] = block[rows[i0:i1] - row0][:, cols]

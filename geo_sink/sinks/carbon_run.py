@@ -32,7 +32,7 @@ def county_climate_zones(zones: gpd.GeoDataFrame, cat: Catalog, overrides=None) 
     params = pd.read_csv(cat.dataset_path("climate_parameters")).set_index("name")["value"].astype(float)
     ll = zones.to_crs(4326)
     elev, grid = altitude_window(ll.total_bounds, path=cat.dataset_path("pvlib_altitude"))
-    mean_elev = zonal_density_sum((elev, grid), ll, per_area_unit_m2=1.0, cache=False)["mean"].to_numpy()
+    mean_elev = zonal_density_sum((elev, grid), ll, per_area_unit_m2=1.0)["mean"].to_numpy()
     pts = ll.geometry.representative_point()
     clim = county_climate(ll["zone_id"], ll["zone_name"], pts.x.to_numpy(), pts.y.to_numpy(), mean_elev,
                           stations, float(params["lapse_rate_c_per_100m"]), float(params["max_station_distance_km"]))

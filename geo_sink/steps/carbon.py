@@ -182,6 +182,6 @@ CARBON_MAP = Step(
     catalog=(*TIER1, "legend:*"),
     outputs=("carbon_density_table", "carbon_density", "carbon_density_zone", "carbon_density_vrt",
              "carbon_density_zone_vrt"),
-    keys=_last_year, upstream_keys=lambda year: [year], params=lambda ctx, year: repr(ctx.landcover_of(year)),
+    keys=_last_year, upstream_keys=lambda ctx, year: [year], params=lambda ctx, year: repr(ctx.landcover_of(year)),
     files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(), concurrent=True,
 )

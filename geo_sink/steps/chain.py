@@ -40,6 +40,7 @@ from geo_sink.catalog.loader import recording_reads
 from geo_sink.errors import InputDataError
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.fingerprint import code_digest, package_version, sha256_file
+from geo_sink.runs.blas import one_blas_thread
 from geo_sink.runs.malloc import share_one_malloc_arena
 from geo_sink.steps.context import RunContext, writing
 
@@ -82,7 +83,7 @@ class Step:
     files : callable, optional
         ``files(ctx, key)``: the input files of one task (instead of all files of ``roles``).
     upstream_keys : callable, optional
-        ``upstream_keys(key)``: the keys of keyed upstream steps a task reads (default all).
+        ``upstream_keys(ctx, key)``: the keys of keyed upstream steps a task reads (default all).
     draws : bool
         The step draws Monte Carlo samples (``ctx.draws`` is an input).
     when : callable
@@ -345,7 +346,7 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
                     continue
                 r = results[n]
                 if isinstance(r, dict) and n in _keyed(steps) and step.upstream_keys is not None:
-                    wanted = set(step.upstream_keys(key))
+                    wanted = set(step.upstream_keys(ctx, key))
                     r = {k: v for k, v in r.items() if k in wanted}
                     updig.update({t: d for t, d in digests[n].items()
                                   if t in {task_id(_by_name(steps, n), k) for k in wanted}})
@@ -379,9 +380,11 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
     def one(step: Step, key, tid: str, alone: bool, *_upstream):
         """A node of the graph: keep the task or run it (``_upstream``: the tasks it waits for)."""
         _STEP_THREAD.on = True
+        if not gate.enter(tid):
+            return None
         with running:
             if stop.is_set():
-                return None
+                return None             # the gate is closed as well: its slot is of no use now
             n_running[0] += 1
         try:
             _one(step, key, tid, alone)
@@ -393,6 +396,7 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
             with running:
                 n_running[0] -= 1
                 running.notify_all()
+            gate.leave(tid)
 
     def _one(step: Step, key, tid: str, alone: bool):
         kept, what = plan(step, key, tid)
@@ -412,21 +416,29 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
     # the graph: a task waits for the tasks it reads and for the last lone task before it; a
     # lone task waits for every task before it
     graph: dict = {}
-    deps_of = {tid: _upstream_tasks(step, key, active) for step, key, tid in order}
+    deps_of = {tid: _upstream_tasks(ctx, step, key, active) for step, key, tid in order}
     before_it: list[str] = []
+    waits_of: dict[str, list] = {}
     barrier = None
     for step, key, tid in order:
         alone = not step.concurrent or threads == 1
         waits = list(before_it) if alone else sorted(deps_of[tid] | ({barrier} if barrier else set()))
         graph[tid] = (functools.partial(one, step, key, tid, alone), *waits)
+        waits_of[tid] = waits
         before_it.append(tid)
         if alone:
             barrier = tid
+    # every ready task is handed to a thread at once; the gate lets ``threads`` of them run at a
+    # time, those on the longest remaining path first (dask's local scheduler has no priorities)
+    pool_threads = min(len(graph), MAX_WAITING_TASKS) if threads > 1 else 1
+    gate = PriorityGate(threads, upward_ranks(waits_of, {tid: _cost(old.get(tid)) for _, _, tid in order}),
+                        waits_of, threads=pool_threads)
     failed: list[BaseException] = []
 
     def drive():
         _STEP_THREAD.on = True
-        pool = ThreadPoolExecutor(threads, thread_name_prefix="geo-sink step") if threads > 1 else None
+        # a thread per task that may be ready at once: the gate, not the pool, bounds the work
+        pool = ThreadPoolExecutor(pool_threads, thread_name_prefix="geo-sink step") if threads > 1 else None
         try:
             if pool is not None:
                 dask.threaded.get(graph, list(graph), num_workers=threads, pool=pool)
@@ -439,6 +451,7 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
             # wait for them, so that no thread writes into the folder once the caller has it
             with running:
                 stop.set()
+                gate.close()
                 running.wait_for(lambda: n_running[0] == 0)
             if pool is not None:
                 pool.shutdown(wait=False)
@@ -447,6 +460,8 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
     done: set[str] = set()
     emitted = 0
     driver = threading.Thread(target=drive, name="geo-sink steps", daemon=True)
+    blas = one_blas_thread()        # the steps' threads are the parallelism (geo_sink.runs.blas)
+    blas.__enter__()
     driver.start()
     finished = False
     try:
@@ -458,6 +473,7 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
         finished = True
     finally:
         stop.set()                      # an interrupt: start nothing more, let the running end
+        gate.close()
         # a generator dropped without close() may be finalised by the garbage collector on a
         # step thread, which the driver waits for: joining there would never return
         if not getattr(_STEP_THREAD, "on", False):
@@ -466,6 +482,7 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
                 # the manifest stays the last complete run's: the tasks that ran here rewrote
                 # their files, so their results must not be kept under its fingerprints
                 _remove(out_dir / STATE, [f"{t}.pkl" for t, r in list(new.items()) if r["status"] == "ran"])
+        blas.__exit__(None, None, None)
     if failed:
         for tid, e in errors[1:]:       # dask raises the first; the others are said
             _log.error("task %s failed too: %s: %s", tid, type(e).__name__, e)
@@ -486,7 +503,7 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
 _STEP_THREAD = threading.local()
 
 
-def _upstream_tasks(step: Step, key, active) -> set[str]:
+def _upstream_tasks(ctx: RunContext, step: Step, key, active) -> set[str]:
     """The task ids a task reads: every task of each step it needs that runs here (of a keyed
     step only the keys ``upstream_keys`` names, when it names them)."""
     out = set()
@@ -494,7 +511,7 @@ def _upstream_tasks(step: Step, key, active) -> set[str]:
         if other.name not in step.needs:
             continue
         if other.keys is not None and step.upstream_keys is not None:
-            wanted = set(step.upstream_keys(key))
+            wanted = set(step.upstream_keys(ctx, key))
             keys = [k for k in keys if k in wanted]
         out |= {task_id(other, k) for k in keys}
     return out
@@ -538,6 +555,101 @@ def _run_collected(ctx: RunContext, step: Step, up: dict, key, t_start: float, a
     return result, lines, reads, files, t0, time.perf_counter() - t_start
 
 
+#: Most threads a run hands its ready tasks to (they wait in the :class:`PriorityGate`).
+MAX_WAITING_TASKS = 64
+#: Seconds assumed for a task no earlier run timed.
+DEFAULT_TASK_COST = 0.1
+
+
+def _cost(prev: dict | None) -> float:
+    """Seconds a task is expected to take: what it took when it last ran (a kept task carries
+    that time on), else :data:`DEFAULT_TASK_COST`."""
+    c = (prev or {}).get("cost")
+    return float(c) if isinstance(c, (int, float)) and c >= 0 else DEFAULT_TASK_COST
+
+
+def upward_ranks(waits: dict[str, list], cost: dict[str, float]) -> dict[str, float]:
+    """Each task's upward rank: its cost plus the largest rank of the tasks that wait for it, the
+    seconds of the longest path from its start to the end of the run (the list-scheduling
+    priority of Topcuoglu et al. 2002, HEFT).  ``waits``: task -> the tasks it waits for, in an
+    order where every task comes after those it waits for.
+
+    References
+    ----------
+    Topcuoglu, H., Hariri, S. & Wu, M.-Y. (2002). Performance-effective and low-complexity task
+    scheduling for heterogeneous computing. IEEE Trans. Parallel Distrib. Syst. 13(3), 260-274.
+    """
+    rank: dict[str, float] = {}
+    below: dict[str, float] = {t: 0.0 for t in waits}
+    for t in reversed(list(waits)):
+        rank[t] = cost.get(t, DEFAULT_TASK_COST) + below[t]
+        for u in waits[t]:
+            below[u] = max(below[u], rank[t])
+    return rank
+
+
+class PriorityGate:
+    """At most ``slots`` tasks of a graph between :meth:`enter` and :meth:`leave`, the ready
+    task of highest ``rank`` first.
+
+    ``waits``: task -> the tasks it waits for.  A task is ready once every task it waits for
+    has left; a free slot is held for the ready task of highest rank (ties: declared order)
+    until it arrives, so that a task handed to a thread a moment earlier does not take the
+    slot of a longer path, unless ``threads`` (those of the pool that calls :meth:`enter`) are
+    all in the gate already: then no other task can arrive, and the best of those waiting
+    goes.  :meth:`close` turns every waiting and later task away (``enter`` returns False)."""
+
+    def __init__(self, slots: int, rank: dict[str, float], waits: dict[str, list], threads: int | None = None):
+        self.slots = self.free = max(1, int(slots))
+        self.closed = False
+        self.threads = threads if threads is not None else len(waits) + 1
+        self._arrived: set[str] = set()
+        self._order = {t: i for i, t in enumerate(waits)}
+        self._key = {t: (-rank.get(t, 0.0), self._order[t]) for t in waits}
+        self._left = {t: set(w) for t, w in waits.items()}
+        self._after: dict[str, list] = {t: [] for t in waits}
+        for t, w in waits.items():
+            for u in w:
+                self._after[u].append(t)
+        self._ready = {t for t, w in self._left.items() if not w}
+        self._cv = threading.Condition()
+
+    def _next(self) -> str | None:
+        full = len(self._arrived) + (self.slots - self.free) >= self.threads
+        pool = self._arrived if full else self._ready
+        return min(pool, key=self._key.__getitem__) if pool else None
+
+    def enter(self, task: str) -> bool:
+        with self._cv:
+            if task not in self._key:          # not of the graph: no order to keep
+                self._ready.add(task)
+                self._key[task] = (0.0, len(self._key))
+            self._arrived.add(task)
+            self._cv.notify_all()               # a full pool may change who is next
+            self._cv.wait_for(lambda: self.closed or (self.free > 0 and self._next() == task))
+            self._arrived.discard(task)
+            if self.closed:
+                return False
+            self._ready.discard(task)
+            self.free -= 1
+            self._cv.notify_all()       # the next in line may take another free slot
+            return True
+
+    def leave(self, task: str) -> None:
+        with self._cv:
+            self.free += 1
+            for t in self._after.get(task, ()):
+                self._left[t].discard(task)
+                if not self._left[t]:
+                    self._ready.add(t)
+            self._cv.notify_all()
+
+    def close(self) -> None:
+        with self._cv:
+            self.closed = True
+            self._cv.notify_all()
+
+
 def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, reads, t0: float, t1: float,
             lines=()) -> dict:
     """The manifest entry of a task that ran; its result pickled beside the manifest."""
@@ -546,7 +658,7 @@ def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, 
         tmp.write_bytes(pickle.dumps(result, protocol=5))
     return {"step": step.name, "key": _jsonable(key), "fingerprint": fp, "files": list(files),
             "catalog": {f"{k}:{n}": catalog_digest(ctx, f"{k}:{n}") for k, n in sorted(reads)},
-            "status": "ran", "seconds": round(t1 - t0, 4), "started_s": round(t0, 4), "finished_s": round(t1, 4),
+            "status": "ran", "seconds": round(t1 - t0, 4), "cost": round(t1 - t0, 4), "started_s": round(t0, 4), "finished_s": round(t1, 4),
             "lines": [str(x) for x in lines],
             # the result and the files written: a step that returns nothing but writes a changed
             # table still changes what its readers see

@@ -1,4 +1,9 @@
-"""Step ``landcover``: the area of every class per county, one task per land-cover year."""
+"""Step ``landcover``: the area of every class per county, one task per land-cover year.
+
+A year that step ``transitions`` read (in the pair with the year before it, or the first year
+in the pair with the next) takes its areas from that pass's marginal
+(:func:`geo_sink.zonal.areas.class_areas_from_m2`): its map is read once for both.  A year
+alone, or on another grid than its neighbour, is read here."""
 
 from __future__ import annotations
 
@@ -26,10 +31,27 @@ def coverage_guard(ctx: RunContext, results: dict) -> dict:
     return {y: map_coverage(r["summary"], limit) for y, r in results.items()}
 
 
+def source_pair(ctx: RunContext, year: int) -> list[tuple[int, int]]:
+    """The transition pair whose pass gives ``year``'s areas: (the year before, year), or for the
+    first year (year, the next); [] for a project of one year."""
+    ys = [lc.year for lc in ctx.landcover]
+    i = ys.index(year)
+    if i > 0:
+        return [(ys[i - 1], year)]
+    return [(year, ys[1])] if len(ys) > 1 else []
+
+
 def _run(ctx: RunContext, up: dict, year: int):
     from geo_sink.zonal import class_areas
+    from geo_sink.zonal.areas import class_areas_from_m2
     lc = ctx.landcover_of(year)
-    res = class_areas(lc.path, ctx.zones, ctx.cat.legend(lc.legend), crs=lc.crs, client=ctx.client)
+    legend = ctx.cat.legend(lc.legend)
+    passed = [r["areas_m2"][year] for r in (up.get("transitions") or {}).values()
+              if isinstance(r, dict) and year in r["areas_m2"]]
+    if passed:
+        res = class_areas_from_m2(lc.path, ctx.zones, legend, passed[0], crs=lc.crs)
+    else:
+        res = class_areas(lc.path, ctx.zones, legend, crs=lc.crs, client=ctx.client)
     ctx.put(res.areas.assign(year=year, synthetic=lc.synthetic), f"class_areas_{year}.csv")
     ctx.put(ecosystem_table(res.areas, res.summary).assign(year=year, synthetic=lc.synthetic),
             f"ecosystem_areas_{year}.csv")
@@ -51,7 +73,7 @@ def _run(ctx: RunContext, up: dict, year: int):
 
 
 STEP = Step(
-    "landcover", _run, project=("boundary", "synthetic"),
+    "landcover", _run, needs=("transitions",), upstream_keys=source_pair, project=("boundary", "synthetic"),
     catalog=("legend:*", "dataset:analysis_parameters", "dataset:<landcover dataset>"),
     outputs=("class_areas", "ecosystem_areas"), concurrent=True,
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),

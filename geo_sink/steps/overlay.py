@@ -1,5 +1,6 @@
 """Step ``overlay``: each land-cover year at display size (class codes in Web Mercator over the
-counties' bounding box, :func:`geo_sink.io.display.landcover_codes`), one task per year.  No
+counties' bounding box, :func:`geo_sink.io.display.landcover_codes`), one task per year: from
+the sample step ``transitions`` took in its pass over the map when it did, else read here.  No
 file: the report draws them from the step results, so a year whose map did not change is not
 read again when the report is rebuilt."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 from geo_sink.io.fingerprint import package_version
 from geo_sink.steps.chain import Step
 from geo_sink.steps.context import RunContext
+from geo_sink.steps.landcover import source_pair
 
 
 def overlay_bounds(zones) -> tuple[float, ...]:
@@ -19,7 +21,9 @@ def _run(ctx: RunContext, up: dict, year: int):
     from geo_sink.io.display import landcover_codes
     lc = ctx.landcover_of(year)
     box = overlay_bounds(ctx.zones)
-    codes, bounds = landcover_codes(lc.path, lc.crs, box)
+    passed = [r["overlays"][year] for r in (up.get("transitions") or {}).values()
+              if isinstance(r, dict) and year in r["overlays"]]
+    codes, bounds = passed[0] if passed else landcover_codes(lc.path, lc.crs, box)
     return {"bounds_ll": box, "codes": codes, "bounds": bounds}
     yield  # a generator like every step
 
@@ -53,7 +57,8 @@ RELIEF = Step(
 )
 
 STEP = Step(
-    "overlay", _run, project=("boundary",), outputs=(),
+    "overlay", _run, needs=("transitions",), upstream_keys=lambda ctx, year: source_pair(ctx, year),
+    project=("boundary",), outputs=(),
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),
     files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(), concurrent=True,
 )

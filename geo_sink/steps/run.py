@@ -19,8 +19,8 @@ from geo_sink.defaults import DEFAULT_DRAWS, DEFAULT_SEED, ENERGY_SEED
 #: Every step, in an order where each comes after the steps it reads; the steps that run beside
 #: others (``concurrent``) first, those that run alone (they write files of their own, or read the
 #: folder: the targets) after them (:func:`geo_sink.steps.chain.run_steps`).
-STEPS: tuple[Step, ...] = (landcover.STEP, carbon.CLIMATE, carbon.CARBON, carbon.CARBON_MAP, forest.STEP, wetland.STEP,
-                           transitions.STEP, counties.STEP, overlay.STEP, overlay.RELIEF,
+STEPS: tuple[Step, ...] = (transitions.STEP, landcover.STEP, carbon.CLIMATE, carbon.CARBON, carbon.CARBON_MAP, forest.STEP,
+                           wetland.STEP, counties.STEP, overlay.STEP, overlay.RELIEF,
                            reclamation.RATE, reclamation.STEP, subsidence.STEP, pv.STEP, targets.STEP)
 
 

@@ -58,7 +58,7 @@ STEP = Step(
              "legend:*"),
     outputs=("wetlands", "wetland_parks"), draws=True,
     keys=lambda ctx: [ctx.landcover[-1].year] if ctx.landcover else [],
-    upstream_keys=lambda year: [year], params=lambda ctx, year: repr(ctx.landcover_of(year)),
+    upstream_keys=lambda ctx, year: [year], params=lambda ctx, year: repr(ctx.landcover_of(year)),
     files=lambda ctx, year: [ctx.landcover_of(year).path] + [
         p for p, (role, _, _) in ctx.inputs.items() if role in ("boundary", "wetlands")],
     concurrent=True,

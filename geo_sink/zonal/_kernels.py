@@ -1,29 +1,52 @@
 """Compiled inner loops of the zonal engine (numba, GIL released).
 
 Each kernel adds ``weight`` for every pixel to ``acc[zone, code]``; ``acc`` must have more
-columns than the largest code in ``block`` (the caller checks).
+columns than the largest code (the caller checks).  The code of a pixel is ``block[r, c]``, or,
+with a second 8-bit map ``block_to`` (a transition pass), ``block[r, c] * 256 + block_to[r, c]``:
+the pair's code is formed in the loop, never as an array.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 #: Runs shorter than this add straight into ``acc``; longer ones count codes first.
 _SHORT = 64
 
 
+def pixel_code(block, block_to, r, c):  # pragma: no cover - replaced in compiled code
+    """The code of pixel (r, c): ``block[r, c]``, or the (from, to) pair's code."""
+    if block_to is None:
+        return block[r, c]
+    return (int(block[r, c]) << 8) | int(block_to[r, c])
+
+
+@overload(pixel_code, inline="always")
+def _pixel_code(block, block_to, r, c):  # pragma: no cover
+    if isinstance(block_to, (types.NoneType, types.Omitted)):
+        return lambda block, block_to, r, c: block[r, c]
+    return lambda block, block_to, r, c: (np.intp(block[r, c]) << 8) | np.intp(block_to[r, c])
+
+
 @njit(nogil=True, cache=True)
-def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pragma: no cover
+def add_runs(block, block_to, row0, col_off, rows, c0s, c1s, zones, row_area, acc, tmp, seen, known,
+             n_seen_box):  # pragma: no cover
+    """``tmp`` (4, k) int64 zeros, ``seen`` (k,) int64, ``known`` (k,) bool and ``n_seen_box`` (1,)
+    int64: scratch kept by the caller from block to block (``tmp`` is all zeros again on
+    return)."""
     k = acc.shape[1]
-    # four count arrays, used in turn, break the store-to-load chain that long stretches of one
-    # code would otherwise create (about 2x faster on real land cover)
-    tmp = np.zeros((4, k), np.int64)
-    # codes met so far in this block: a long run's counts are added for these codes only, and
-    # the k codes are scanned (and new ones remembered) only when they do not account for every
-    # pixel of the run; a land-cover block holds a handful of the 256 codes
-    seen = np.empty(k, np.int64)
-    known = np.zeros(k, np.bool_)
+    # four count arrays (tmp), used in turn, break the store-to-load chain that long stretches
+    # of one code would otherwise create (about 2x faster on real land cover).
+    # seen[:n_seen]: the codes met so far: a long run's counts are added for these codes only,
+    # and the k codes are scanned (and new ones remembered) only when they do not account for
+    # every pixel of the run; a land-cover map holds a handful of the 256 codes (and of the
+    # 65,536 pairs of two maps)
+    # the codes of the previous block are forgotten: the flush below visits every code in seen,
+    # and a block holds far fewer codes than a whole map (of pairs, hundreds)
+    for s in range(n_seen_box[0]):
+        known[seen[s]] = False
     n_seen = 0
     for i in range(rows.shape[0]):
         r = rows[i] - row0
@@ -33,17 +56,17 @@ def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pra
         b = c1s[i] - col_off
         if b - a < _SHORT:
             for c in range(a, b):
-                acc[z, block[r, c]] += w
+                acc[z, pixel_code(block, block_to, r, c)] += w
         else:
             c = a
             while c + 4 <= b:
-                tmp[0, block[r, c]] += 1
-                tmp[1, block[r, c + 1]] += 1
-                tmp[2, block[r, c + 2]] += 1
-                tmp[3, block[r, c + 3]] += 1
+                tmp[0, pixel_code(block, block_to, r, c)] += 1
+                tmp[1, pixel_code(block, block_to, r, c + 1)] += 1
+                tmp[2, pixel_code(block, block_to, r, c + 2)] += 1
+                tmp[3, pixel_code(block, block_to, r, c + 3)] += 1
                 c += 4
             while c < b:
-                tmp[0, block[r, c]] += 1
+                tmp[0, pixel_code(block, block_to, r, c)] += 1
                 c += 1
             left = b - a
             # the flush below is written out twice on purpose: factored into an njit helper
@@ -71,12 +94,13 @@ def add_runs(block, row0, col_off, rows, c0s, c1s, zones, row_area, acc):  # pra
                             known[j] = True
                             seen[n_seen] = j
                             n_seen += 1
+    n_seen_box[0] = n_seen
 
 
 @njit(nogil=True, cache=True)
-def add_cells(block, row0, col_off, rows, cols, zones, frac, row_area, acc):  # pragma: no cover
+def add_cells(block, block_to, row0, col_off, rows, cols, zones, frac, row_area, acc):  # pragma: no cover
     for i in range(rows.shape[0]):
-        acc[zones[i], block[rows[i] - row0, cols[i] - col_off]] += frac[i] * row_area[rows[i]]
+        acc[zones[i], pixel_code(block, block_to, rows[i] - row0, cols[i] - col_off)] += frac[i] * row_area[rows[i]]
 
 
 @njit(nogil=True, cache=True)

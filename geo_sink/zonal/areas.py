@@ -249,6 +249,72 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     -------
     ZonalResult
     """
+    setup = _setup(raster, zones, crs, band, cache)
+    info, index, r0, r1, c0, c1 = setup.info, setup.index, *setup.rows, *setup.cols
+    rows = block_rows or default_block_rows(info, c1 - c0)
+    shift = info.code_shift   # 1: codes stored + 1, masked cells and an out-of-range nodata at 0
+    if client is not None and r1 > r0 and is_array_source(info):
+        setup.notes.append("a DataArray is streamed in this process (its dask chunks computed by dask's scheduler)")
+    if client is not None and r1 > r0 and not is_array_source(info):
+        from geo_sink.zonal.distributed import cluster_threads, distributed_areas
+        workers, threads = cluster_threads(client)
+        ifile = setup.index_file
+        acc_m2 = distributed_areas(client, info.path, index, setup.row_area, (r0, r1), (c0, c1), rows, band,
+                                   index_file=ifile if ifile is not None and ifile.is_dir() else None,
+                                   threads=threads, shift=shift)
+        setup.notes.append(f"computed on {workers} dask worker(s)")
+    else:
+        acc = ClassAreaAccumulator(index, setup.row_area, col_offset=c0)
+        if r1 > r0:
+            for row0, block in iter_code_blocks(info.path, (r0, r1), (c0, c1), rows, band=band, reuse=True,
+                                                shift=shift):
+                acc.add(block, row0)
+        acc_m2 = acc.result_m2()
+    return _zonal_result(setup, zones, legend, acc_m2, shift, nodata, band)
+
+
+def class_areas_from_m2(raster, zones: gpd.GeoDataFrame, legend: Legend, area_m2: np.ndarray, *,
+                        crs: str | None = None, nodata: list[int] | None = None, cache=True) -> ZonalResult:
+    """:func:`class_areas` of an 8- or 16-bit band without a GDAL mask from its (zones x codes)
+    m^2 already summed over the raster's zone index (a row of ``area_m2`` per zone of
+    ``zones``, a column per code): the marginal of a transition pass over it
+    (:func:`geo_sink.zonal.transitions.transition_pass`), so that a map read for its
+    transitions is not read again for its class areas.  The same table as :func:`class_areas`
+    (the areas to rounding: the same pixels summed in another order); codes missing from the
+    legend still have their pixels counted in a pass of their own.
+
+    Raises
+    ------
+    InputDataError
+        The band is stored with shifted codes (a GDAL mask, signed or wider codes: use
+        :func:`class_areas`), or ``area_m2`` does not have a row per zone.
+    """
+    setup = _setup(raster, zones, crs, 1, cache)
+    if setup.info.code_shift:
+        raise InputDataError(f"{setup.raster}: class areas from a summed matrix need an 8- or 16-bit band "
+                             "without a GDAL mask (use class_areas)")
+    m = np.asarray(area_m2, dtype=float)
+    if m.ndim != 2 or m.shape[0] != len(zones):
+        raise InputDataError(f"{setup.raster}: expected an area matrix of {len(zones)} zone rows, got shape {m.shape}")
+    return _zonal_result(setup, zones, legend, m, 0, nodata, 1)
+
+
+@dataclass
+class _Setup:
+    """What a pass over a categorical band and the zones share (:func:`_setup`)."""
+
+    info: object
+    raster: object
+    notes: list
+    index: object
+    index_file: object
+    row_area: np.ndarray
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+
+
+def _setup(raster, zones: gpd.GeoDataFrame, crs, band: int, cache) -> _Setup:
+    """The band's header and the zones on its grid, checked, with the notes of what was assumed."""
     info = raster_info(raster, crs=crs, band=band, categorical=True)
     raster = info.path           # a DataArray becomes an ArrayRaster named by its label
     warn_crs_note(info)
@@ -261,34 +327,19 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
         if col not in zones.columns:
             raise InputDataError(f"zones lack the column {col!r} (use geo_sink.io.read_zones)")
     geo_grid = zones_on_grid(zones, grid)
-    row_area = grid.row_cell_area_m2()
-    labels = zone_labels(zones)
-    index, cached, ifile = cached_zone_index(geo_grid.values, grid, cache=cache, labels=labels)
-    zone_km2, outside_km2 = index.zone_area_km2, index.outside_km2
+    index, cached, ifile = cached_zone_index(geo_grid.values, grid, cache=cache, labels=zone_labels(zones))
     if not index.has_cells() and not reaches_grid(geo_grid.values, grid):
         raise InputDataError(f"{raster}: no zone overlaps the raster (raster bounds "
                              f"{tuple(round(b, 4) for b in grid.bounds)} in {grid.crs.name})")
     notes.append("zone index reused from cache" if cached else "zone index built")
-    r0, r1 = index.row_range()
-    c0, c1 = index.col_range()
-    rows = block_rows or default_block_rows(info, c1 - c0)
-    shift = info.code_shift   # 1: codes stored + 1, masked cells and an out-of-range nodata at 0
-    if client is not None and r1 > r0 and is_array_source(info):
-        notes.append("a DataArray is streamed in this process (its dask chunks computed by dask's scheduler)")
-    if client is not None and r1 > r0 and not is_array_source(info):
-        from geo_sink.zonal.distributed import cluster_threads, distributed_areas
-        workers, threads = cluster_threads(client)
-        acc_m2 = distributed_areas(client, info.path, index, row_area, (r0, r1), (c0, c1), rows, band,
-                                   index_file=ifile if ifile is not None and ifile.is_dir() else None,
-                                   threads=threads, shift=shift)
-        notes.append(f"computed on {workers} dask worker(s)")
-    else:
-        acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
-        if r1 > r0:
-            for row0, block in iter_code_blocks(info.path, (r0, r1), (c0, c1), rows, band=band, reuse=True,
-                                                shift=shift):
-                acc.add(block, row0)
-        acc_m2 = acc.result_m2()
+    return _Setup(info, raster, notes, index, ifile, grid.row_cell_area_m2(), index.row_range(), index.col_range())
+
+
+def _zonal_result(setup: _Setup, zones, legend: Legend, acc_m2: np.ndarray, shift: int, nodata, band: int
+                  ) -> ZonalResult:
+    """The tidy areas and the account of every km^2 from the (zones x codes) m^2 of a pass."""
+    info, raster, index, notes = setup.info, setup.raster, setup.index, setup.notes
+    zone_km2, outside_km2 = index.zone_area_km2, index.outside_km2
     masked_m2 = acc_m2[:, 0] if shift else np.zeros(len(zones))
     area_m2 = acc_m2[:, shift:]
     nodata_codes = set(legend.nodata) | set(nodata or [])
@@ -316,17 +367,17 @@ def class_areas(raster, zones: gpd.GeoDataFrame, legend: Legend, *, band: int = 
     unk_codes = pd.DataFrame(columns=["class_code", "pixels", "area_km2"])
     if len(unknown):
         codes = sorted(unknown["class_code"].unique())
-        px = _pixel_counts(info, index, codes, (r0, r1), (c0, c1), band, shift)
+        px = _pixel_counts(info, index, codes, setup.rows, setup.cols, band, shift)
         unk_codes = pd.DataFrame({"class_code": codes, "pixels": [px[c] for c in codes],
                                   "area_km2": [unknown.loc[unknown.class_code == c, "area_km2"].sum() for c in codes]})
         warnings.warn(f"{raster}: codes {codes} are not in legend {legend.id!r}: "
                       f"{unk_codes['area_km2'].sum():.3f} km^2 kept as '{UNKNOWN}'",
-                      UnknownCodeWarning, stacklevel=2)
+                      UnknownCodeWarning, stacklevel=3)
     part = summary[summary["outside_km2"] > 1e-6 * summary["zone_area_km2"]]
     if len(part):
         warnings.warn(f"{raster}: {len(part)} zone(s) extend beyond the raster "
                       f"({', '.join(part['zone_name'].astype(str)[:5])}); see outside_km2",
-                      PartialOverlapWarning, stacklevel=2)
+                      PartialOverlapWarning, stacklevel=3)
     return ZonalResult(areas=areas, summary=summary, unknown_codes=unk_codes, notes=notes)
 
 

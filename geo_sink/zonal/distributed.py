@@ -55,12 +55,10 @@ def band_transitions(path_from, path_to, index, row_area: np.ndarray, rows: tupl
     from geo_sink.io.rasters import pair_blocks
 
     acc = ClassAreaAccumulator(_index(index), row_area, col_offset=cols[0])
-    acc.reserve(65536)
-    for row0, pairs in pair_blocks(path_from, path_to, rows, cols, block_rows, readers=0, fills=fills):
-        acc.add(pairs, row0)
-    m = acc.result_m2()
-    z, pair = np.nonzero(m > 0)
-    return z, pair, m[z, pair]
+    for row0, block_from, block_to in pair_blocks(path_from, path_to, rows, cols, block_rows, readers=0,
+                                                  fills=fills):
+        acc.add(block_from, row0, block_to)
+    return acc.nonzero_m2()
 
 
 def band_density(path, index, row_area: np.ndarray, rows: tuple[int, int], cols: tuple[int, int],
@@ -169,13 +167,16 @@ def distributed_transitions(client, path_from, path_to, index: ZoneIndex, row_ar
                             rows: tuple[int, int], cols: tuple[int, int], block_rows: int,
                             tasks_per_worker: int = TASKS_PER_WORKER, index_file=None,
                             fills: tuple = (None, None)) -> np.ndarray:
-    """Sum of :func:`band_transitions` as a dense (zones x 65536) matrix of m^2."""
+    """Sum of :func:`band_transitions`: (zone, from * 256 + to, m^2) of every pair with area > 0,
+    by zone then pair."""
     idx, ra, bands = _plan(client, index, index_file, row_area, rows, cols, block_rows, tasks_per_worker)
-    out = np.zeros((index.n_zones, 65536))
-    for z, pair, v in _run_bands(client, band_transitions, (str(path_from), str(path_to), idx, ra), bands,
-                                 (cols, block_rows, tuple(fills))):
-        np.add.at(out, (z, pair), v)
-    return out
+    parts = list(_run_bands(client, band_transitions, (str(path_from), str(path_to), idx, ra), bands,
+                            (cols, block_rows, tuple(fills))))
+    key = np.concatenate([z.astype(np.int64) * 65536 + pair for z, pair, _ in parts]) if parts else np.zeros(0, np.int64)
+    val = np.concatenate([v for *_, v in parts]) if parts else np.zeros(0)
+    keys, inv = np.unique(key, return_inverse=True)
+    sums = np.bincount(inv.reshape(-1), weights=val, minlength=len(keys))
+    return keys // 65536, keys % 65536, sums
 
 
 def distributed_density(client, path, index: ZoneIndex, row_area: np.ndarray, rows: tuple[int, int],

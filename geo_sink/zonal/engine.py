@@ -50,18 +50,28 @@ def load_kernels(dtypes=(np.uint8, np.uint16)) -> float:
     ro32, ro_end, roarea = i32.copy(), i32 + 1, area.copy()
     for a in (ro32, ro_end, roarea):
         a.flags.writeable = False   # cached indexes are read-only memory maps: other signatures
+    scratch = _scratch(256)
+    u8 = np.zeros((1, 1), dtype=np.uint8)
     for dt in dtypes:
         block = np.zeros((1, 1), dtype=dt)
-        kernels.add_runs(block, 0, 0, i32, i32, i32 + 1, i32, area, acc)
-        kernels.add_runs(block, 0, 0, ro32, ro32, ro_end, ro32, area, acc)
-        kernels.add_cells(block, 0, 0, i32, i32, i32, area, area, acc)
-        kernels.add_cells(block, 0, 0, ro32, ro32, ro32, roarea, area, acc)
+        for block_to in (None, u8) if dt == np.uint8 else (None,):
+            kernels.add_runs(block, block_to, 0, 0, i32, i32, i32 + 1, i32, area, acc, *scratch)
+            kernels.add_cells(block, block_to, 0, 0, i32, i32, i32, area, area, acc)
+            for row_area in (area, roarea):     # a grid's row areas may be shared read-only
+                kernels.add_runs(block, block_to, 0, 0, ro32, ro32, ro_end, ro32, row_area, acc, *scratch)
+                kernels.add_cells(block, block_to, 0, 0, ro32, ro32, ro32, roarea, row_area, acc)
     # the area-weighted boundary pieces of a zone index built on a geographic grid
     i64, f64 = np.zeros(1, np.int64), np.zeros(1)
     coefs = np.zeros((1, 4))
     coefs.flags.writeable = False
     kernels.weighted_pieces(i64, i64, f64, f64, f64, f64, i64, coefs, 1.0, f64.copy(), f64.copy())
     return time.perf_counter() - t0
+
+
+def _scratch(k: int) -> tuple[np.ndarray, ...]:
+    """The kernels' scratch for codes below ``k``, kept from block to block: four count rows,
+    the codes met so far, which codes those are, and how many (see ``_kernels.add_runs``)."""
+    return np.zeros((4, k), np.int64), np.empty(k, np.int64), np.zeros(k, np.bool_), np.zeros(1, np.int64)
 
 
 def _row_slice(rows: np.ndarray, row0: int, h: int) -> tuple[int, int]:
@@ -91,6 +101,7 @@ class ClassAreaAccumulator:
         self.n = index.n_zones
         self._k = 256
         self._acc = np.zeros((self.n, self._k))
+        self._scratch = _scratch(self._k)
         self.pixels = 0
         runs = (index.run_row, index.run_c0, index.run_c1, index.run_zone)
         if len(index.run_row) > 1 and np.any(index.run_row[1:] < index.run_row[:-1]):
@@ -109,8 +120,9 @@ class ClassAreaAccumulator:
             acc = np.zeros((self.n, k))
             acc[:, : self._k] = self._acc
             self._acc, self._k = acc, k
+            self._scratch = _scratch(k)
 
-    def add(self, block: np.ndarray, row0: int) -> None:
+    def add(self, block: np.ndarray, row0: int, block_to: np.ndarray | None = None) -> None:
         """Add a block of rows ``row0 .. row0 + block.shape[0]`` (columns from ``col_offset``).
 
         Parameters
@@ -119,8 +131,17 @@ class ClassAreaAccumulator:
             Raster codes (uint8/uint16/any integer type with values >= 0).
         row0 : int
             Grid row of the block's first row.
+        block_to : 2-D uint8 ndarray, optional
+            The same rows of a second map on the grid (``block`` then uint8 too): each pixel is
+            counted under its pair's code ``block * 256 + block_to`` (a transition pass; the
+            accumulator grows to 65,536 codes).
         """
-        if block.dtype != np.uint8:
+        if block_to is not None:
+            if block.dtype != np.uint8 or block_to.dtype != np.uint8 or block.shape != block_to.shape:
+                raise ValueError("a pair of blocks must be two uint8 arrays of one shape, got "
+                                 f"{block.dtype} {block.shape} and {block_to.dtype} {block_to.shape}")
+            self._grow(65536)
+        elif block.dtype != np.uint8:
             if block.size and block.min() < 0:
                 raise ValueError("negative raster codes are not supported; remap them first "
                                  "(geo_sink.io.rasters.iter_code_blocks does, naming the file)")
@@ -133,12 +154,16 @@ class ClassAreaAccumulator:
         blo, bhi = _row_slice(ix.b_row, row0, block.shape[0])
         if self.kernels is not None:
             block = np.ascontiguousarray(block)
-            self.kernels.add_runs(block, row0, self.col_offset, rr[lo:hi], c0[lo:hi], c1[lo:hi],
-                                  zz[lo:hi], self.row_area, self._acc)
-            self.kernels.add_cells(block, row0, self.col_offset, ix.b_row[blo:bhi],
+            if block_to is not None:
+                block_to = np.ascontiguousarray(block_to)
+            self.kernels.add_runs(block, block_to, row0, self.col_offset, rr[lo:hi], c0[lo:hi], c1[lo:hi],
+                                  zz[lo:hi], self.row_area, self._acc, *self._scratch)
+            self.kernels.add_cells(block, block_to, row0, self.col_offset, ix.b_row[blo:bhi],
                                    ix.b_col[blo:bhi], ix.b_zone[blo:bhi], ix.b_frac[blo:bhi],
                                    self.row_area, self._acc)
             return
+        if block_to is not None:
+            block = (block.astype(np.uint16) << 8) | block_to
         if hi > lo:
             self._numpy_runs(block, row0, lo, hi)
         if bhi > blo:
@@ -166,6 +191,12 @@ class ClassAreaAccumulator:
     def result_m2(self) -> np.ndarray:
         """Array (n_zones, K) of area in m^2 per zone and raster code."""
         return self._acc.copy()
+
+    def nonzero_m2(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(zone, code, m^2) of every pair with area > 0, by zone then code (no copy of the
+        whole array: a transition pass's has 65,536 codes per zone)."""
+        z, code = np.nonzero(self._acc > 0)
+        return z, code, self._acc[z, code]
 
 
 class DensityAccumulator:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from geo_sink.catalog.models import Legend
 from geo_sink.errors import InputDataError
-from geo_sink.io.rasters import default_block_rows, pair_blocks, raster_info
+from geo_sink.io.rasters import default_block_rows, pair_blocks, raster_info, take_sample
 from geo_sink.zonal.areas import is_array_source, zone_labels, zones_on_grid
 from geo_sink.zonal.engine import ClassAreaAccumulator
 from geo_sink.zonal.zones import cached_zone_index
@@ -26,9 +28,36 @@ def _mask_fill(info, legend: Legend) -> int | None:
     return int(sorted(legend.nodata)[0])
 
 
+@dataclass
+class TransitionPass:
+    """What one pass over two maps gives.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        :data:`TRANSITION_COLUMNS` (:func:`transition_areas`).
+    from_m2, to_m2 : ndarray or None
+        (zones x 256) m^2 of each code of the first and of the second map: the transition
+        matrix's marginals, each map's class areas as :func:`geo_sink.zonal.class_areas` sums
+        them (:func:`geo_sink.zonal.areas.class_areas_from_m2`); None for a map with a GDAL
+        mask, whose masked cells the pass counted under a nodata code.
+    from_sample, to_sample : ndarray or None
+        Each map's cells at the ``sample`` positions asked for (a display sample: the report's
+        overlay), taken from the blocks the pass read; None when not asked for, or when some
+        position lies outside the rows and columns the pass reads (those of the zones).
+    """
+
+    table: pd.DataFrame
+    from_m2: np.ndarray | None
+    to_m2: np.ndarray | None
+    from_sample: np.ndarray | None = None
+    to_sample: np.ndarray | None = None
+
+
 def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_to: Legend,
                      *, crs: str | None = None, cache=True, client=None) -> pd.DataFrame:
-    """Area (km^2) of every (from-code, to-code) pair in each zone.
+    """Area (km^2) of every (from-code, to-code) pair in each zone (the table of
+    :func:`transition_pass`).
 
     The rasters are files or DataArrays (:func:`geo_sink.zonal.class_areas`), in any mix.  Both
     must share one grid (same CRS, transform and size) and hold codes below 256;
@@ -44,6 +73,15 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
     -------
     DataFrame with :data:`TRANSITION_COLUMNS` (rows with area > 0).
     """
+    return transition_pass(raster_from, raster_to, zones, legend_from, legend_to, crs=crs, cache=cache,
+                           client=client).table
+
+
+def transition_pass(raster_from, raster_to, zones, legend_from: Legend, legend_to: Legend,
+                    *, crs: str | None = None, cache=True, client=None, sample=None) -> TransitionPass:
+    """:func:`transition_areas`, with each map's class areas summed from the same pass and, when
+    ``sample`` gives (grid rows, grid columns) (sorted; e.g.
+    :meth:`geo_sink.io.display.OverlayPlan.sample_positions`), each map's cells there."""
     a = raster_info(raster_from, crs=crs, categorical=True)
     b = raster_info(raster_to, crs=crs, categorical=True)
     raster_from, raster_to = a.path, b.path      # DataArrays: ArrayRasters named by their labels
@@ -65,17 +103,23 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
     rows = default_block_rows(a, c1 - c0, target_cells=2_000_000)
     if client is not None and r1 > r0 and not (is_array_source(a) or is_array_source(b)):
         from geo_sink.zonal.distributed import distributed_transitions
-        m = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
-                                    index_file=ifile if ifile is not None and ifile.is_dir() else None,
-                                    fills=fills)
+        taken = None
+        z, pair, m2 = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
+                                              index_file=ifile if ifile is not None and ifile.is_dir() else None,
+                                              fills=fills)
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
         acc.reserve(65536)
+        taken = _sample_buffers(sample, (r0, r1), (c0, c1))
         if r1 > r0:
-            for row0, pairs in pair_blocks(a.path, b.path, (r0, r1), (c0, c1), rows, fills=fills):
-                acc.add(pairs, row0)
-        m = acc.result_m2()
-    z, pair = np.nonzero(m > 0)
+            for row0, block_from, block_to in pair_blocks(a.path, b.path, (r0, r1), (c0, c1), rows, fills=fills):
+                acc.add(block_from, row0, block_to)
+                if taken is not None:
+                    take_sample(taken[0], sample[0], sample[1] - c0, block_from, row0)
+                    take_sample(taken[1], sample[0], sample[1] - c0, block_to, row0)
+        z, pair, m2 = acc.nonzero_m2()
+    keep = m2 > 0
+    z, pair, m2 = z[keep], pair[keep], m2[keep]
     f, t = pair >> 8, pair & 255
 
     def names(legend, codes):
@@ -87,8 +131,29 @@ def transition_areas(raster_from, raster_to, zones, legend_from: Legend, legend_
 
     fc, fe = names(legend_from, f)
     tc, te = names(legend_to, t)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "zone_id": zones["zone_id"].to_numpy()[z], "zone_name": zones["zone_name"].to_numpy()[z],
         "from_code": f, "from_class": fc, "from_ecosystem": fe,
-        "to_code": t, "to_class": tc, "to_ecosystem": te, "area_km2": m[z, pair] / 1e6,
+        "to_code": t, "to_class": tc, "to_ecosystem": te, "area_km2": m2 / 1e6,
     }, columns=TRANSITION_COLUMNS)
+    n = len(zones)
+
+    def marginal(codes, fill):
+        if fill is not None:
+            return None
+        return np.bincount(z.astype(np.int64) * 256 + codes, weights=m2, minlength=n * 256).reshape(n, 256)
+
+    return TransitionPass(table, marginal(f, fills[0]), marginal(t, fills[1]),
+                          *(taken if taken is not None else (None, None)))
+
+
+def _sample_buffers(sample, rows: tuple[int, int], cols: tuple[int, int]):
+    """Two empty arrays for the sample's cells, or None (no sample, or one beyond the rows and
+    columns a pass reads)."""
+    if sample is None:
+        return None
+    sr, sc = (np.asarray(x, dtype=np.int64) for x in sample)
+    if not (len(sr) and len(sc) and rows[0] <= sr.min() and sr.max() < rows[1]
+            and cols[0] <= sc.min() and sc.max() < cols[1]) or np.any(np.diff(sr) < 0):
+        return None
+    return np.empty((len(sr), len(sc)), np.uint8), np.empty((len(sr), len(sc)), np.uint8)
