@@ -380,8 +380,15 @@ def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypa
     def no_relief(*a, **k):
         raise AssertionError("the report computed the relief")
     monkeypatch.setattr(overlay, "relief_of", no_relief)
+    monkeypatch.setattr(build, "region_outline", no_relief)
     assert build_report(project, first, tmp_path / "r.html").is_file()
     monkeypatch.undo()
+    # the outline the relief step hands on is the one the report draws when it computes it
+    monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
+    relief = load_result(first, "relief")[1]
+    counties = gpd.read_parquet(first / "counties.parquet")
+    from geo_sink.io.display import region_outline
+    assert relief["outline"].equals_exact(region_outline(counties.geometry.values), 0)
     monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
     monkeypatch.setattr(build, "landcover_codes", no_read)
     (first / STATE / "overlay-2015.pkl").unlink()

@@ -21,6 +21,28 @@ def test_percentile_interval_is_numpy_percentile_to_the_bit(shape, lo, hi):
     assert np.isnan(got[0].flat[0]) and np.isnan(got[1].flat[0])
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 40_000])
+@pytest.mark.parametrize("lo, hi", [(5.0, 95.0), (95.0, 5.0), (40.0, 60.0), (0.0, 0.0), (33.0, 34.0)])
+def test_row_percentiles_is_numpy_percentile_to_the_bit(n, lo, hi):
+    """The in-place partitions (the higher rank first, then the part left of it) give
+    np.percentile exactly: ranks next to each other or equal, lo above hi, rows full of ties;
+    the input is untouched unless overwrite_input, and a strided input is copied."""
+    from geo_sink.uncertainty import row_percentiles
+    rng = np.random.default_rng(n)
+    for rows in (rng.lognormal(size=(6, n)), rng.integers(0, 3, (6, n)).astype(float)):
+        ref = np.percentile(rows, [lo, hi], axis=1)
+        keep = rows.copy()
+        got = row_percentiles(rows, lo, hi)
+        assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+        assert np.array_equal(rows, keep)
+        got = row_percentiles(rows[:, ::-1], lo, hi, overwrite_input=True)      # strided: copied
+        assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+        assert np.array_equal(rows, keep)
+        got = row_percentiles(rows, lo, hi, overwrite_input=True)
+        assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+        assert np.array_equal(np.sort(rows, axis=1), np.sort(keep, axis=1))      # the same values
+
+
 # --- the Latin hypercube design ------------------------------------------------------------------
 
 def test_normal_quantile_against_scipy():

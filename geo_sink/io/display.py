@@ -9,6 +9,15 @@ import numpy as np
 
 #: Largest side (pixels) of a report overlay.
 MAX_OVERLAY_PX = 1400
+#: Display simplification of boundaries (degrees, ~100 m) so a city report stays small.
+SIMPLIFY_DEG = 0.001
+
+
+def region_outline(geoms):
+    """The region's outline as the report draws it: the union of the county polygons each
+    simplified to :data:`SIMPLIFY_DEG` (topology kept)."""
+    import shapely
+    return shapely.union_all(shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True))
 
 
 @dataclass(frozen=True)

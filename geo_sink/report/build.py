@@ -16,13 +16,11 @@ from geo_sink import __version__
 from geo_sink.catalog import load_catalog
 from geo_sink.io.atomic import atomic_path
 from geo_sink.report import charts
-from geo_sink.io.display import landcover_codes
+from geo_sink.io.display import SIMPLIFY_DEG, landcover_codes, region_outline
 from geo_sink.report.assets import inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
 from geo_sink.report.inputs import model_inputs_section, zone_name
 
-#: Display simplification of boundaries (degrees, ~100 m) so a city report stays small.
-SIMPLIFY_DEG = 0.001
 #: Zoom from which small features are drawn as their shapes only (their markers hidden).
 MARKER_MAX_ZOOM = 12
 
@@ -71,14 +69,15 @@ def _display_result(results_dir: Path, task: str, box: tuple) -> dict | None:
     return res if ok and isinstance(res, dict) and res.get("bounds_ll") == box else None
 
 
-def _relief(results_dir: Path, project, box: tuple, geoms):
-    """The hillshade under the map: the ``relief`` step's result, else computed now
-    (:func:`geo_sink.steps.overlay.relief_of`)."""
+def _relief(results_dir: Path, project, box: tuple, geoms, counties):
+    """(the hillshade under the map, the region's outline): the ``relief`` step's result, else
+    computed now (:func:`geo_sink.steps.overlay.relief_of`,
+    :func:`geo_sink.io.display.region_outline` of ``counties``)."""
     res = _display_result(results_dir, "relief", box)
-    if res is not None:
-        return res["shade"]
+    if res is not None and "outline" in res:
+        return res["shade"], res["outline"]
     from geo_sink.steps.overlay import relief_of
-    return relief_of(project, box, geoms)
+    return relief_of(project, box, geoms), region_outline(counties)
 
 
 def _overlay_codes(results_dir: Path, lc, box: tuple):
@@ -155,8 +154,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     use_offline_assets(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
     folium.map.CustomPane("gs-relief", z_index=250).add_to(m)      # below every overlay
-    shade = _relief(rd, project, box, counties_full)
-    region = shapely.union_all(counties.geometry.values)               # the city's outline (simplified)
+    shade, region = _relief(rd, project, box, counties_full, counties_full)    # the city's outline (simplified)
     if shade is not None:
         text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(shade[0]), bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
                                           mercator_project=False, pane="gs-relief", interactive=False).add_to(m)

@@ -39,8 +39,10 @@ def relief_of(project, box: tuple, geoms):
 
 
 def _run_relief(ctx: RunContext, up: dict, key):
+    from geo_sink.io.display import region_outline
     box = overlay_bounds(ctx.zones)
-    return {"bounds_ll": box, "shade": relief_of(ctx.project, box, ctx.zones.to_crs(4326).geometry.values)}
+    return {"bounds_ll": box, "shade": relief_of(ctx.project, box, ctx.zones.to_crs(4326).geometry.values),
+            "outline": region_outline(ctx.zones.geometry.values)}      # the report's, drawn over it
     yield  # a generator like every step
 
 
