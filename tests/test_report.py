@@ -574,3 +574,22 @@ def test_browser_every_choropleth_draws_every_county(driver, demo_reports):
     fills = [driver.execute_script(f"return window['{n}'].getLayers().map(l => l.options.fillColor)") for n in layers]
     assert [len(f) for f in fills] == [6, 6, 6]
     assert fills[0] != fills[1]
+
+
+def test_class_colours_by_code_with_unknown_and_negative_codes_transparent(catalog):
+    """Each legend code takes its class colour (alpha 190), a code without a class and a signed
+    map's negative nodata stay transparent; hand-built from the legend's hex colours."""
+    from geo_sink.report.build import _class_rgba
+    legend = catalog.legend("clcd")
+    by = {c.code: c.color.lstrip("#") for c in legend.classes}
+    codes = np.array([[1, 2, 200], [-999, 9, 0]], dtype=np.int16)
+    got = _class_rgba(codes, legend)
+
+    def rgba(code):
+        if code not in by:
+            return [0, 0, 0, 0]
+        h = by[code]
+        return [int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), 190]
+    expected = np.array([[rgba(int(v)) for v in row] for row in codes], dtype=np.uint8)
+    assert got.dtype == np.uint8 and np.array_equal(got, expected)
+    assert np.array_equal(_class_rgba(codes[:1, :2].astype(np.uint8), legend), expected[:1, :2])

@@ -54,11 +54,15 @@ def _fmt(v, nd=1):
 
 def _class_rgba(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
     """Codes coloured by their legend (transparent where a code has no class)."""
-    rgba = np.zeros(codes.shape + (4,), dtype=np.uint8)
+    codes = np.asarray(codes)
+    top = max([int(codes.max()) if codes.size else 0] + [c.code for c in legend.classes])
+    lut = np.zeros((top + 1, 4), dtype=np.uint8)        # one colour per code: a single gather
     for c in legend.classes:
         hexc = c.color.lstrip("#")
-        rgba[codes == c.code] = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
-    return rgba
+        lut[c.code] = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+    if codes.size and codes.min() < 0:                  # a signed map's nodata (-999): no class
+        return np.where((codes >= 0)[..., None], lut[np.maximum(codes, 0)], 0).astype(np.uint8)
+    return lut[codes]
 
 
 def _display_result(results_dir: Path, task: str, box: tuple) -> dict | None:
