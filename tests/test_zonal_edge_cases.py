@@ -735,13 +735,15 @@ def test_a_transition_pass_gives_each_maps_class_areas(tmp_path, catalog):
 
 def test_a_transition_pass_hands_no_areas_for_a_masked_map(tmp_path, catalog):
     """A map with a GDAL mask: the pass counts its masked cells under a nodata code, which
-    class_areas reports apart, so that map gets no marginal (its own pass); the other does."""
+    class_areas reports apart, so that map gets no marginal (its own pass) and no display sample
+    (its masked cells hold that code); the other gets both."""
     from geo_sink.zonal.transitions import transition_pass
     pa = write_raster(tmp_path / "a.tif", np.full((3, 3), 2, np.uint8), crs=ALBERS, origin=(0, 3000), res=(1000, 1000))
     pb = write_masked(tmp_path / "b.tif", np.full((3, 3), 4, np.uint8), np.arange(9).reshape(3, 3) % 2 == 0)
     tp = transition_pass(pa, pb, zones([shapely.box(0, 0, 3000, 3000)], ALBERS), catalog.legend("clcd"),
-                         catalog.legend("clcd"), cache=False)
-    assert tp.to_m2 is None
+                         catalog.legend("clcd"), cache=False, sample=(np.arange(3), np.arange(3)))
+    assert tp.to_m2 is None and tp.to_sample is None
+    assert np.array_equal(tp.from_sample, np.full((3, 3), 2))
     assert tp.from_m2[0, 2] == pytest.approx(9e6, rel=1e-12) and tp.from_m2.sum() == pytest.approx(9e6, rel=1e-12)
 
 

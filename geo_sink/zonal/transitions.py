@@ -43,8 +43,9 @@ class TransitionPass:
         mask, whose masked cells the pass counted under a nodata code.
     from_sample, to_sample : ndarray or None
         Each map's cells at the ``sample`` positions asked for (a display sample: the report's
-        overlay), taken from the blocks the pass read; None when not asked for, or when some
-        position lies outside the rows and columns the pass reads (those of the zones).
+        overlay), taken from the blocks the pass read; None when not asked for, for a map with
+        a GDAL mask, or when some position lies outside the rows and columns the pass reads
+        (those of the zones).
     """
 
     table: pd.DataFrame
@@ -143,8 +144,10 @@ def transition_pass(raster_from, raster_to, zones, legend_from: Legend, legend_t
             return None
         return np.bincount(z.astype(np.int64) * 256 + codes, weights=m2, minlength=n * 256).reshape(n, 256)
 
-    return TransitionPass(table, marginal(f, fills[0]), marginal(t, fills[1]),
-                          *(taken if taken is not None else (None, None)))
+    # a masked map's blocks hold its nodata code where masked, not what a read of it gives
+    samples = [smp if taken is not None and fill is None else None
+               for smp, fill in zip(taken if taken is not None else (None, None), fills)]
+    return TransitionPass(table, marginal(f, fills[0]), marginal(t, fills[1]), *samples)
 
 
 def _sample_buffers(sample, rows: tuple[int, int], cols: tuple[int, int]):
