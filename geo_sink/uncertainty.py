@@ -263,7 +263,9 @@ def percentile_interval(draws: np.ndarray, lo: float = 5.0, hi: float = 95.0,
     parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
     def block(cols: slice):
-        return row_percentiles(np.ascontiguousarray(flat[:, cols].T), lo, hi, overwrite_input=True)
+        rows = np.ascontiguousarray(flat[:, cols].T)
+        # a block that is already contiguous is the caller's memory, not a copy: leave it be
+        return row_percentiles(rows, lo, hi, overwrite_input=not np.shares_memory(rows, d))
 
     if threads > 1 and len(parts) > 1:
         from concurrent.futures import ThreadPoolExecutor

@@ -622,6 +622,44 @@ def _toy_steps(log: list):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
+def test_steps_without_a_task_end_at_once(demo_project, tmp_path, threads):
+    """A keyed step with no keys: no task, no thread pool of 0 threads (it raised outside the
+    driver's cleanup and the caller waited for ever); the run returns an empty record."""
+    import threading
+
+    from geo_sink.catalog import load_catalog
+    from geo_sink.steps import RunContext, run_steps
+    from geo_sink.steps.chain import Step
+
+    def a(ctx, up, key):
+        yield "A"
+    out = tmp_path / "out"
+    out.mkdir()
+    ctx = RunContext(load_project(demo_project), load_catalog(), out, 0)
+    got = {}
+
+    def go():
+        gen = run_steps(ctx, (Step("a", a, keys=lambda ctx: [], concurrent=True),), threads=threads)
+        got["lines"] = list(_noted(gen, got))
+
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "run_steps did not return"
+    assert got == {"lines": [], "record": {}}
+
+
+def _noted(gen, into: dict):
+    """Yield a generator's items; its return value goes to into['record']."""
+    while True:
+        try:
+            yield next(gen)
+        except StopIteration as stop:
+            into["record"] = stop.value
+            return
+
+
+@pytest.mark.parametrize("threads", [1, 2])
 def test_scheduler_overlaps_what_may_and_keeps_the_declared_order(demo_project, tmp_path, threads):
     """With 2 threads the two A tasks run at once (their spans overlap); C, which writes a file
     itself, runs alone (no span overlaps it) and D, declared after it, starts after it ends.

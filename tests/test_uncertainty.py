@@ -15,6 +15,10 @@ def test_percentile_interval_is_numpy_percentile_to_the_bit(shape, lo, hi):
     for threads in (1, 2):
         got = percentile_interval(a, lo, hi, threads=threads)
         assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+    keep = a.copy()
+    for draws in (a, np.asfortranarray(a)):       # contiguous blocks are the caller's memory
+        percentile_interval(draws, lo, hi)
+        assert np.array_equal(draws, keep)
     with_nan = a.copy()
     with_nan.flat[0] = np.nan
     got = percentile_interval(with_nan, lo, hi)

@@ -430,16 +430,17 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
             barrier = tid
     # every ready task is handed to a thread at once; the gate lets ``threads`` of them run at a
     # time, those on the longest remaining path first (dask's local scheduler has no priorities)
-    pool_threads = min(len(graph), MAX_WAITING_TASKS) if threads > 1 else 1
+    pool_threads = max(1, min(len(graph), MAX_WAITING_TASKS)) if threads > 1 else 1
     gate = PriorityGate(threads, upward_ranks(waits_of, {tid: _cost(old.get(tid)) for _, _, tid in order}),
                         waits_of, threads=pool_threads)
     failed: list[BaseException] = []
 
     def drive():
         _STEP_THREAD.on = True
-        # a thread per task that may be ready at once: the gate, not the pool, bounds the work
-        pool = ThreadPoolExecutor(pool_threads, thread_name_prefix="geo-sink step") if threads > 1 else None
+        pool = None
         try:
+            # a thread per task that may be ready at once: the gate, not the pool, bounds the work
+            pool = ThreadPoolExecutor(pool_threads, thread_name_prefix="geo-sink step") if threads > 1 else None
             if pool is not None:
                 dask.threaded.get(graph, list(graph), num_workers=threads, pool=pool)
             else:
