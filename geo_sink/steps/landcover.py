@@ -50,6 +50,9 @@ def _run(ctx: RunContext, up: dict, year: int):
               if isinstance(r, dict) and year in r["areas_m2"]]
     if passed:
         res = class_areas_from_m2(lc.path, ctx.zones, legend, passed[0], crs=lc.crs)
+        a, b = source_pair(ctx, year)[0]
+        res.notes.append(f"class areas summed in the {a}-{b} transition pass (its marginal for {year})"
+                         + (" on the dask cluster" if ctx.client is not None else ""))
     else:
         res = class_areas(lc.path, ctx.zones, legend, crs=lc.crs, client=ctx.client)
     ctx.put(res.areas.assign(year=year, synthetic=lc.synthetic), f"class_areas_{year}.csv")
