@@ -73,15 +73,15 @@ def _display_result(results_dir: Path, task: str, box: tuple) -> dict | None:
     return res if ok and isinstance(res, dict) and res.get("bounds_ll") == box else None
 
 
-def _relief(results_dir: Path, project, box: tuple, geoms, counties):
+def _relief(results_dir: Path, project, box: tuple, geoms):
     """(the hillshade under the map, the region's outline): the ``relief`` step's result, else
-    computed now (:func:`geo_sink.steps.overlay.relief_of`,
-    :func:`geo_sink.io.display.region_outline` of ``counties``)."""
+    computed now from the counties ``geoms`` (:func:`geo_sink.steps.overlay.relief_of`,
+    :func:`geo_sink.io.display.region_outline`)."""
     res = _display_result(results_dir, "relief", box)
     if res is not None and "outline" in res:
         return res["shade"], res["outline"]
     from geo_sink.steps.overlay import relief_of
-    return relief_of(project, box, geoms), region_outline(counties)
+    return relief_of(project, box, geoms), region_outline(geoms)
 
 
 def _overlay_codes(results_dir: Path, lc, box: tuple):
@@ -158,7 +158,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     use_offline_assets(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
     folium.map.CustomPane("gs-relief", z_index=250).add_to(m)      # below every overlay
-    shade, region = _relief(rd, project, box, counties_full, counties_full)    # the city's outline (simplified)
+    shade, region = _relief(rd, project, box, counties_full)      # region: the city's outline (simplified)
     if shade is not None:
         text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(shade[0]), bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
                                           mercator_project=False, pane="gs-relief", interactive=False).add_to(m)

@@ -605,8 +605,7 @@ class PriorityGate:
         self.closed = False
         self.threads = threads if threads is not None else len(waits) + 1
         self._arrived: set[str] = set()
-        self._order = {t: i for i, t in enumerate(waits)}
-        self._key = {t: (-rank.get(t, 0.0), self._order[t]) for t in waits}
+        self._key = {t: (-rank.get(t, 0.0), i) for i, t in enumerate(waits)}
         self._left = {t: set(w) for t, w in waits.items()}
         self._after: dict[str, list] = {t: [] for t in waits}
         for t, w in waits.items():

@@ -41,15 +41,23 @@ def source_pair(ctx: RunContext, year: int) -> list[tuple[int, int]]:
     return [(year, ys[1])] if len(ys) > 1 else []
 
 
+def handed_on(up: dict, what: str, year: int):
+    """What step ``transitions`` handed on for ``year`` under ``what`` (``areas_m2``,
+    ``overlays``) in the results ``up`` of a task that reads its source pair, or None."""
+    for r in (up.get("transitions") or {}).values():
+        if isinstance(r, dict) and year in r[what]:
+            return r[what][year]
+    return None
+
+
 def _run(ctx: RunContext, up: dict, year: int):
     from geo_sink.zonal import class_areas
     from geo_sink.zonal.areas import class_areas_from_m2
     lc = ctx.landcover_of(year)
     legend = ctx.cat.legend(lc.legend)
-    passed = [r["areas_m2"][year] for r in (up.get("transitions") or {}).values()
-              if isinstance(r, dict) and year in r["areas_m2"]]
-    if passed:
-        res = class_areas_from_m2(lc.path, ctx.zones, legend, passed[0], crs=lc.crs)
+    passed = handed_on(up, "areas_m2", year)
+    if passed is not None:
+        res = class_areas_from_m2(lc.path, ctx.zones, legend, passed, crs=lc.crs)
         a, b = source_pair(ctx, year)[0]
         res.notes.append(f"class areas summed in the {a}-{b} transition pass (its marginal for {year})"
                          + (" on the dask cluster" if ctx.client is not None else ""))

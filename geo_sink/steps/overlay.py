@@ -9,7 +9,7 @@ from __future__ import annotations
 from geo_sink.io.fingerprint import package_version
 from geo_sink.steps.chain import Step
 from geo_sink.steps.context import RunContext
-from geo_sink.steps.landcover import source_pair
+from geo_sink.steps.landcover import handed_on, source_pair
 
 
 def overlay_bounds(zones) -> tuple[float, ...]:
@@ -21,9 +21,8 @@ def _run(ctx: RunContext, up: dict, year: int):
     from geo_sink.io.display import landcover_codes
     lc = ctx.landcover_of(year)
     box = overlay_bounds(ctx.zones)
-    passed = [r["overlays"][year] for r in (up.get("transitions") or {}).values()
-              if isinstance(r, dict) and year in r["overlays"]]
-    codes, bounds = passed[0] if passed else landcover_codes(lc.path, lc.crs, box)
+    passed = handed_on(up, "overlays", year)
+    codes, bounds = passed if passed is not None else landcover_codes(lc.path, lc.crs, box)
     return {"bounds_ll": box, "codes": codes, "bounds": bounds}
     yield  # a generator like every step
 
@@ -59,7 +58,7 @@ RELIEF = Step(
 )
 
 STEP = Step(
-    "overlay", _run, needs=("transitions",), upstream_keys=lambda ctx, year: source_pair(ctx, year),
+    "overlay", _run, needs=("transitions",), upstream_keys=source_pair,
     project=("boundary",), outputs=(),
     keys=lambda ctx: [lc.year for lc in ctx.landcover], params=lambda ctx, year: repr(ctx.landcover_of(year)),
     files=lambda ctx, year: [ctx.landcover_of(year).path] + ctx.boundary_files(), concurrent=True,

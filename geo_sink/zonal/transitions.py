@@ -104,23 +104,21 @@ def transition_pass(raster_from, raster_to, zones, legend_from: Legend, legend_t
     rows = default_block_rows(a, c1 - c0, target_cells=2_000_000)
     if client is not None and r1 > r0 and not (is_array_source(a) or is_array_source(b)):
         from geo_sink.zonal.distributed import distributed_transitions
-        taken = None
+        taken = (None, None)
         z, pair, m2 = distributed_transitions(client, a.path, b.path, index, row_area, (r0, r1), (c0, c1), rows,
                                               index_file=ifile if ifile is not None and ifile.is_dir() else None,
                                               fills=fills)
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
         acc.reserve(65536)
-        taken = _sample_buffers(sample, (r0, r1), (c0, c1))
+        srows, scols, taken = _sample_buffers(sample, (r0, r1), (c0, c1), fills)
         if r1 > r0:
             for row0, block_from, block_to in pair_blocks(a.path, b.path, (r0, r1), (c0, c1), rows, fills=fills):
                 acc.add(block_from, row0, block_to)
-                if taken is not None:
-                    take_sample(taken[0], sample[0], sample[1] - c0, block_from, row0)
-                    take_sample(taken[1], sample[0], sample[1] - c0, block_to, row0)
+                for out, block in zip(taken, (block_from, block_to)):
+                    if out is not None:
+                        take_sample(out, srows, scols, block, row0)
         z, pair, m2 = acc.nonzero_m2()
-    keep = m2 > 0
-    z, pair, m2 = z[keep], pair[keep], m2[keep]
     f, t = pair >> 8, pair & 255
 
     def names(legend, codes):
@@ -144,19 +142,20 @@ def transition_pass(raster_from, raster_to, zones, legend_from: Legend, legend_t
             return None
         return np.bincount(z.astype(np.int64) * 256 + codes, weights=m2, minlength=n * 256).reshape(n, 256)
 
-    # a masked map's blocks hold its nodata code where masked, not what a read of it gives
-    samples = [smp if taken is not None and fill is None else None
-               for smp, fill in zip(taken if taken is not None else (None, None), fills)]
-    return TransitionPass(table, marginal(f, fills[0]), marginal(t, fills[1]), *samples)
+    return TransitionPass(table, marginal(f, fills[0]), marginal(t, fills[1]), *taken)
 
 
-def _sample_buffers(sample, rows: tuple[int, int], cols: tuple[int, int]):
-    """Two empty arrays for the sample's cells, or None (no sample, or one beyond the rows and
-    columns a pass reads)."""
+def _sample_buffers(sample, rows: tuple[int, int], cols: tuple[int, int], fills: tuple):
+    """(grid rows, block columns, an empty array for each map's sample or None): None for every
+    map when there is no sample or it reaches beyond the rows and columns a pass reads, and for
+    a map with a GDAL mask (its blocks hold the nodata code where masked, not what a read of it
+    gives)."""
+    none = (None, None, (None, None))
     if sample is None:
-        return None
+        return none
     sr, sc = (np.asarray(x, dtype=np.int64) for x in sample)
     if not (len(sr) and len(sc) and rows[0] <= sr.min() and sr.max() < rows[1]
             and cols[0] <= sc.min() and sc.max() < cols[1]) or np.any(np.diff(sr) < 0):
-        return None
-    return np.empty((len(sr), len(sc)), np.uint8), np.empty((len(sr), len(sc)), np.uint8)
+        return none
+    return sr, sc - cols[0], tuple(np.empty((len(sr), len(sc)), np.uint8) if fill is None else None
+                                   for fill in fills)
