@@ -863,3 +863,14 @@ def test_priority_gate_lets_the_waiting_go_when_no_other_task_can_arrive():
         for f in futures:
             f.result(timeout=5)
     assert entered == ["x", "big", "y"]
+
+
+def test_changed_area_leaves_nodata_out():
+    """Hand-made table: 2 km² forest -> cropland and 3 km² cropland -> water change class; 7 km²
+    unchanged; 11 km² nodata -> forest and 13 km² cropland -> nodata are not compared."""
+    from geo_sink.steps.transitions import changed_km2
+    tr = pd.DataFrame({"from_code": [2, 1, 2, 0, 1], "to_code": [1, 5, 2, 2, 0],
+                       "from_ecosystem": ["forest", "cropland", "forest", "nodata", "cropland"],
+                       "to_ecosystem": ["cropland", "water", "forest", "forest", "nodata"],
+                       "area_km2": [2.0, 3.0, 7.0, 11.0, 13.0]})
+    assert changed_km2(tr) == (5.0, 24.0)

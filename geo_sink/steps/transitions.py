@@ -41,8 +41,9 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
                     f"reclamation_from_landcover_{a.year}_{b.year}.csv")
             yield (f"{name}: no mine polygons; land-cover proxy {a.year}-{b.year}: "
                    f"{rc['reclaimed_km2'].sum():.1f} of {rc['disturbed_km2'].sum():.1f} km² barren land revegetated")
-    changed = tr[tr["from_code"] != tr["to_code"]]["area_km2"].sum()
-    yield f"{name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
+    changed, unseen = changed_km2(tr)
+    yield (f"{name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
+           + (f"; {unseen:.1f} km² nodata in one year or both, not compared" if unseen > 0 else ""))
     # what the pass gives the years it is the source of (step landcover's source_pair): their
     # class areas (a year read with another CRS than the pair's, a per-year override, has areas
     # of its own) and their overlays (the sample reprojected as step overlay would)
@@ -58,6 +59,14 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
         pictures = [display_codes(plan, smp) for _, plan, smp in shown]
     return {"areas_m2": {lc.year: m2 for lc, m2, _, _ in mine if m2 is not None and lc.crs == a.crs},
             "overlays": {y: pic for (y, _, _), pic in zip(shown, pictures)}}
+
+
+def changed_km2(tr) -> tuple[float, float]:
+    """(km² whose class differs between the two maps, km² with nodata on either side) of a
+    transition table: a cell that is nodata in one year has no class there to compare."""
+    nodata = (tr["from_ecosystem"] == "nodata") | (tr["to_ecosystem"] == "nodata")
+    seen = tr[~nodata]
+    return float(seen.loc[seen["from_code"] != seen["to_code"], "area_km2"].sum()), float(tr.loc[nodata, "area_km2"].sum())
 
 
 def _pairs(ctx: RunContext) -> list[tuple[int, int]]:
