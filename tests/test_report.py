@@ -542,6 +542,37 @@ def test_png_data_url_decodes_to_the_image():
     assert (rows[:, 0] == 0).all() and np.array_equal(rows[:, 1:].reshape(37, 53, 4), img)
 
 
+def test_class_overlay_png_is_indexed_and_decodes_to_the_class_colours(catalog):
+    """An 8-bit class map's overlay is an indexed-colour PNG (IHDR colour type 3, PLTE of the
+    legend's colours, tRNS of their alpha, one byte a pixel); Pillow (an independent decoder)
+    gives back, pixel for pixel, the RGBA image of the class colours (codes without a class
+    transparent).  A palette too short for the codes is refused."""
+    import base64
+    import io
+    import struct
+
+    from PIL import Image
+
+    from geo_sink.report.assets import indexed_png_data_url
+    from geo_sink.report.build import _class_png, _class_rgba
+    legend = catalog.legend("clcd")
+    codes = np.random.default_rng(7).choice(np.array([0, 1, 2, 5, 9, 200], np.uint8), (41, 67))
+    url = _class_png(codes, legend)
+    png = base64.b64decode(url.split(",", 1)[1])
+    assert struct.unpack(">IIBBBBB", png[16:29]) == (67, 41, 8, 3, 0, 0, 0)
+    assert b"PLTE" in png and b"tRNS" in png
+    got = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+    assert np.array_equal(got, _class_rgba(codes, legend))
+    with pytest.raises(ValueError, match="beyond the palette"):
+        indexed_png_data_url(codes, np.zeros((10, 4), np.uint8))
+    # a signed map's codes keep the RGBA image
+    signed = codes.astype(np.int16)
+    signed[0, 0] = -999
+    png = base64.b64decode(_class_png(signed, legend).split(",", 1)[1])
+    assert png[25] == 6
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")), _class_rgba(signed, legend))
+
+
 def _shared_counties(html: str) -> dict:
     import json
     head = "<script>var geo_sink_counties = "
@@ -593,3 +624,48 @@ def test_class_colours_by_code_with_unknown_and_negative_codes_transparent(catal
     expected = np.array([[rgba(int(v)) for v in row] for row in codes], dtype=np.uint8)
     assert got.dtype == np.uint8 and np.array_equal(got, expected)
     assert np.array_equal(_class_rgba(codes[:1, :2].astype(np.uint8), legend), expected[:1, :2])
+
+
+def test_region_union_takes_the_coverage_path_only_for_a_valid_coverage(monkeypatch):
+    """Four unit squares sharing their edges (a valid coverage) unite into the 2 x 2 square by
+    GEOS's coverage union; with one square shifted by 0.5 (overlapping its neighbour) the
+    general union is taken, and its area is the hand-computed 3.5 (4 squares - 0.5 overlap)."""
+    import shapely
+
+    from geo_sink.io.display import region_union
+    if not hasattr(shapely, "coverage_is_valid"):
+        pytest.skip("shapely < 2.1: always the general union")
+    used = []
+    real = shapely.coverage_union_all
+    monkeypatch.setattr(shapely, "coverage_union_all", lambda g: used.append(len(g)) or real(g))
+    squares = [shapely.box(x, y, x + 1, y + 1) for x in (0, 1) for y in (0, 1)]
+    u = region_union(squares)
+    assert used == [4] and u.equals(shapely.box(0, 0, 2, 2)) and u.area == pytest.approx(4.0, abs=1e-12)
+    shifted = squares[:3] + [shapely.box(0.5, 1, 1.5, 2)]       # overlaps (0, 1)-(1, 2) by 0.5
+    u = region_union(shifted)
+    assert used == [4]                      # not the coverage union
+    assert u.area == pytest.approx(3.5, abs=1e-12)
+
+
+def test_display_codes_mode_for_own_cells_nearest_for_a_sample(tmp_path):
+    """A map of 5s with one 7 in every 4 x 4 block of cells (1/16 of them), 2800 cells a side:
+    read whole (the window is within ``max_read_px``), a display pixel covers about 2 x 2 cells
+    of which at most one is a 7, so the mode leaves almost no 7.  Sampled (``max_read_px`` below
+    the window: nearest at display size), the overlay holds the sampled cells as they are:
+    about one in sixteen a 7."""
+    import numpy as np
+    import pyproj
+
+    from geo_sink.io.display import landcover_codes
+    from tests.conftest import write_raster
+    tile = np.full((4, 4), 5, np.uint8)
+    tile[1, 2] = 7
+    a = np.tile(tile, (700, 700))
+    path = write_raster(tmp_path / "m.tif", a, crs="EPSG:32649", origin=(600000, 4300000), res=(10, 10), nodata=0,
+                        tiled=True)
+    box = pyproj.Transformer.from_crs(32649, 4326, always_xy=True).transform_bounds(600000, 4272000, 628000, 4300000)
+    whole, _ = landcover_codes(path, None, box)                       # read whole: 2800 <= 2 x 1400
+    sampled, _ = landcover_codes(path, None, box, max_read_px=1000)   # sampled to 1000 a side
+    assert whole.shape == sampled.shape          # one display grid however the map was sampled
+    share = [(x[x != 0] == 7).mean() for x in (whole, sampled)]
+    assert share[0] < 0.01 and 0.03 < share[1] < 0.1, share

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
 
 from geo_sink.outputs import OUTPUTS
 from geo_sink.project import load_project
@@ -381,14 +382,18 @@ def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypa
         raise AssertionError("the report computed the relief")
     monkeypatch.setattr(overlay, "relief_of", no_relief)
     monkeypatch.setattr(build, "region_outline", no_relief)
+    monkeypatch.setattr(build, "display_geometries", no_relief)
     assert build_report(project, first, tmp_path / "r.html").is_file()
     monkeypatch.undo()
     # the outline the relief step hands on is the one the report draws when it computes it
     monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
     relief = load_result(first, "relief")[1]
     counties = gpd.read_parquet(first / "counties.parquet")
-    from geo_sink.io.display import region_outline
+    from geo_sink.io.display import display_geometries, region_outline
     assert relief["outline"].equals_exact(region_outline(counties.geometry.values), 0)
+    # and the counties as the report draws them, of these counties in this order
+    assert relief["zone_ids"] == [str(z) for z in counties["zone_id"]]
+    assert all(shapely.equals_exact(relief["shown"], display_geometries(counties.geometry.values), 0))
     monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
     monkeypatch.setattr(build, "landcover_codes", no_read)
     (first / STATE / "overlay-2015.pkl").unlink()

@@ -13,11 +13,32 @@ MAX_OVERLAY_PX = 1400
 SIMPLIFY_DEG = 0.001
 
 
-def region_outline(geoms):
-    """The region's outline as the report draws it: the union of the county polygons each
-    simplified to :data:`SIMPLIFY_DEG` (topology kept)."""
+def region_union(geoms):
+    """The union of polygons (e.g. a region's counties): GEOS's coverage union when they form a
+    valid polygonal coverage (no overlaps, neighbours' shared edges the same vertices; Shanxi's
+    117 counties: 6 ms, 40 ms with the check, against 120 ms), else the general union (shapely
+    < 2.1 has no coverage check: always the general union)."""
     import shapely
-    return shapely.union_all(shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True))
+    geoms = np.asarray(geoms, dtype=object)
+    valid = getattr(shapely, "coverage_is_valid", None)
+    if len(geoms) > 1 and valid is not None and valid(geoms):
+        return shapely.coverage_union_all(geoms)
+    return shapely.union_all(geoms)
+
+
+def display_geometries(geoms):
+    """Polygons as the report draws them: each simplified to :data:`SIMPLIFY_DEG` (topology
+    kept)."""
+    import shapely
+    return shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True)
+
+
+def region_outline(geoms, shown=None):
+    """The region's outline as the report draws it: the union of the county polygons each
+    simplified to :data:`SIMPLIFY_DEG` (``shown``: :func:`display_geometries` of ``geoms`` when
+    already made), so that it runs along the counties' drawn edges."""
+    import shapely
+    return shapely.union_all(display_geometries(geoms) if shown is None else shown)
 
 
 @dataclass(frozen=True)
@@ -44,9 +65,11 @@ class OverlayPlan:
         return sample_positions(self.window, self.read_shape)
 
 
-def overlay_plan(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX) -> OverlayPlan:
-    """The :class:`OverlayPlan` of a map over ``bounds_ll`` (lon/lat); a window wider or taller
-    than ``max_read_px`` cells is sampled to that size."""
+def overlay_plan(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX,
+                 sample_px: int = MAX_OVERLAY_PX) -> OverlayPlan:
+    """The :class:`OverlayPlan` of a map over ``bounds_ll`` (lon/lat): the window's own cells
+    when it is at most ``max_read_px`` cells wide and tall, else a nearest-neighbour sample of
+    it at most ``sample_px`` cells a side."""
     import pyproj
     import rasterio
     from affine import Affine
@@ -58,21 +81,24 @@ def overlay_plan(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX) ->
         xb = t.transform_bounds(*bounds_ll, densify_pts=21)
         win = from_bounds(*xb, transform=src.transform).round_offsets().round_lengths().intersection(
             rasterio.windows.Window(0, 0, src.width, src.height))
-        dec = max(1.0, max(win.width, win.height) / max_read_px)
+        side = max(win.width, win.height)
+        dec = side / min(sample_px, max_read_px) if side > max_read_px else 1.0
         shape = (max(1, int(win.height / dec)), max(1, int(win.width / dec))) if dec > 1 else (int(win.height), int(win.width))
         wt = src.window_transform(win) * Affine.scale(win.width / shape[1], win.height / shape[0])
         return OverlayPlan(win, shape, src_crs, wt, src.nodata, rasterio.windows.bounds(win, src.transform))
 
 
 def landcover_codes(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX):
-    """Class codes of the land cover in Web Mercator (mode resampling, at most
-    :data:`MAX_OVERLAY_PX`) and their lat/lon bounds; a window wider or taller than
-    ``max_read_px`` cells is read decimated (nearest) to that size first.  Maps on one grid give
-    arrays on one display grid (so two years can be compared cell by cell)."""
-    # a map much larger than the overlay is read decimated to twice the overlay's size
-    # (nearest, streamed: io.rasters.decimated_read), then reprojected by mode: memory is
-    # that of the overlay, not of a province-scale raster (GDAL's mode decimation costs 2-4x
-    # the nearest read for the same picture at display size)
+    """Class codes of the land cover in Web Mercator (at most :data:`MAX_OVERLAY_PX` a side)
+    and their lat/lon bounds.  A window of at most ``max_read_px`` cells a side is read whole
+    and reprojected by mode (the class most of its cells under a display pixel hold); a larger
+    one is sampled by nearest neighbour at display size and reprojected by nearest
+    (:func:`display_codes`).  Maps on one grid give arrays on one display grid (so two years
+    can be compared cell by cell)."""
+    # a map much larger than the overlay is sampled (nearest, streamed: io.rasters.decimated_read):
+    # memory is that of the overlay, not of a province-scale raster.  The mode of a few sampled
+    # cells is not the mode of the map under a display pixel, so the sample is taken at display
+    # size and not resampled again by mode (GDAL's mode warp is 8x its nearest warp)
     plan = overlay_plan(path, crs, bounds_ll, max_read_px)
     if plan.decimated:
         from geo_sink.io.rasters import decimated_read
@@ -86,21 +112,25 @@ def landcover_codes(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX)
 
 def display_codes(plan: OverlayPlan, data: np.ndarray):
     """The sample ``data`` (``plan.read_shape``, e.g. taken during a pass over the map) in Web
-    Mercator by mode, at most :data:`MAX_OVERLAY_PX`, and the lat/lon bounds
-    (:func:`landcover_codes`)."""
+    Mercator, at most :data:`MAX_OVERLAY_PX`, and the lat/lon bounds (:func:`landcover_codes`):
+    by mode when ``data`` is the window's own cells, by nearest when it is a decimated sample."""
     import pyproj
     from affine import Affine
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     src_crs = plan.src_crs
-    dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", data.shape[1], data.shape[0], *plan.bounds)
+    # the display grid from the window's own cells, whatever the sample's size: a map gives one
+    # display grid however it was sampled
+    dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", int(plan.window.width), int(plan.window.height),
+                                              *plan.bounds)
     scale = max(1.0, max(w, h) / MAX_OVERLAY_PX)
     w2, h2 = int(w / scale), int(h / scale)
     dst_t = Affine(dst_t.a * w / w2, 0, dst_t.c, 0, dst_t.e * h / h2, dst_t.f)
     out = np.zeros((h2, w2), dtype=data.dtype)
     nodata = plan.nodata
     reproject(data, out, src_transform=plan.window_transform, src_crs=src_crs, dst_transform=dst_t,
-              dst_crs="EPSG:3857", resampling=Resampling.mode, src_nodata=nodata,
+              dst_crs="EPSG:3857", resampling=Resampling.nearest if plan.decimated else Resampling.mode,
+              src_nodata=nodata,
               dst_nodata=0 if nodata is None else nodata)
     to_ll = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
     x0, y0 = dst_t.c, dst_t.f

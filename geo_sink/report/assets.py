@@ -79,18 +79,43 @@ def png_data_url(rgba, level: int = 1) -> str:
     zlib level 1: the report's overlays are large flat areas of a few colours, which level 1
     packs within a few per cent of level 9 in a fraction of the time (branca's writer uses 9:
     0.7 s for a province's four overlays)."""
+    import numpy as np
+    a = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w = a.shape[:2]
+    return _png_url(a.reshape(h, 4 * w), w, colour_type=6, level=level)
+
+
+def indexed_png_data_url(index, palette_rgba, level: int = 1) -> str:
+    """An image of palette indices (h, w; uint8) and its palette (n <= 256 RGBA colours, every
+    index below n) as an indexed-colour ``data:image/png`` URL (PNG colour type 3: the colours
+    in PLTE, their alpha in tRNS): one byte a pixel to compress instead of the RGBA image's four
+    (a class map's overlay, :func:`png_data_url` otherwise)."""
+    import numpy as np
+    idx = np.ascontiguousarray(index, dtype=np.uint8)
+    pal = np.ascontiguousarray(palette_rgba, dtype=np.uint8)
+    if not 1 <= len(pal) <= 256 or pal.shape[1:] != (4,):
+        raise ValueError(f"a PNG palette holds 1 to 256 RGBA colours, got shape {pal.shape}")
+    if idx.size and int(idx.max()) >= len(pal):
+        raise ValueError(f"index {int(idx.max())} beyond the palette's {len(pal)} colours")
+    return _png_url(idx, idx.shape[1], colour_type=3, level=level,
+                    chunks=((b"PLTE", pal[:, :3].tobytes()), (b"tRNS", pal[:, 3].tobytes())))
+
+
+def _png_url(rows, width: int, colour_type: int, level: int, chunks=()) -> str:
+    """The PNG data URL of ``rows`` (h, bytes per row; 8 bits a sample) with the given IHDR
+    colour type and chunks before the image data; no filter (each row's filter byte 0)."""
     import struct
     import zlib
 
     import numpy as np
-    a = np.ascontiguousarray(rgba, dtype=np.uint8)
-    h, w = a.shape[:2]
-    raw = np.zeros((h, 1 + 4 * w), dtype=np.uint8)        # filter byte 0 (none) before each row
-    raw[:, 1:] = a.reshape(h, 4 * w)
+    h = rows.shape[0]
+    raw = np.zeros((h, 1 + rows.shape[1]), dtype=np.uint8)        # filter byte 0 (none) before each row
+    raw[:, 1:] = rows
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, h, 8, colour_type, 0, 0, 0))
+           + b"".join(chunk(k, d) for k, d in chunks)
            + chunk(b"IDAT", zlib.compress(raw.tobytes(), level)) + chunk(b"IEND", b""))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -10,14 +10,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo_sink import __version__
 from geo_sink.catalog import load_catalog
 from geo_sink.io.atomic import atomic_path
 from geo_sink.report import charts
-from geo_sink.io.display import SIMPLIFY_DEG, landcover_codes, region_outline
-from geo_sink.report.assets import inline_assets, png_data_url, use_offline_assets
+from geo_sink.io.display import SIMPLIFY_DEG, display_geometries, landcover_codes, region_outline
+from geo_sink.report.assets import indexed_png_data_url, inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
 from geo_sink.report.inputs import model_inputs_section, zone_name
 
@@ -52,17 +51,34 @@ def _fmt(v, nd=1):
     return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:,.{nd}f}"
 
 
-def _class_rgba(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
-    """Codes coloured by their legend (transparent where a code has no class)."""
-    codes = np.asarray(codes)
+def _class_lut(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
+    """(top + 1, 4) uint8: the RGBA colour of every code from 0 to the larger of ``codes``' and
+    the legend's largest (transparent for a code without a class)."""
     top = max([int(codes.max()) if codes.size else 0] + [c.code for c in legend.classes])
     lut = np.zeros((top + 1, 4), dtype=np.uint8)        # one colour per code: a single gather
     for c in legend.classes:
         hexc = c.color.lstrip("#")
         lut[c.code] = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+    return lut
+
+
+def _class_rgba(codes: np.ndarray, legend, alpha: int = 190) -> np.ndarray:
+    """Codes coloured by their legend (transparent where a code has no class)."""
+    codes = np.asarray(codes)
+    lut = _class_lut(codes, legend, alpha)
     if codes.size and codes.min() < 0:                  # a signed map's nodata (-999): no class
         return np.where((codes >= 0)[..., None], lut[np.maximum(codes, 0)], 0).astype(np.uint8)
     return lut[codes]
+
+
+def _class_png(codes: np.ndarray, legend, alpha: int = 190) -> str:
+    """The overlay of a class map as a PNG data URL: an indexed-colour PNG of the codes with the
+    legend's colours as palette when they are 8-bit (a quarter of the RGBA image's bytes), else
+    the RGBA image (:func:`_class_rgba`)."""
+    codes = np.asarray(codes)
+    if codes.dtype == np.uint8:
+        return indexed_png_data_url(codes, _class_lut(codes, legend, alpha))
+    return png_data_url(_class_rgba(codes, legend, alpha))
 
 
 def _display_result(results_dir: Path, task: str, box: tuple) -> dict | None:
@@ -73,15 +89,17 @@ def _display_result(results_dir: Path, task: str, box: tuple) -> dict | None:
     return res if ok and isinstance(res, dict) and res.get("bounds_ll") == box else None
 
 
-def _relief(results_dir: Path, project, box: tuple, geoms):
-    """(the hillshade under the map, the region's outline): the ``relief`` step's result, else
-    computed now from the counties ``geoms`` (:func:`geo_sink.steps.overlay.relief_of`,
-    :func:`geo_sink.io.display.region_outline`)."""
+def _relief(results_dir: Path, project, box: tuple, geoms, zone_ids):
+    """(the hillshade under the map, the region's outline, the counties ``geoms`` as drawn): the
+    ``relief`` step's result when it is of these counties (``zone_ids``, in order), else computed
+    now (:func:`geo_sink.steps.overlay.relief_of`, :func:`geo_sink.io.display.region_outline`,
+    :func:`geo_sink.io.display.display_geometries`)."""
     res = _display_result(results_dir, "relief", box)
-    if res is not None and "outline" in res:
-        return res["shade"], res["outline"]
+    if res is not None and "shown" in res and res.get("zone_ids") == [str(z) for z in zone_ids]:
+        return res["shade"], res["outline"], res["shown"]
     from geo_sink.steps.overlay import relief_of
-    return relief_of(project, box, geoms), region_outline(geoms)
+    shown = display_geometries(geoms)
+    return relief_of(project, box, geoms), region_outline(geoms, shown), shown
 
 
 def _overlay_codes(results_dir: Path, lc, box: tuple):
@@ -150,15 +168,14 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     prov = json.loads((rd / "provenance.json").read_text(encoding="utf-8"))
     synthetic = bool(prov.get("synthetic")) or any(i.get("synthetic") for i in prov.get("inputs", []))
     box = tuple(float(v) for v in counties.to_crs(4326).total_bounds)   # the overlays' box (unsimplified)
-    counties_full = counties.geometry.values
-    counties["geometry"] = shapely.simplify(counties.geometry.values, SIMPLIFY_DEG, preserve_topology=True)
+    shade, region, shown = _relief(rd, project, box, counties.geometry.values, counties["zone_id"])
+    counties["geometry"] = shown                # region: the city's outline (simplified as the counties)
     b = counties.total_bounds
     m = text_snippets(folium.Map)(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], tiles=None, zoom_start=9,
                    control_scale=True, height="620px", prefer_canvas=False, scrollWheelZoom=False)
     use_offline_assets(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
     folium.map.CustomPane("gs-relief", z_index=250).add_to(m)      # below every overlay
-    shade, region = _relief(rd, project, box, counties_full)      # region: the city's outline (simplified)
     if shade is not None:
         text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(shade[0]), bounds=shade[1], name=f"{L['relief']} ({shade[2]})", show=True,
                                           mercator_project=False, pane="gs-relief", interactive=False).add_to(m)
@@ -265,7 +282,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         for lc in landcover_inputs(project, cat):
             legend = cat.legend(lc.legend)
             codes, bounds = _overlay_codes(rd, lc, box)
-            img = text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(_class_rgba(codes, legend)), bounds=bounds,
+            img = text_snippets(folium.raster_layers.ImageOverlay)(_class_png(codes, legend), bounds=bounds,
                                                     name=f"{L['landcover']} {lc.year}", show=False,
                                                     mercator_project=False).add_to(m)
             images.append(img.get_name())
@@ -276,7 +293,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
             if ca.shape != cz.shape or not np.allclose(ba, bz) or la.id != lz.id:
                 continue               # other grids or legends: no cell-by-cell change picture
             changed = np.where((ca != cz) & (cz != 0), cz, 0)
-            img = text_snippets(folium.raster_layers.ImageOverlay)(png_data_url(_class_rgba(changed, lz, alpha=235)), bounds=bz,
+            img = text_snippets(folium.raster_layers.ImageOverlay)(_class_png(changed, lz, alpha=235), bounds=bz,
                                                     name=f"{L['change']} {a.year}→{z.year}", show=False,
                                                     mercator_project=False).add_to(m)
             images.append(img.get_name())

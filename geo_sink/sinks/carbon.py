@@ -305,13 +305,16 @@ def _monte_carlo(dens: np.ndarray, grp: np.ndarray, a_ha: dict, years: list, pai
             m[:, :npool] = (a_ha[y][sl] @ by_group[k]).reshape(len(sl), npool, n)
             np.sum(m[:, :npool], axis=1, out=m[:, npool])      # the pools' total
             mc[y] = m
-        st = {y: row_percentiles((mc[y] * co2_per_c).reshape(-1, n), overwrite_input=True) for y in years}
         sk = {}
         for y0, y1 in pairs:
             d = mc[y1] - mc[y0]
             d /= (y1 - y0)
             d *= co2_per_c
             sk[(y0, y1)] = row_percentiles(d.reshape(-1, n), overwrite_input=True)
+        st = {}
+        for y in years:         # the sinks are taken: each year's draws are scaled and partitioned in place
+            mc[y] *= co2_per_c
+            st[y] = row_percentiles(mc[y].reshape(-1, n), overwrite_input=True)
         return sl, st, sk
 
     with ThreadPoolExecutor(max(1, threads)) as ex:
