@@ -626,27 +626,6 @@ def test_class_colours_by_code_with_unknown_and_negative_codes_transparent(catal
     assert np.array_equal(_class_rgba(codes[:1, :2].astype(np.uint8), legend), expected[:1, :2])
 
 
-def test_region_union_takes_the_coverage_path_only_for_a_valid_coverage(monkeypatch):
-    """Four unit squares sharing their edges (a valid coverage) unite into the 2 x 2 square by
-    GEOS's coverage union; with one square shifted by 0.5 (overlapping its neighbour) the
-    general union is taken, and its area is the hand-computed 3.5 (4 squares - 0.5 overlap)."""
-    import shapely
-
-    from geo_sink.io.display import region_union
-    if not hasattr(shapely, "coverage_is_valid"):
-        pytest.skip("shapely < 2.1: always the general union")
-    used = []
-    real = shapely.coverage_union_all
-    monkeypatch.setattr(shapely, "coverage_union_all", lambda g: used.append(len(g)) or real(g))
-    squares = [shapely.box(x, y, x + 1, y + 1) for x in (0, 1) for y in (0, 1)]
-    u = region_union(squares)
-    assert used == [4] and u.equals(shapely.box(0, 0, 2, 2)) and u.area == pytest.approx(4.0, abs=1e-12)
-    shifted = squares[:3] + [shapely.box(0.5, 1, 1.5, 2)]       # overlaps (0, 1)-(1, 2) by 0.5
-    u = region_union(shifted)
-    assert used == [4]                      # not the coverage union
-    assert u.area == pytest.approx(3.5, abs=1e-12)
-
-
 def test_display_codes_mode_for_own_cells_nearest_for_a_sample(tmp_path):
     """A map of 5s with one 7 in every 4 x 4 block of cells (1/16 of them), 2800 cells a side:
     read whole (the window is within ``max_read_px``), a display pixel covers about 2 x 2 cells
@@ -669,3 +648,36 @@ def test_display_codes_mode_for_own_cells_nearest_for_a_sample(tmp_path):
     assert whole.shape == sampled.shape          # one display grid however the map was sampled
     share = [(x[x != 0] == 7).mean() for x in (whole, sampled)]
     assert share[0] < 0.01 and 0.03 < share[1] < 0.1, share
+
+
+def test_layers_in_a_projected_crs_are_drawn_in_lon_lat(tmp_path):
+    """Counties and wetlands in CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547, common for
+    Chinese survey data): every coordinate the report draws is lon/lat inside the counties'
+    box (the map once drew their metres as degrees), the counties are drawn where they are
+    (their bounds back within 1e-6 deg), and the relief step's counties and outline are in
+    degrees too."""
+    from geo_sink.steps.chain import load_result
+    boxes = [shapely.box(114.0, 37.8, 114.4, 38.2), shapely.box(114.4, 37.8, 114.8, 38.2)]
+    zones = gpd.GeoDataFrame({"code": ["A", "B"], "名称": ["甲县", "乙县"]}, geometry=boxes, crs=4326)
+    zones.to_crs(4547).to_file(tmp_path / "zones.gpkg")
+    wet = gpd.GeoDataFrame({"name": ["湿地公园"]}, geometry=[shapely.box(114.1, 37.9, 114.2, 38.0)], crs=4326)
+    wet.to_crs(4547).to_file(tmp_path / "wetlands.gpkg")
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "name": "测试市", "boundary": {"file": "zones.gpkg", "id_field": "code", "name_field": "名称"},
+        "landcover": [{"year": 2019, "dataset": "mcd12c1_2019_china"}],
+        "wetlands": {"file": "wetlands.gpkg", "name_field": "name"}, "output": "out"}, allow_unicode=True),
+        encoding="utf-8")
+    p = load_project(tmp_path / "p.yaml")
+    list(run_project(p, p.output, draws=200))
+    html = build_report(p, p.output, tmp_path / "report.html").read_text(encoding="utf-8")
+    arrays = re.findall(r'"coordinates":\s*(\[[\[\]\d.,\se+-]+\])', html)
+    assert len(arrays) >= 4                  # two counties, the outline, the wetland
+    pts = np.array([float(x) for a in arrays for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", a)]).reshape(-1, 2)
+    assert pts[:, 0].min() > 113.99 and pts[:, 0].max() < 114.81, pts[:, 0]
+    assert pts[:, 1].min() > 37.79 and pts[:, 1].max() < 38.21, pts[:, 1]
+    counties = _shared_counties(html)
+    drawn = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in counties["features"]])
+    np.testing.assert_allclose(drawn.bounds, (114.0, 37.8, 114.8, 38.2), atol=1e-6)
+    ok, relief = load_result(p.output, "relief")
+    assert ok and np.allclose(relief["outline"].bounds, (114.0, 37.8, 114.8, 38.2), atol=1e-6)
+    assert all(np.allclose(g.bounds, b.bounds, atol=1e-6) for g, b in zip(relief["shown"], boxes))

@@ -380,20 +380,20 @@ def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypa
 
     def no_relief(*a, **k):
         raise AssertionError("the report computed the relief")
+    monkeypatch.setattr(overlay, "relief_and_outline", no_relief)
     monkeypatch.setattr(overlay, "relief_of", no_relief)
-    monkeypatch.setattr(build, "region_outline", no_relief)
-    monkeypatch.setattr(build, "display_geometries", no_relief)
     assert build_report(project, first, tmp_path / "r.html").is_file()
     monkeypatch.undo()
     # the outline the relief step hands on is the one the report draws when it computes it
     monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
     relief = load_result(first, "relief")[1]
-    counties = gpd.read_parquet(first / "counties.parquet")
-    from geo_sink.io.display import display_geometries, region_outline
-    assert relief["outline"].equals_exact(region_outline(counties.geometry.values), 0)
-    # and the counties as the report draws them, of these counties in this order
+    counties = gpd.read_parquet(first / "counties.parquet").to_crs(4326)
+    now = overlay.relief_and_outline(project, relief["bounds_ll"], counties.geometry.values)
+    assert relief["outline"].equals_exact(now["outline"], 0)
+    # and the counties as the report draws them, of these counties in this order, and the shade
     assert relief["zone_ids"] == [str(z) for z in counties["zone_id"]]
-    assert all(shapely.equals_exact(relief["shown"], display_geometries(counties.geometry.values), 0))
+    assert all(shapely.equals_exact(relief["shown"], now["shown"], 0))
+    assert np.array_equal(relief["shade"][0], now["shade"][0]) and relief["shade"][1:] == now["shade"][1:]
     monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
     monkeypatch.setattr(build, "landcover_codes", no_read)
     (first / STATE / "overlay-2015.pkl").unlink()

@@ -13,19 +13,6 @@ MAX_OVERLAY_PX = 1400
 SIMPLIFY_DEG = 0.001
 
 
-def region_union(geoms):
-    """The union of polygons (e.g. a region's counties): GEOS's coverage union when they form a
-    valid polygonal coverage (no overlaps, neighbours' shared edges the same vertices; Shanxi's
-    117 counties: 6 ms, 40 ms with the check, against 120 ms), else the general union (shapely
-    < 2.1 has no coverage check: always the general union)."""
-    import shapely
-    geoms = np.asarray(geoms, dtype=object)
-    valid = getattr(shapely, "coverage_is_valid", None)
-    if len(geoms) > 1 and valid is not None and valid(geoms):
-        return shapely.coverage_union_all(geoms)
-    return shapely.union_all(geoms)
-
-
 def display_geometries(geoms):
     """Polygons as the report draws them: each simplified to :data:`SIMPLIFY_DEG` (topology
     kept)."""

@@ -13,9 +13,10 @@ import pandas as pd
 
 from geo_sink import __version__
 from geo_sink.catalog import load_catalog
+from geo_sink.errors import InputDataError
 from geo_sink.io.atomic import atomic_path
+from geo_sink.io.display import SIMPLIFY_DEG, landcover_codes
 from geo_sink.report import charts
-from geo_sink.io.display import SIMPLIFY_DEG, display_geometries, landcover_codes, region_outline
 from geo_sink.report.assets import indexed_png_data_url, inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
 from geo_sink.report.inputs import model_inputs_section, zone_name
@@ -90,16 +91,14 @@ def _display_result(results_dir: Path, task: str, box: tuple) -> dict | None:
 
 
 def _relief(results_dir: Path, project, box: tuple, geoms, zone_ids):
-    """(the hillshade under the map, the region's outline, the counties ``geoms`` as drawn): the
-    ``relief`` step's result when it is of these counties (``zone_ids``, in order), else computed
-    now (:func:`geo_sink.steps.overlay.relief_of`, :func:`geo_sink.io.display.region_outline`,
-    :func:`geo_sink.io.display.display_geometries`)."""
+    """(the hillshade under the map, the region's outline, the counties ``geoms`` (WGS 84) as
+    drawn): the ``relief`` step's result when it is of these counties (``zone_ids``, in order),
+    else computed now (:func:`geo_sink.steps.overlay.relief_and_outline`)."""
     res = _display_result(results_dir, "relief", box)
-    if res is not None and "shown" in res and res.get("zone_ids") == [str(z) for z in zone_ids]:
-        return res["shade"], res["outline"], res["shown"]
-    from geo_sink.steps.overlay import relief_of
-    shown = display_geometries(geoms)
-    return relief_of(project, box, geoms), region_outline(geoms, shown), shown
+    if res is None or "shown" not in res or res.get("zone_ids") != [str(z) for z in zone_ids]:
+        from geo_sink.steps.overlay import relief_and_outline
+        res = relief_and_outline(project, box, geoms)
+    return res["shade"], res["outline"], res["shown"]
 
 
 def _overlay_codes(results_dir: Path, lc, box: tuple):
@@ -108,10 +107,18 @@ def _overlay_codes(results_dir: Path, lc, box: tuple):
     return (res["codes"], res["bounds"]) if res is not None else landcover_codes(lc.path, lc.crs, box)
 
 
+def _lonlat(gdf):
+    """A layer in WGS 84 lon/lat, what Leaflet draws (a county, wetland or mine file in a
+    projected CRS, e.g. CGCS2000 Gauss-Kruger, would otherwise land its metres as degrees)."""
+    if gdf.crs is None:
+        raise InputDataError("a layer of the report has no CRS; set one in its file (e.g. EPSG:4326)")
+    return gdf if gdf.crs.equals(4326) else gdf.to_crs(4326)
+
+
 def _geojson(gdf) -> dict:
-    """A GeoDataFrame as a GeoJSON dict (properties first, no feature ids)."""
+    """A GeoDataFrame as a GeoJSON dict in lon/lat (properties first, no feature ids)."""
     props = [c for c in gdf.columns if c != "geometry"]
-    return json.loads(gdf[props + ["geometry"]].to_json(drop_id=True))
+    return json.loads(_lonlat(gdf)[props + ["geometry"]].to_json(drop_id=True))
 
 
 def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overlay=True):
@@ -163,11 +170,11 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     L = labels(lang)
     cat = load_catalog()
     rd = Path(results_dir)
-    counties = gpd.read_parquet(rd / "counties.parquet")
+    counties = _lonlat(gpd.read_parquet(rd / "counties.parquet"))     # simplified and drawn in degrees
     county_rows = pd.DataFrame(counties.drop(columns="geometry"))   # the county table and counties.csv
     prov = json.loads((rd / "provenance.json").read_text(encoding="utf-8"))
     synthetic = bool(prov.get("synthetic")) or any(i.get("synthetic") for i in prov.get("inputs", []))
-    box = tuple(float(v) for v in counties.to_crs(4326).total_bounds)   # the overlays' box (unsimplified)
+    box = tuple(float(v) for v in counties.total_bounds)   # the overlays' box (unsimplified)
     shade, region, shown = _relief(rd, project, box, counties.geometry.values, counties["zone_id"])
     counties["geometry"] = shown                # region: the city's outline (simplified as the counties)
     b = counties.total_bounds
@@ -260,7 +267,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         share_geojson_data(choropleths, county_data, "geo_sink_counties").add_to(m)
     # --- base lines from the project's own layers: the city's outline, rivers, roads
     lines = text_snippets(folium.FeatureGroup)(name=L["base_lines"], show=True)
-    outline = gpd.GeoDataFrame(geometry=[region], crs=counties.crs)
+    outline = gpd.GeoDataFrame(geometry=[region], crs=4326)
     text_snippets(folium.GeoJson)(json.loads(outline.to_json(drop_id=True)), interactive=False,
                    style_function=lambda f: {"color": "#222", "weight": 3, "fill": False}).add_to(lines)
     items = [("#222", esc(f"{L['city_outline']} {project.name}"))]

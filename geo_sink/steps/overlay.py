@@ -27,28 +27,28 @@ def _run(ctx: RunContext, up: dict, year: int):
     yield  # a generator like every step
 
 
-def relief_of(project, box: tuple, geoms):
-    """(RGBA, bounds, label) of the hillshade over ``box``, clipped to the counties (``geoms``,
-    WGS 84) and 0.02 deg around them, or None (:func:`geo_sink.io.relief.relief`).  The margin is
-    drawn around their union simplified to :data:`~geo_sink.io.display.SIMPLIFY_DEG` (a twentieth
-    of it; the buffer of the full outline costs 15x more)."""
-    import shapely
-
-    from geo_sink.io.display import MAX_OVERLAY_PX, SIMPLIFY_DEG, region_union
+def relief_of(project, box: tuple, outline):
+    """(RGBA, bounds, label) of the hillshade over ``box``, clipped to 0.02 deg around the
+    region's ``outline`` (WGS 84; :func:`geo_sink.io.display.region_outline`), or None
+    (:func:`geo_sink.io.relief.relief`)."""
+    from geo_sink.io.display import MAX_OVERLAY_PX
     from geo_sink.io.relief import relief
-    edge = shapely.simplify(region_union(geoms), SIMPLIFY_DEG, preserve_topology=True)
-    return relief(project, box, MAX_OVERLAY_PX, clip=edge.buffer(0.02))
+    return relief(project, box, MAX_OVERLAY_PX, clip=outline.buffer(0.02))
+
+
+def relief_and_outline(project, box: tuple, lonlat) -> dict:
+    """The report's base from the counties ``lonlat`` (WGS 84): the hillshade (``shade``), the
+    counties as drawn (``shown``: simplified) and the region's outline drawn over them."""
+    from geo_sink.io.display import display_geometries, region_outline
+    shown = display_geometries(lonlat)
+    outline = region_outline(None, shown)
+    return {"shade": relief_of(project, box, outline), "outline": outline, "shown": shown}
 
 
 def _run_relief(ctx: RunContext, up: dict, key):
-    """The report's base: the hillshade, the counties as drawn (simplified) and the region's
-    outline drawn over them."""
-    from geo_sink.io.display import display_geometries, region_outline
     box = overlay_bounds(ctx.zones)
-    shown = display_geometries(ctx.zones.geometry.values)
-    return {"bounds_ll": box, "shade": relief_of(ctx.project, box, ctx.zones.to_crs(4326).geometry.values),
-            "outline": region_outline(None, shown), "shown": shown,
-            "zone_ids": [str(z) for z in ctx.zones["zone_id"]]}
+    return {"bounds_ll": box, "zone_ids": [str(z) for z in ctx.zones["zone_id"]],
+            **relief_and_outline(ctx.project, box, ctx.zones.to_crs(4326).geometry.values)}
     yield  # a generator like every step
 
 
