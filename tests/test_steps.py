@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -382,7 +383,20 @@ def test_report_draws_land_cover_from_the_overlay_steps(demo, tmp_path, monkeypa
         raise AssertionError("the report computed the relief")
     monkeypatch.setattr(overlay, "relief_and_outline", no_relief)
     monkeypatch.setattr(overlay, "relief_of", no_relief)
-    assert build_report(project, first, tmp_path / "r.html").is_file()
+    import geo_sink.reclamation_run as rr
+
+    def no_pieces(*a, **k):
+        raise AssertionError("the report cut the reclaimed pieces again")
+    monkeypatch.setattr(rr, "reclaimed_pieces", no_pieces)
+    html = build_report(project, first, tmp_path / "r.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    # without the reclamation_rate step's result the report cuts the pieces itself, to the same page
+    monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))
+    (first / STATE / "reclamation_rate.pkl").rename(tmp_path / "rate.pkl")
+    again = build_report(project, first, tmp_path / "r_cut.html").read_text(encoding="utf-8")
+    (tmp_path / "rate.pkl").rename(first / STATE / "reclamation_rate.pkl")
+    page = lambda h: re.sub(r"_[0-9a-f]{32}", "_id", h)  # noqa: E731  folium's element ids are random
+    assert "FVC" in html and page(html) == page(again)
     monkeypatch.undo()
     # the outline the relief step hands on is the one the report draws when it computes it
     monkeypatch.setenv("GEO_SINK_CATALOG", str(cat_copy))

@@ -101,6 +101,20 @@ def _relief(results_dir: Path, project, box: tuple, geoms, zone_ids):
     return res["shade"], res["outline"], res["shown"]
 
 
+def _reclaimed_pieces(results_dir: Path, project):
+    """The reclaimed land split by county: the ``reclamation_rate`` step's, else cut now from the
+    mine polygons (:func:`geo_sink.reclamation_run.reclaimed_pieces`)."""
+    from geo_sink.reclamation_run import ReclamationSites
+    from geo_sink.steps.chain import load_result
+    ok, sites = load_result(Path(results_dir), "reclamation_rate")
+    if ok and isinstance(sites, ReclamationSites):
+        return sites.pieces.copy()
+    from geo_sink.reclamation_run import load_sites, reclaimed_pieces
+    from geo_sink.steps import project_zones
+    dd, rr = load_sites(project)
+    return reclaimed_pieces(rr, dd, project_zones(project))
+
+
 def _overlay_codes(results_dir: Path, lc, box: tuple):
     """A land-cover year at display size: the ``overlay`` step's result, else read now."""
     res = _display_result(results_dir, f"overlay-{lc.year}", box)
@@ -334,10 +348,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         if (rd / "fvc_series.csv").exists():
             s = pd.read_csv(rd / "fvc_series.csv")
             last = s[s["date"] == s["date"].max()].set_index("polygon_id")
-            from geo_sink.reclamation_run import load_sites, reclaimed_pieces
-            from geo_sink.steps import project_zones
-            dd, rr = load_sites(project)
-            pieces = reclaimed_pieces(rr, dd, project_zones(project))
+            pieces = _reclaimed_pieces(rd, project)
             pieces["fvc_v"] = pieces["polygon_id"].map(last["mean_fvc"])
             pieces["fvc"] = [_fmt(v, 2) for v in pieces["fvc_v"]]
             pieces["name"] = [esc(f"{a} · {v} · {y}") for a, v, y in zip(pieces["mine"], pieces["vegetation"], pieces["year"])]
