@@ -375,17 +375,26 @@ class InlineBaseline(_Spec):
 
 
 def _target_kind(v) -> str:
-    if isinstance(v, str):
-        return "catalog_id"
+    """The kind of a ``targets`` entry: a project file's value (str or mapping) when it is read,
+    the model when it is written out (``model_dump``: the project's fingerprint)."""
+    if isinstance(v, InlineTarget):
+        return "inline"
+    if isinstance(v, CatalogTargetRef):
+        return "apply"
     if isinstance(v, dict):
         return "inline" if "indicator" in v else "apply"
     return "catalog_id"
 
 
+def _baseline_kind(v) -> str:
+    """The kind of a ``baselines`` entry, read or written (:func:`_target_kind`)."""
+    return "inline" if isinstance(v, (dict, InlineBaseline)) else "catalog_id"
+
+
 TargetEntry = Annotated[Union[Annotated[str, Tag("catalog_id")], Annotated[CatalogTargetRef, Tag("apply")],
                               Annotated[InlineTarget, Tag("inline")]], Discriminator(_target_kind)]
 BaselineEntry = Annotated[Union[Annotated[str, Tag("catalog_id")], Annotated[InlineBaseline, Tag("inline")]],
-                          Discriminator(lambda v: "inline" if isinstance(v, dict) else "catalog_id")]
+                          Discriminator(_baseline_kind)]
 
 
 class ProjectSpec(_Spec):

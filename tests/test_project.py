@@ -89,3 +89,29 @@ def test_duplicate_years(proj):
 def test_missing_project_file(tmp_path):
     with pytest.raises(ProjectError, match="does not exist"):
         load_project(tmp_path / "none.yaml")
+
+
+def test_project_with_every_target_and_baseline_kind_is_written_out_without_warnings():
+    """``model_dump`` (the project's fingerprint in every run) of a catalog id, a catalog target
+    applied to a region, an inline target, a catalog baseline id and an inline baseline: no
+    pydantic serializer warning (each entry is written as its own kind, it was printed on every
+    run with an applied or inline target) and the dump reads back to the same project."""
+    import warnings
+
+    from geo_sink.project import CatalogTargetRef, InlineBaseline, InlineTarget, ProjectSpec
+    raw = {"name": "x", "boundary": {"region": "朔州市"}, "output": "/tmp/x",
+           "targets": ["sjz_forest_coverage_2025", {"id": "sjz_forest_coverage_2030", "apply_to": "朔州市"},
+                       {"id": "my_cov", "indicator": "forest_coverage", "value": 30, "unit": "percent", "year": 2025,
+                        "comparison": ">=", "document": "《某方案》", "quote": "到2025年森林覆盖率达到30%"}],
+           "baselines": ["sz_installed_capacity_2020",
+                         {"indicator": "installed_power_capacity", "year": 2020, "value": 1000, "unit": "10^4 kW",
+                          "document": "《某规划》", "new_energy_share_pct": 35}]}
+    spec = ProjectSpec.model_validate(raw)
+    assert [type(t) for t in spec.targets] == [str, CatalogTargetRef, InlineTarget]
+    assert [type(b) for b in spec.baselines] == [str, InlineBaseline]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dumped = spec.model_dump(mode="json")
+    assert dumped["targets"][1] == {"id": "sjz_forest_coverage_2030", "apply_to": "朔州市"}
+    assert dumped["targets"][2]["quote"] == "到2025年森林覆盖率达到30%" and dumped["baselines"][1]["value"] == 1000
+    assert ProjectSpec.model_validate(dumped) == spec
