@@ -127,29 +127,36 @@ def test_a_raster_without_a_geotransform_is_refused_naming_the_file(tmp_path, cr
             raster_info(path, crs=crs)
 
 
-def test_array_reprojects_on_two_threads_say_nothing(tmp_path):
-    """rasterio hides its NotGeoreferencedWarning for a reproject of arrays with
-    ``warnings.catch_warnings``, which two threads race on; with the filter
-    :func:`quiet_array_reprojection` installs (``run_steps`` does before its threads start)
-    1,600 reprojects on two threads warn nothing (without it 2 of 3 runs of 600 warned)."""
+def test_array_reprojects_and_rasterizes_on_two_threads_say_nothing(tmp_path):
+    """rasterio hides its NotGeoreferencedWarning for a reproject of arrays and a rasterize of
+    shapes with ``warnings.catch_warnings``, which threads race on; with the filters
+    :func:`quiet_array_datasets` installs (``run_steps`` does before its threads start) 800
+    reprojects on one thread beside 800 reprojects and 800 masks on the other warn nothing
+    (without them, 2 of 3 runs of 600 reprojects warned)."""
     import threading
     import warnings
 
+    import rasterio.features
+    import shapely
     from rasterio.transform import from_origin
     from rasterio.warp import reproject
 
-    from geo_sink.io.rasters import quiet_array_reprojection
+    from geo_sink.io.rasters import quiet_array_datasets
 
-    def work():
+    def work(mask):
         src = np.ones((50, 50), np.uint8)
         for _ in range(800):
             reproject(src, np.zeros((40, 40), np.uint8), src_transform=from_origin(112, 37, 0.01, 0.01),
                       src_crs="EPSG:4326", dst_transform=from_origin(12467782, 4439106, 1000, 1000),
                       dst_crs="EPSG:3857")
+            if mask:
+                m = rasterio.features.geometry_mask([shapely.box(112.1, 36.7, 112.3, 36.9)], out_shape=(50, 50),
+                                                    transform=from_origin(112, 37, 0.01, 0.01), invert=True)
+                assert m.sum() == 400
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        quiet_array_reprojection()
-        threads = [threading.Thread(target=work) for _ in range(2)]
+        quiet_array_datasets()
+        threads = [threading.Thread(target=work, args=(m,)) for m in (False, True)]
         for t in threads:
             t.start()
         for t in threads:

@@ -240,21 +240,24 @@ def limit_gdal_cache() -> None:
         rasterio.env.set_gdal_config("GDAL_CACHEMAX", GDAL_CACHE_BYTES)
 
 
-def quiet_array_reprojection() -> None:
+def quiet_array_datasets() -> None:
     """Ignore, for the whole process, rasterio's ``NotGeoreferencedWarning`` raised from
-    ``rasterio.warp`` (the in-memory datasets of a reproject of arrays).
+    ``rasterio.warp`` and ``rasterio.features`` (the in-memory datasets of a reproject of arrays
+    and of a rasterize of shapes).
 
     rasterio hides that warning itself with ``warnings.catch_warnings``, which is not
-    thread-safe: with reprojects on two threads, one thread's exit restores the filters without
+    thread-safe: with such calls on two threads, one thread's exit restores the filters without
     the other's and the warning leaks out as a ``WARNING py.warnings`` line (2 of 8 runs of a
     hand-made 长治市 project with the steps on two threads; 9 in 600 calls on two threads in a
-    loop; rasterio 1.4.4, Python 3.11).  Every array reproject in geo-sink passes both transforms
-    (``io.display``, ``io.relief``, ``io.scenes``, ``io.align``), so the warning never means a
-    missing georeference here; a file without one is refused where it is opened
-    (:func:`raster_info`).  Installed before threads start, the filter is in every list that
-    ``catch_warnings`` saves, so no restore drops it.
+    loop; rasterio 1.4.4, Python 3.11; from ``rasterio.features`` once in a fresh demo, the relief's
+    mask beside the overlays' reprojects).  Every array reproject and every rasterize in geo-sink
+    passes its transforms (``io.display``, ``io.relief``, ``io.scenes``, ``io.align``,
+    ``pv.siting_run``, ``demo``), so the warning never means a missing georeference here; a file
+    without one is refused where it is opened (:func:`raster_info`).  Installed before threads
+    start, the filters are in every list that ``catch_warnings`` saves, so no restore drops them.
     """
-    warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning, module="rasterio.warp")
+    for module in ("rasterio.warp", "rasterio.features"):
+        warnings.filterwarnings("ignore", category=rasterio.errors.NotGeoreferencedWarning, module=module)
 
 
 def _blocks(path, starts, r1, c0, c1, block_rows, band, readers, reuse=False, masks=False, encode=None):

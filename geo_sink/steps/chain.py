@@ -328,8 +328,8 @@ def run_steps(ctx: RunContext, steps, threads: int | None = None) -> Iterator[st
     threads = step_threads(ctx) if threads is None else max(1, int(threads))
     share_one_malloc_arena()
     if threads > 1:
-        from geo_sink.io.rasters import quiet_array_reprojection
-        quiet_array_reprojection()
+        from geo_sink.io.rasters import quiet_array_datasets
+        quiet_array_datasets()
     # what the tasks share, resolved once before any thread reads it
     ctx.zones, ctx.landcover, ctx.spec_json, ctx.zones_digest          # noqa: B018
     lock = threading.Lock()                 # results, digests, new
