@@ -565,6 +565,14 @@ def test_class_overlay_png_is_indexed_and_decodes_to_the_class_colours(catalog):
     assert np.array_equal(got, _class_rgba(codes, legend))
     with pytest.raises(ValueError, match="beyond the palette"):
         indexed_png_data_url(codes, np.zeros((10, 4), np.uint8))
+    # a legend with codes above 255 (allowed up to 65,535) and an 8-bit map: its 256 first colours
+    from geo_sink.catalog.models import Legend, LegendClass
+    wide = Legend(id="wide", name="wide", product_resolution_m=30, source="hand-made for this test", nodata=[0],
+                  classes=[LegendClass(code=1, name="a", name_zh="甲", ecosystem="forest", color="#00ff00"),
+                           LegendClass(code=300, name="b", name_zh="乙", ecosystem="cropland", color="#ff0000")])
+    small = np.array([[0, 1], [1, 0]], np.uint8)
+    png = base64.b64decode(_class_png(small, wide).split(",", 1)[1])
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")), _class_rgba(small, wide))
     # a signed map's codes keep the RGBA image
     signed = codes.astype(np.int16)
     signed[0, 0] = -999
@@ -627,28 +635,47 @@ def test_class_colours_by_code_with_unknown_and_negative_codes_transparent(catal
 
 
 def test_display_codes_mode_for_own_cells_nearest_for_a_sample(tmp_path):
-    """A map of 5s with one 7 in every 4 x 4 block of cells (1/16 of them), 2800 cells a side:
-    read whole (the window is within ``max_read_px``), a display pixel covers about 2 x 2 cells
-    of which at most one is a 7, so the mode leaves almost no 7.  Sampled (``max_read_px`` below
-    the window: nearest at display size), the overlay holds the sampled cells as they are:
-    about one in sixteen a 7."""
-    import numpy as np
+    """A map of 5s with one 7 in every 4 x 4 block of cells (1/16 of them), 3000 cells a side.
+    Read whole (``max_read_px`` above the window), a display pixel covers about 2 x 2 cells of
+    which at most one is a 7, so the mode leaves almost no 7.  With the defaults (the window
+    is over 2 x 1,400 cells: sampled by nearest, one cell per display pixel, as a province's
+    map is) the overlay holds the sampled cells as they are: about one in sixteen a 7."""
     import pyproj
 
-    from geo_sink.io.display import landcover_codes
+    from geo_sink.io.display import landcover_codes, overlay_plan
     from tests.conftest import write_raster
     tile = np.full((4, 4), 5, np.uint8)
     tile[1, 2] = 7
-    a = np.tile(tile, (700, 700))
+    a = np.tile(tile, (750, 750))
     path = write_raster(tmp_path / "m.tif", a, crs="EPSG:32649", origin=(600000, 4300000), res=(10, 10), nodata=0,
                         tiled=True)
-    box = pyproj.Transformer.from_crs(32649, 4326, always_xy=True).transform_bounds(600000, 4272000, 628000, 4300000)
-    whole, _ = landcover_codes(path, None, box)                       # read whole: 2800 <= 2 x 1400
-    sampled, _ = landcover_codes(path, None, box, max_read_px=1000)   # sampled to 1000 a side
+    box = pyproj.Transformer.from_crs(32649, 4326, always_xy=True).transform_bounds(600000, 4270000, 630000, 4300000)
+    assert overlay_plan(path, None, box).decimated
+    whole, _ = landcover_codes(path, None, box, max_read_px=10**9)    # every cell, by mode
+    sampled, _ = landcover_codes(path, None, box)                     # the defaults: a nearest sample
     assert whole.shape == sampled.shape          # one display grid however the map was sampled
     share = [(x[x != 0] == 7).mean() for x in (whole, sampled)]
     assert share[0] < 0.01 and 0.03 < share[1] < 0.1, share
 
+
+def test_a_map_in_degrees_is_sampled_once_per_display_row(tmp_path):
+    """A map in degrees at 48 deg N (6,000 x 2,000 cells of 0.001 deg) whose every row holds its
+    own code (row number mod 250, + 1): Web Mercator stretches it north-south by about
+    1/cos(48 deg), so its display grid has more rows than a sample sized in its own cells would
+    (466 for 1,399); sampled once per display row, no two consecutive display rows repeat one
+    sampled row (fewer than 1%; a sample sized in map cells repeated about half of them)."""
+    from geo_sink.io.display import landcover_codes, overlay_plan
+    from tests.conftest import write_raster
+    rows = (np.arange(2000) % 250 + 1).astype(np.uint8)
+    a = np.repeat(rows[:, None], 6000, axis=1)
+    path = write_raster(tmp_path / "deg.tif", a, origin=(100.0, 49.0), res=(0.001, 0.001), nodata=0, tiled=True)
+    box = (100.0005, 47.0005, 105.9995, 48.9995)
+    plan = overlay_plan(path, None, box)
+    codes, _ = landcover_codes(path, None, box)
+    assert plan.decimated and plan.read_shape[0] >= 0.99 * codes.shape[0], (plan.read_shape, codes.shape)
+    inner = codes[1:-1, 1:-1]
+    repeated = np.mean([(inner[i] == inner[i - 1]).all() for i in range(1, len(inner))])
+    assert repeated < 0.01, repeated
 
 def test_layers_in_a_projected_crs_are_drawn_in_lon_lat(tmp_path):
     """Counties and wetlands in CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547, common for
@@ -669,7 +696,13 @@ def test_layers_in_a_projected_crs_are_drawn_in_lon_lat(tmp_path):
         encoding="utf-8")
     p = load_project(tmp_path / "p.yaml")
     list(run_project(p, p.output, draws=200))
-    html = build_report(p, p.output, tmp_path / "report.html").read_text(encoding="utf-8")
+    import geo_sink.steps.overlay as overlay
+
+    def no_relief(*a, **k):
+        raise AssertionError("the report computed the relief again: the step's result did not match")
+    with pytest.MonkeyPatch.context() as mp:       # the relief step's result (in degrees) is the one drawn
+        mp.setattr(overlay, "relief_and_outline", no_relief)
+        html = build_report(p, p.output, tmp_path / "report.html").read_text(encoding="utf-8")
     arrays = re.findall(r'"coordinates":\s*(\[[\[\]\d.,\se+-]+\])', html)
     assert len(arrays) >= 4                  # two counties, the outline, the wetland
     pts = np.array([float(x) for a in arrays for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", a)]).reshape(-1, 2)

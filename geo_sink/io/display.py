@@ -52,11 +52,26 @@ class OverlayPlan:
         return sample_positions(self.window, self.read_shape)
 
 
+def display_grid(src_crs, width: int, height: int, bounds, max_px: int = MAX_OVERLAY_PX):
+    """(Affine, width, height) of the Web Mercator grid a ``width`` x ``height`` window of a map
+    in ``src_crs`` over ``bounds`` (in that CRS) is drawn on: GDAL's default grid for the
+    window's own cells, coarsened to at most ``max_px`` a side."""
+    from affine import Affine
+    from rasterio.warp import calculate_default_transform
+
+    dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", int(width), int(height), *bounds)
+    scale = max(1.0, max(w, h) / max_px)
+    w2, h2 = max(1, int(w / scale)), max(1, int(h / scale))
+    return Affine(dst_t.a * w / w2, 0, dst_t.c, 0, dst_t.e * h / h2, dst_t.f), w2, h2
+
+
 def overlay_plan(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX,
                  sample_px: int = MAX_OVERLAY_PX) -> OverlayPlan:
     """The :class:`OverlayPlan` of a map over ``bounds_ll`` (lon/lat): the window's own cells
     when it is at most ``max_read_px`` cells wide and tall, else a nearest-neighbour sample of
-    it at most ``sample_px`` cells a side."""
+    it with as many rows and columns as its display grid (:func:`display_grid`, at most
+    ``sample_px`` a side, fewer than ``max_read_px``): one sampled cell per display pixel on each
+    axis, also for a map in degrees, which Web Mercator stretches north-south."""
     import pyproj
     import rasterio
     from affine import Affine
@@ -68,11 +83,13 @@ def overlay_plan(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX,
         xb = t.transform_bounds(*bounds_ll, densify_pts=21)
         win = from_bounds(*xb, transform=src.transform).round_offsets().round_lengths().intersection(
             rasterio.windows.Window(0, 0, src.width, src.height))
-        side = max(win.width, win.height)
-        dec = side / min(sample_px, max_read_px) if side > max_read_px else 1.0
-        shape = (max(1, int(win.height / dec)), max(1, int(win.width / dec))) if dec > 1 else (int(win.height), int(win.width))
+        bounds = rasterio.windows.bounds(win, src.transform)
+        shape = (int(win.height), int(win.width))
+        if max(shape) > max_read_px:
+            _, w, h = display_grid(src_crs, win.width, win.height, bounds, min(sample_px, max_read_px))
+            shape = (min(shape[0], h), min(shape[1], w))
         wt = src.window_transform(win) * Affine.scale(win.width / shape[1], win.height / shape[0])
-        return OverlayPlan(win, shape, src_crs, wt, src.nodata, rasterio.windows.bounds(win, src.transform))
+        return OverlayPlan(win, shape, src_crs, wt, src.nodata, bounds)
 
 
 def landcover_codes(path, crs, bounds_ll, max_read_px: int = 2 * MAX_OVERLAY_PX):
@@ -102,17 +119,12 @@ def display_codes(plan: OverlayPlan, data: np.ndarray):
     Mercator, at most :data:`MAX_OVERLAY_PX`, and the lat/lon bounds (:func:`landcover_codes`):
     by mode when ``data`` is the window's own cells, by nearest when it is a decimated sample."""
     import pyproj
-    from affine import Affine
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
+    from rasterio.warp import Resampling, reproject
 
     src_crs = plan.src_crs
     # the display grid from the window's own cells, whatever the sample's size: a map gives one
     # display grid however it was sampled
-    dst_t, w, h = calculate_default_transform(src_crs, "EPSG:3857", int(plan.window.width), int(plan.window.height),
-                                              *plan.bounds)
-    scale = max(1.0, max(w, h) / MAX_OVERLAY_PX)
-    w2, h2 = int(w / scale), int(h / scale)
-    dst_t = Affine(dst_t.a * w / w2, 0, dst_t.c, 0, dst_t.e * h / h2, dst_t.f)
+    dst_t, w2, h2 = display_grid(src_crs, plan.window.width, plan.window.height, plan.bounds)
     out = np.zeros((h2, w2), dtype=data.dtype)
     nodata = plan.nodata
     reproject(data, out, src_transform=plan.window_transform, src_crs=src_crs, dst_transform=dst_t,

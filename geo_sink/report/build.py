@@ -77,8 +77,8 @@ def _class_png(codes: np.ndarray, legend, alpha: int = 190) -> str:
     legend's colours as palette when they are 8-bit (a quarter of the RGBA image's bytes), else
     the RGBA image (:func:`_class_rgba`)."""
     codes = np.asarray(codes)
-    if codes.dtype == np.uint8:
-        return indexed_png_data_url(codes, _class_lut(codes, legend, alpha))
+    if codes.dtype == np.uint8:     # (a legend's codes above 255 cannot be in an 8-bit map)
+        return indexed_png_data_url(codes, _class_lut(codes, legend, alpha)[:256])
     return png_data_url(_class_rgba(codes, legend, alpha))
 
 
@@ -121,18 +121,18 @@ def _overlay_codes(results_dir: Path, lc, box: tuple):
     return (res["codes"], res["bounds"]) if res is not None else landcover_codes(lc.path, lc.crs, box)
 
 
-def _lonlat(gdf):
+def _lonlat(gdf, what: str):
     """A layer in WGS 84 lon/lat, what Leaflet draws (a county, wetland or mine file in a
     projected CRS, e.g. CGCS2000 Gauss-Kruger, would otherwise land its metres as degrees)."""
     if gdf.crs is None:
-        raise InputDataError("a layer of the report has no CRS; set one in its file (e.g. EPSG:4326)")
+        raise InputDataError(f"the report's layer {what!r} has no CRS; set one in its file (e.g. EPSG:4326)")
     return gdf if gdf.crs.equals(4326) else gdf.to_crs(4326)
 
 
-def _geojson(gdf) -> dict:
+def _geojson(gdf, what: str) -> dict:
     """A GeoDataFrame as a GeoJSON dict in lon/lat (properties first, no feature ids)."""
     props = [c for c in gdf.columns if c != "geometry"]
-    return json.loads(_lonlat(gdf)[props + ["geometry"]].to_json(drop_id=True))
+    return json.loads(_lonlat(gdf, what)[props + ["geometry"]].to_json(drop_id=True))
 
 
 def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overlay=True):
@@ -143,7 +143,7 @@ def _geojson_layer(gdf, name, style, popup_fields, lab_aliases, show=True, overl
 
     from geo_sink.report.mapui import text_snippets
     layer = text_snippets(folium.GeoJson)(
-        gdf if isinstance(gdf, dict) else _geojson(gdf), name=name, show=show, overlay=overlay,
+        gdf if isinstance(gdf, dict) else _geojson(gdf, name), name=name, show=show, overlay=overlay,
         style_function=style,
         popup=text_snippets(folium.GeoJsonPopup)(fields=popup_fields, aliases=lab_aliases, localize=False, labels=True),
         tooltip=text_snippets(folium.GeoJsonTooltip)(fields=[popup_fields[0]], aliases=[lab_aliases[0]], labels=False),
@@ -184,7 +184,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     L = labels(lang)
     cat = load_catalog()
     rd = Path(results_dir)
-    counties = _lonlat(gpd.read_parquet(rd / "counties.parquet"))     # simplified and drawn in degrees
+    counties = _lonlat(gpd.read_parquet(rd / "counties.parquet"), "counties.parquet")    # simplified and drawn in degrees
     county_rows = pd.DataFrame(counties.drop(columns="geometry"))   # the county table and counties.csv
     prov = json.loads((rd / "provenance.json").read_text(encoding="utf-8"))
     synthetic = bool(prov.get("synthetic")) or any(i.get("synthetic") for i in prov.get("inputs", []))
@@ -245,7 +245,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
 
     if has_stock:
         c = c.assign(dens=c["stock_t_co2e"] / (c["zone_area_km2"] * 100))    # t CO2e/ha
-    county_data = _geojson(c)       # one geometry for every choropleth, written once in the page
+    county_data = _geojson(c, "counties")       # one geometry for every choropleth, written once in the page
     choropleths = []
 
     def choropleth(name, style, items):
