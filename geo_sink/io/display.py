@@ -20,12 +20,11 @@ def display_geometries(geoms):
     return shapely.simplify(geoms, SIMPLIFY_DEG, preserve_topology=True)
 
 
-def region_outline(geoms, shown=None):
-    """The region's outline as the report draws it: the union of the county polygons each
-    simplified to :data:`SIMPLIFY_DEG` (``shown``: :func:`display_geometries` of ``geoms`` when
-    already made), so that it runs along the counties' drawn edges."""
+def region_outline(shown):
+    """The region's outline as the report draws it: the union of the counties as drawn
+    (``shown``: :func:`display_geometries`), so that it runs along their drawn edges."""
     import shapely
-    return shapely.union_all(display_geometries(geoms) if shown is None else shown)
+    return shapely.union_all(shown)
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     for attr, colour, weight in (("rivers", "#1f78b4", 2), ("roads", "#666666", 1.5)):
         path = getattr(pc, attr, None) if pc is not None else None
         if path is not None:
-            g = gpd.read_file(path).to_crs(4326)[["geometry"]]
+            g = _lonlat(gpd.read_file(path), attr)[["geometry"]]
             text_snippets(folium.GeoJson)(json.loads(g.to_json(drop_id=True)), interactive=False,
                            style_function=lambda f, c=colour, w=weight: {"color": c, "weight": w}).add_to(lines)
             items.append((colour, esc(L[attr])))
@@ -388,7 +388,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     # (one script per layer: a folium element per marker costs ~2 ms each to render)
     marks = text_snippets(folium.FeatureGroup)(name=L["markers"], show=True)
     points = [(pt.y, pt.x, colour, esc(label)) for g, colour, label in small
-              for pt in g.to_crs(4326).geometry.representative_point()]
+              for pt in _lonlat(g, label).geometry.representative_point()]
     n_marks = len(points)
     if n_marks:
         script_element(point_markers_js(marks.get_name(), points)).add_to(marks)

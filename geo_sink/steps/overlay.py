@@ -41,7 +41,7 @@ def relief_and_outline(project, box: tuple, lonlat) -> dict:
     counties as drawn (``shown``: simplified) and the region's outline drawn over them."""
     from geo_sink.io.display import display_geometries, region_outline
     shown = display_geometries(lonlat)
-    outline = region_outline(None, shown)
+    outline = region_outline(shown)
     return {"shade": relief_of(project, box, outline), "outline": outline, "shown": shown}
 
 

@@ -50,15 +50,8 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
     mine = [(lc, m2, smp, plan) for lc, m2, smp, plan in ((a, tp.from_m2, tp.from_sample, plans[0]),
                                                           (b, tp.to_m2, tp.to_sample, plans[1]))
             if source_pair(ctx, lc.year) == [pair]]
-    shown = [(lc.year, plan, smp) for lc, _, smp, plan in mine if smp is not None]
-    if len(shown) > 1:              # the first pair's two overlays side by side (GDAL's warp frees the GIL)
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(len(shown)) as ex:
-            pictures = list(ex.map(lambda t: display_codes(t[1], t[2]), shown))
-    else:
-        pictures = [display_codes(plan, smp) for _, plan, smp in shown]
     return {"areas_m2": {lc.year: m2 for lc, m2, _, _ in mine if m2 is not None and lc.crs == a.crs},
-            "overlays": {y: pic for (y, _, _), pic in zip(shown, pictures)}}
+            "overlays": {lc.year: display_codes(plan, smp) for lc, _, smp, plan in mine if smp is not None}}
 
 
 def changed_km2(tr) -> tuple[float, float]:

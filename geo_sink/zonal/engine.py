@@ -111,10 +111,6 @@ class ClassAreaAccumulator:
         self._runs = tuple(np.ascontiguousarray(a) for a in runs)
         self.kernels = _kernel_module()
 
-    def reserve(self, k: int) -> None:
-        """Make room for codes below ``k`` now (instead of growing block by block)."""
-        self._grow(k)
-
     def _grow(self, k: int) -> None:
         if k > self._k:
             acc = np.zeros((self.n, k))

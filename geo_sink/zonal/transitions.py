@@ -110,7 +110,6 @@ def transition_pass(raster_from, raster_to, zones, legend_from: Legend, legend_t
                                               fills=fills)
     else:
         acc = ClassAreaAccumulator(index, row_area, col_offset=c0)
-        acc.reserve(65536)
         srows, scols, taken = _sample_buffers(sample, (r0, r1), (c0, c1), fills)
         if r1 > r0:
             for row0, block_from, block_to in pair_blocks(a.path, b.path, (r0, r1), (c0, c1), rows, fills=fills):
