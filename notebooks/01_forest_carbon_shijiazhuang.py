@@ -66,11 +66,20 @@ cov[["zone_name", "coverage_pct", "coverage_forest_shrub_savanna_pct", "gap_pp",
 # Densities come from the IPCC 2006 Tier 1 defaults of each county's climate zone (decided
 # from the nearest reference station, its temperature moved to the county's mean elevation);
 # every parameter is drawn once and shared, so the city row's interval comes from the joint
-# draws and is not the sum of county percentiles.
+# draws and is not the sum of county percentiles. That interval covers the coefficients only:
+# a stock is class area x density, and a map that cannot resolve forest patches misplaces the
+# very areas it is weighted by. The catalog's `land_cover_carbon` rule (100 m, as for forest)
+# says so for this map: the stock below is context only (`geo-sink run` writes `measurable`
+# false with this reason into `carbon_stock.csv`).
 
 # %%
 from geo_sink.sinks.carbon import carbon_stock_series, constants
 from geo_sink.sinks.carbon_run import density_for
+
+v_carbon = verdict("land_cover_carbon", grid_cell_size(raster_info(path, crs=crs).grid), rules,
+                   cat.legend("modis_igbp").product_resolution_m)
+assert not v_carbon.measurable
+print(v_carbon.note)
 
 codes = sorted(res.areas["class_code"].unique())
 dens, climate, _ = density_for(cat, cat.legend("modis_igbp"), codes, counties)

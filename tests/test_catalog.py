@@ -123,5 +123,5 @@ def test_readme_status_table_is_the_catalog(catalog):
     assert block == status_markdown(catalog), "regenerate: python -c 'from geo_sink.catalog import load_catalog; " \
         "from geo_sink.catalog.audit import status_markdown; print(status_markdown(load_catalog()))'"
     t = coefficient_status(catalog).set_index("dataset")
-    assert t.loc["ipcc_tier1_defaults", "verify"] > 0 and t.loc["measurability_rules", "convention"] == 3
+    assert t.loc["ipcc_tier1_defaults", "verify"] > 0 and t.loc["measurability_rules", "convention"] == 4
     assert (t[["checked", "verify", "convention", "other"]].sum(axis=1) == t["rows"]).all()

@@ -5,10 +5,12 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
+import yaml
 from affine import Affine
 
 from geo_sink.measurability import RULE_COLUMNS, cell_size, check_rules, verdict
 from geo_sink.sinks.forest import coverage_bracket, coverage_gap, forest_coverage
+from tests.conftest import write_raster
 
 RULES = pd.DataFrame([["forest_coverage", 100, "forest patches", "long reason", "森林斑块", "src", "convention"]],
                      columns=RULE_COLUMNS)
@@ -105,7 +107,78 @@ def test_shijiazhuang_on_modis_gets_no_verdict(tmp_path, catalog):
     assert cov["measurability_note"].str.contains("0.05° ≈ 4.4 × 5.5 km").all()
     line = next(x for x in lines if "forest coverage" in x)
     assert "not measurable" in line and "km² of forest to add" not in line and "context only" in line
+    # the carbon stock of the same map: its value, flagged context only with the reason
+    st = pd.read_csv(tmp_path / "out" / "carbon_stock.csv", dtype={"zone_id": str})
+    assert len(st) and not st["measurable"].any() and st["stock_t_co2e"].notna().all()
+    assert st["measurability_note"].str.contains("0.05° ≈ 4.4 × 5.5 km").all()
+    assert "context only, not measurable" in next(x for x in lines if "carbon stock" in x)
     html = build_report(p, tmp_path / "out", tmp_path / "r.html", lang="zh").read_text(encoding="utf-8")
     assert "无法用此图测算" in html and "未达到" not in html
+    assert html.count("仅供参考：无法用此图测算（像元 0.05°") == 2     # the total's card and the county table
     en = build_report(p, tmp_path / "out", tmp_path / "r_en.html", lang="en").read_text(encoding="utf-8")
     assert "not measurable with this map" in en and "not met" not in en
+    assert en.count("context only: not measurable with this map (cell 0.05°") == 2
+
+
+def _two_year_project(tmp_path, res_deg: float):
+    """井陉矿区 (70.9 km²) in two CLCD years on one grid of ``res_deg`` cells: cropland, then a
+    forest block on its northern third."""
+    from geo_sink.io import load_boundaries
+    w, s, e, n = load_boundaries("石家庄市").set_index("zone_name").loc["井陉矿区"].geometry.bounds
+    w, s, e, n = w - 0.01, s - 0.01, e + 0.01, n + 0.01
+    shape = (int(np.ceil((n - s) / res_deg)), int(np.ceil((e - w) / res_deg)))
+    first = np.full(shape, 1, np.uint8)
+    later = first.copy()
+    later[: shape[0] // 3] = 2
+    for name, arr in (("a.tif", first), ("b.tif", later)):
+        write_raster(tmp_path / name, arr, origin=(w, n), res=(res_deg, res_deg), nodata=0)
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "name": "井陉矿区", "boundary": {"region": "井陉矿区", "level": "self"}, "output": "out",
+        "landcover": [{"year": 2015, "path": "a.tif", "legend": "clcd"},
+                      {"year": 2020, "path": "b.tif", "legend": "clcd"}]}, allow_unicode=True), encoding="utf-8")
+    from geo_sink.pipeline import run_project
+    from geo_sink.project import load_project
+    lines = list(run_project(load_project(tmp_path / "p.yaml"), tmp_path / "out", draws=200))
+    read = lambda name: pd.read_csv(tmp_path / "out" / name, dtype={"zone_id": str})  # noqa: E731
+    return lines, read("carbon_stock.csv"), read("carbon_sink.csv")
+
+
+@pytest.mark.parametrize("res_deg, measurable", [(0.0002, True), (0.002, False)])
+def test_land_cover_carbon_is_context_only_on_a_coarse_map(tmp_path, res_deg, measurable):
+    """The same two maps at ~20 m and ~200 m cells: the land-cover carbon stock and sink are
+    measurable at 20 m; at 200 m (over the 100 m limit of the ``land_cover_carbon`` rule) their
+    values stay, flagged context only with the reason, in the tables and the step lines."""
+    lines, st, sk = _two_year_project(tmp_path, res_deg)
+    for t in (st, sk):
+        assert len(t) and (t["measurable"] == measurable).all()
+    carbon_lines = [x for x in lines if "carbon stock" in x or "land-cover-change sink" in x]
+    assert len(carbon_lines) == 2
+    if measurable:
+        assert st["measurability_note"].str.startswith("measurable: map cell").all()
+        assert not any("context only" in x for x in carbon_lines)
+    else:
+        # 0.002 deg at 38.1 N: 0.002 x 111.0 km = 222 m north-south, 0.002 x 87.7 km = 175 m east-west
+        assert st["measurability_note"].str.contains("0.002° ≈ 175 × 222 m at 38.1°N").all()
+        assert st["measurability_note"].str.contains("cannot resolve the forest and wetland patches").all()
+        assert st["measurability_note"].str.contains("100 m").all()
+        assert st["measurability_note_zh"].str.contains("无法用此图测算").all()
+        assert all("context only, not measurable with this map" in x for x in carbon_lines)
+    # the values are the map's, flagged or not: the sink of a third of the district turned forest
+    tot = st[(st["pool"] == "total") & (st["zone_id"] == "130107")].drop_duplicates("year").set_index("year")["stock_t_co2e"]
+    s = sk[(sk["pool"] == "total") & (sk["zone_id"] == "130107")]["sink_t_co2e_yr"].iloc[0]
+    assert s == pytest.approx((tot[2020] - tot[2015]) / 5) and s > 0
+
+
+def test_a_sink_is_measurable_only_when_both_maps_are():
+    from geo_sink.measurability import Verdict
+    from geo_sink.steps.carbon import with_measurability
+    fine = Verdict("land_cover_carbon", True, 30.0, 100.0, "fine", "细")
+    coarse = Verdict("land_cover_carbon", False, 500.0, 100.0, "coarse", "粗")
+    sinks = pd.DataFrame({"year_from": [2010, 2015, 2010], "year_to": [2015, 2020, 2020]})
+    got = with_measurability(sinks, {2010: coarse, 2015: fine, 2020: fine})
+    assert got["measurable"].tolist() == [False, True, False]
+    assert got["measurability_note"].tolist() == ["coarse", "fine", "coarse"]
+    assert got["measurability_note_zh"].tolist() == ["粗", "细", "粗"]
+    stocks = pd.DataFrame({"year": [2010, 2020]})
+    assert with_measurability(stocks, {2010: coarse, 2020: fine})["measurable"].tolist() == [False, True]
+    assert with_measurability(sinks.iloc[0:0], {}).empty

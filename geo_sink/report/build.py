@@ -443,7 +443,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
     top = f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}</div>"
-    county_html = _county_table(county_rows, L, lang)
+    county_html = _county_table(county_rows, L, lang, _carbon_table_note(rd, L, lang))
     downloads = _downloads(rd, county_rows, L)
     body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
             f"{county_html}{downloads}"
@@ -475,6 +475,33 @@ def _interval(row, col: str, scale: float, nd: int) -> str:
     return f" ({_fmt(lo / scale, nd)}–{_fmt(hi / scale, nd)})"
 
 
+def _context_only(row, L: dict, lang: str) -> str:
+    """"Context only" and the reason, for a carbon row whose map cannot resolve what the stock is
+    weighted by (its ``measurability_note`` in the report's language)."""
+    why = row.get("measurability_note_zh" if lang == "zh" else "measurability_note")
+    return L["context_only"] + ((("：" if lang == "zh" else ": ") + why) if isinstance(why, str) else "")
+
+
+def _carbon_table_note(rd: Path, L: dict, lang: str) -> str:
+    """Why the county table's carbon stock (last year) or sink (first to last year) is context
+    only, or '' when both maps can resolve what a stock is weighted by (``carbon_stock.csv`` and
+    ``carbon_sink.csv``, column ``measurable``)."""
+    notes = []
+    for name, label, pick in (("carbon_stock.csv", "stock", lambda t: t[t["year"] == t["year"].max()]),
+                              ("carbon_sink.csv", "sink", lambda t: t[(t["year_from"] == t["year_from"].min())
+                                                                      & (t["year_to"] == t["year_to"].max())])):
+        if not (rd / name).is_file():
+            continue
+        t = pd.read_csv(rd / name)
+        rows = pick(t) if len(t) and "measurable" in t else t.iloc[0:0]
+        off = rows[~rows["measurable"].astype(bool)] if len(rows) else rows
+        if len(off):
+            notes.append((L[label], _context_only(off.iloc[0], L, lang)))
+    if len(notes) == 2 and notes[0][1] == notes[1][1]:
+        notes = [(f"{notes[0][0]} · {notes[1][0]}", notes[0][1])]
+    return " ".join(f"{lab}{'：' if lang == 'zh' else ': '}{why}" for lab, why in notes)
+
+
 def _total_cards(rd: Path, L: dict, total_id: str, lang: str = "zh") -> list[tuple[str, str, str]]:
     """(label, value with unit and 5–95% interval, note) of the region totals in the result tables."""
     def read(name):
@@ -482,7 +509,12 @@ def _total_cards(rd: Path, L: dict, total_id: str, lang: str = "zh") -> list[tup
 
     def note(r):
         n = r.get("note")
-        return note_text(str(n), lang) if isinstance(n, str) else ""
+        text = note_text(str(n), lang) if isinstance(n, str) else ""
+        m = r.get("measurable")
+        if m is not None and not pd.isna(m) and not bool(m):
+            # a map too coarse for what the stock is weighted by: the value is context only
+            text = " ".join(x for x in (_context_only(r, L, lang), text) if x)
+        return text
 
     cards = []
     st = read("carbon_stock.csv")
@@ -593,10 +625,10 @@ document.querySelectorAll('table.gs-sortable th').forEach(function(th, i){
 </script>"""
 
 
-def _county_table(county_rows: pd.DataFrame, L: dict, lang: str = "zh") -> str:
+def _county_table(county_rows: pd.DataFrame, L: dict, lang: str = "zh", carbon_note: str = "") -> str:
     """Every county in one sortable table: area, forest, coverage, stock and sink with their
     5–95% intervals, climate zone (``counties.parquet`` without geometry); empty cells stay
-    empty ("—")."""
+    empty ("—"); ``carbon_note``: why its carbon columns are context only, shown above it."""
     c = county_rows.sort_values("zone_id")
     cols = [x for x in COUNTY_COLUMNS if x[0] in c.columns]
     head = f"<th>{esc(L['counties'])}</th>" + "".join(f"<th>{esc(L[k])}</th>" for _, k, _, _ in cols)
@@ -611,7 +643,8 @@ def _county_table(county_rows: pd.DataFrame, L: dict, lang: str = "zh") -> str:
             text = _fmt(None if pd.isna(v) else float(v) / scale, nd) + _interval(r, col, scale, nd)
             cells.append(f"<td data-v='{'' if pd.isna(v) else float(v)}'>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<section id='gs-counties'><h2>{esc(L['county_table'])}</h2><p class='gs-note'>{esc(L['sort_note'])}</p>"
+    extra = f"<p class='gs-note gs-context-only'>{esc(carbon_note)}</p>" if carbon_note else ""
+    return (f"<section id='gs-counties'><h2>{esc(L['county_table'])}</h2><p class='gs-note'>{esc(L['sort_note'])}</p>{extra}"
             f"<div class='gs-scroll'><table class='gs-t gs-sortable'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div></section>{SORT_JS}")
 

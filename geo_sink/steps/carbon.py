@@ -9,6 +9,7 @@ import pandas as pd
 
 from geo_sink.steps.chain import Step
 from geo_sink.steps.context import RunContext, note_written
+from geo_sink.steps.forest import map_verdict, measurability_rules
 from geo_sink.steps.landcover import coverage_guard
 
 
@@ -42,6 +43,29 @@ def with_left_out(table: pd.DataFrame, left: pd.DataFrame, total_id: str) -> pd.
     out.loc[out["zone_id"] == total_id, "note"] = (
         "sum of the counties with a value; leaves out " + ", ".join(left["zone_name"].astype(str)))
     return out
+
+
+def with_measurability(table: pd.DataFrame, verdicts: dict) -> pd.DataFrame:
+    """A stock table (``year``) or sink table (``year_from``, ``year_to``) with ``measurable`` and
+    the reason (``measurability_note``, ``measurability_note_zh``) of the map of each year
+    (``verdicts``: year -> :class:`geo_sink.measurability.Verdict` of ``land_cover_carbon``):
+    a sink is measurable when both of its maps are, and its note is that of the first map that
+    is not (else of the later map)."""
+    if not len(table):
+        return table
+    if "year" in table.columns:
+        chosen = [verdicts[int(y)] for y in table["year"]]
+    else:
+        chosen = [next((verdicts[y] for y in (int(a), int(b)) if not verdicts[y].measurable), verdicts[int(b)])
+                  for a, b in zip(table["year_from"], table["year_to"])]
+    return table.assign(measurable=[v.measurable for v in chosen],
+                        measurability_note=[v.note for v in chosen],
+                        measurability_note_zh=[v.note_zh for v in chosen])
+
+
+def _context_only(v) -> str:
+    """What a carbon line adds when its map cannot resolve what the stock is weighted by."""
+    return "" if v.measurable else f"; context only, {v.note}"
 
 
 def _run_climate(ctx: RunContext, up: dict, key):
@@ -105,6 +129,8 @@ def _run(ctx: RunContext, up: dict, key):
         yield f"{name}: no land-cover-change sink: {problem}"
     left = left_out_rows(ctx.zones, climate, in_all, guard)
     stocks, sinks = with_left_out(stocks, left, total[0]), with_left_out(sinks, left, total[0])
+    verdicts = {lc.year: map_verdict(ctx, "land_cover_carbon", lc.year, measurability_rules(ctx)) for lc in lcs}
+    stocks, sinks = with_measurability(stocks, verdicts), with_measurability(sinks, verdicts)
     ctx.put(stocks.assign(synthetic=syn), "carbon_stock.csv")
     first, last = min(areas), max(areas)
     city = stocks[(stocks["pool"] == "total") & (stocks["year"] == last) & (stocks["zone_id"] == total[0])].iloc[0]
@@ -113,15 +139,18 @@ def _run(ctx: RunContext, up: dict, key):
     zones_used = ", ".join(f"{g} ({(decided['climate_zone'] == g).sum()} counties)" for g in dens.groups)
     part = f" in the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else ""
     yield (f"{name}: carbon stock {city['stock_t_co2e'] / 1e6:.1f} Mt CO2e{iv} in {last}{part} "
-           f"(IPCC {tier1.edition} Tier 1 defaults of {zones_used}; {ctx.draws} Monte Carlo draws)")
+           f"(IPCC {tier1.edition} Tier 1 defaults of {zones_used}; {ctx.draws} Monte Carlo draws)"
+           + _context_only(verdicts[last]))
     if len(sinks):
         ctx.put(sinks.assign(synthetic=syn), "carbon_sink.csv")
         s = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == first) & (sinks["year_to"] == last)
                   & (sinks["zone_id"] == total[0])].iloc[0]
         iv = (f" (5-95% {s['sink_t_co2e_yr_p05']:,.0f} to {s['sink_t_co2e_yr_p95']:,.0f})"
               if "sink_t_co2e_yr_p05" in s else "")
+        coarse = next((verdicts[y] for y in (first, last) if not verdicts[y].measurable), verdicts[last])
         yield (f"{name}: land-cover-change sink {first}-{last}: {s['sink_t_co2e_yr']:,.0f} t CO2e/yr{iv} over "
-               + (f"the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else "all counties"))
+               + (f"the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else "all counties")
+               + _context_only(coarse))
     return {"stocks": stocks, "sinks": sinks}
 
 
@@ -171,7 +200,7 @@ CARBON = Step(
     project=("boundary", "landcover", "ipcc_edition", "synthetic"),
     roles=("landcover", "boundary"),
     catalog=("dataset:carbon_constants", "dataset:analysis_parameters", *TIER1, "legend:*",
-             "file:ecosystems.yaml"),
+             "file:ecosystems.yaml", "dataset:measurability_rules"),
     outputs=("carbon_parameters", "carbon_stock", "carbon_sink"), draws=True,
     when=lambda ctx: bool(ctx.landcover), concurrent=True,
 )
