@@ -250,3 +250,32 @@ def difference_problem(maps: dict) -> str | None:
 
     return ("the maps differ (" + "; ".join(desc(*x) for x in [(y0, g0, l0)] + bad) + "): a difference of maps "
             "with other cells or legends measures the maps, not the land; resample one onto the other's grid and legend first")
+
+
+def version_problem(legends: dict) -> str | None:
+    """Why maps of one product but different product versions cannot be differenced, or None.
+
+    Parameters
+    ----------
+    legends : {year: Legend}
+        The legend of each year's map.  A legend's ``versions`` give the product version of each
+        year's map (ESA WorldCover: 2020 v100, 2021 v200); years it does not list are not judged.
+
+    Returns
+    -------
+    str or None
+        A sentence naming the versions of each year and the legend's ``versions_note`` (the
+        producer's caveat, with its source) when maps of one legend come from two versions: their
+        difference holds the change of the algorithm as well as that of the land, in unknown shares.
+    """
+    by_legend: dict[str, list] = {}
+    for y, leg in sorted(legends.items()):
+        v = leg.versions.get(int(y))
+        if v is not None:
+            by_legend.setdefault(leg.id, []).append((int(y), v, leg))
+    for items in by_legend.values():
+        if len({v for _, v, _ in items}) > 1:
+            leg = items[0][2]
+            return (f"the {leg.name} maps are of different product versions ("
+                    + ", ".join(f"{y}: {v}" for y, v, _ in items) + f"): {leg.versions_note}")
+    return None

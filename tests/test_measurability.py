@@ -182,3 +182,72 @@ def test_a_sink_is_measurable_only_when_both_maps_are():
     stocks = pd.DataFrame({"year": [2010, 2020]})
     assert with_measurability(stocks, {2010: coarse, 2020: fine})["measurable"].tolist() == [False, True]
     assert with_measurability(sinks.iloc[0:0], {}).empty
+
+
+def test_version_problem_names_the_versions_and_the_producers_caveat(catalog):
+    from geo_sink.measurability import version_problem
+    wc, clcd = catalog.legend("worldcover"), catalog.legend("clcd")
+    msg = version_problem({2021: wc, 2020: wc})
+    assert "(2020: v100, 2021: v200)" in msg and "worldcover2021.esa.int" in msg
+    assert "changes due to the used algorithms" in msg
+    # one version, a year the legend does not list, a legend without versions: nothing to say
+    assert version_problem({2020: wc}) is None and version_problem({2021: wc, 2022: wc}) is None
+    assert version_problem({2015: clcd, 2020: clcd}) is None
+    from pydantic import ValidationError
+    from geo_sink.catalog.models import Legend
+    with pytest.raises(ValidationError, match="versions_note"):
+        Legend(**(wc.model_dump() | {"versions_note": None}))
+
+
+def _worldcover_pair(tmp_path):
+    """井陉矿区 in ESA WorldCover codes for 2020 and 2021 on one grid: cropland, then a third of
+    it tree cover."""
+    from geo_sink.io import load_boundaries
+    w, s, e, n = load_boundaries("石家庄市").set_index("zone_name").loc["井陉矿区"].geometry.bounds
+    w, s, e, n, res = w - 0.01, s - 0.01, e + 0.01, n + 0.01, 0.0002
+    shape = (int(np.ceil((n - s) / res)), int(np.ceil((e - w) / res)))
+    first = np.full(shape, 40, np.uint8)
+    later = first.copy()
+    later[: shape[0] // 3] = 10
+    return [write_raster(tmp_path / name, arr, origin=(w, n), res=(res, res), nodata=0)
+            for name, arr in (("wc2020.tif", first), ("wc2021.tif", later))]
+
+
+def test_worldcover_2020_and_2021_give_no_sink_in_a_run(tmp_path):
+    """ESA's v100 (2020) and v200 (2021) maps: each year's stock, a transition matrix that says
+    what it holds, and no stock-difference sink (the algorithm's change is in it)."""
+    from geo_sink.pipeline import run_project
+    from geo_sink.project import load_project
+    _worldcover_pair(tmp_path)
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "name": "井陉矿区", "boundary": {"region": "井陉矿区", "level": "self"}, "output": "out",
+        "landcover": [{"year": 2020, "path": "wc2020.tif", "legend": "worldcover"},
+                      {"year": 2021, "path": "wc2021.tif", "legend": "worldcover"}]}, allow_unicode=True),
+        encoding="utf-8")
+    lines = list(run_project(load_project(tmp_path / "p.yaml"), tmp_path / "out", draws=100))
+    out = tmp_path / "out"
+    assert not (out / "carbon_sink.csv").exists()
+    assert set(pd.read_csv(out / "carbon_stock.csv")["year"]) == {2020, 2021}
+    msg = next(x for x in lines if "no land-cover-change sink" in x)
+    assert "different product versions (2020: v100, 2021: v200)" in msg
+    tr = pd.read_csv(out / "transitions_2020_2021.csv")
+    assert tr["note"].str.contains("v100").all()
+    changed = next(x for x in lines if "changed class 2020-2021" in x)
+    assert "different product versions" in changed
+    # the matrix itself is what the maps hold: a third of the district from cropland to trees
+    moved = tr[(tr["from_code"] == 40) & (tr["to_code"] == 10)]["area_km2"].sum()
+    assert 0 < moved < tr["area_km2"].sum()
+
+
+def test_worldcover_2020_and_2021_are_refused_by_the_carbon_command(tmp_path):
+    from click.testing import CliRunner
+    from geo_sink.cli import cli
+    from geo_sink.io import load_boundaries
+    a, b = _worldcover_pair(tmp_path)
+    load_boundaries("石家庄市").query("zone_name == '井陉矿区'").to_file(tmp_path / "z.gpkg")
+    out = tmp_path / "c.csv"
+    r = CliRunner().invoke(cli, ["carbon", str(a), str(tmp_path / "z.gpkg"), "--legend", "worldcover",
+                                 "--lulc-later", str(b), "--years", "2020", "2021", "--draws", "100", "-o", str(out)])
+    assert r.exit_code == 3, r.output
+    assert "different product versions (2020: v100, 2021: v200)" in r.output and "Nothing written" in r.output
+    assert not out.exists()

@@ -49,6 +49,18 @@ class Legend(_Strict):
     source: str = Field(min_length=10)
     nodata: list[int] = Field(default_factory=list)
     classes: list[LegendClass] = Field(min_length=1)
+    #: The product version of each year's map where a product's years come from different
+    #: algorithm versions (ESA WorldCover: 2020 v100, 2021 v200), and why two such maps are not
+    #: differenced, with the producer's words and source (:func:`geo_sink.measurability.version_problem`).
+    versions: dict[int, str] = Field(default_factory=dict)
+    versions_note: str | None = None
+
+    @model_validator(mode="after")
+    def _versions_explained(self) -> "Legend":
+        if self.versions and not (self.versions_note and len(self.versions_note) >= 10):
+            raise ValueError("'versions' needs 'versions_note': why maps of two versions are not differenced, "
+                             "with its source")
+        return self
 
     @model_validator(mode="after")
     def _unique_codes(self) -> "Legend":

@@ -86,6 +86,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     from geo_sink.catalog import load_catalog
     from geo_sink.cli.resolve import resolve_raster
     from geo_sink.io import load_zones, write_table
+    from geo_sink.measurability import version_problem
     from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
     from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_maps
     from geo_sink.sinks.pools import read_pools
@@ -128,6 +129,10 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
                                       align, explicit_legend=legend_later is not None or leg2 == leg_id,
                                       scratch=output.parent if scheduler else None)
             maps[y2] = (p2, crs2, leg2, label2)
+            versions = version_problem({y1: legend, y2: cat.legend(leg2)}) if years else None
+            if versions:
+                raise InputDataError(f"{label2} against {label}: {versions}; no stock-difference sink from them "
+                                     "(run without --lulc-later for each year's stock). Nothing written")
         areas, summaries = {}, {}
         with open_cluster(workers, scheduler) as client:
             for y, (p, c, lid, lab) in maps.items():

@@ -15,6 +15,7 @@ from geo_sink.steps.context import RunContext
 def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
     from geo_sink.errors import InputDataError
     from geo_sink.io.display import display_codes, overlay_plan
+    from geo_sink.measurability import version_problem
     from geo_sink.steps.landcover import source_pair
     from geo_sink.steps.overlay import overlay_bounds
     from geo_sink.zonal.transitions import transition_pass
@@ -31,19 +32,24 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
         yield f"{name}: no transition matrix {a.year}-{b.year}: {e}"
         return None
     tr = tp.table
-    ctx.put(tr.assign(year_from=a.year, year_to=b.year, synthetic=syn), f"transitions_{a.year}_{b.year}.csv")
+    # two versions of one product: the matrix is what the maps say, algorithm changes included
+    versions = version_problem({lc.year: ctx.cat.legend(lc.legend) for lc in (a, b)})
+    caveat = f"; {versions}" if versions else ""
+    ctx.put(tr.assign(year_from=a.year, year_to=b.year, note=versions or "", synthetic=syn),
+            f"transitions_{a.year}_{b.year}.csv")
     if ctx.project.spec.mines is None:
         from geo_sink.sinks.reclamation import reclamation_from_transitions
         rc = reclamation_from_transitions(tr)
         if len(rc):
             ctx.put(rc.assign(year_from=a.year, year_to=b.year, synthetic=syn,
-                              note="map-derived: barren land that became vegetated (no mine polygons given)"),
+                              note="map-derived: barren land that became vegetated (no mine polygons given)" + caveat),
                     f"reclamation_from_landcover_{a.year}_{b.year}.csv")
             yield (f"{name}: no mine polygons; land-cover proxy {a.year}-{b.year}: "
-                   f"{rc['reclaimed_km2'].sum():.1f} of {rc['disturbed_km2'].sum():.1f} km² barren land revegetated")
+                   f"{rc['reclaimed_km2'].sum():.1f} of {rc['disturbed_km2'].sum():.1f} km² barren land revegetated"
+                   + caveat)
     changed, unseen = changed_km2(tr)
     yield (f"{name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
-           + (f"; {unseen:.1f} km² nodata in one year or both, not compared" if unseen > 0 else ""))
+           + (f"; {unseen:.1f} km² nodata in one year or both, not compared" if unseen > 0 else "") + caveat)
     # what the pass gives the years it is the source of (step landcover's source_pair): their
     # class areas (a year read with another CRS than the pair's, a per-year override, has areas
     # of its own) and their overlays (the sample reprojected as step overlay would)
