@@ -115,9 +115,11 @@ def test_shijiazhuang_on_modis_gets_no_verdict(tmp_path, catalog):
     html = build_report(p, tmp_path / "out", tmp_path / "r.html", lang="zh").read_text(encoding="utf-8")
     assert "无法用此图测算" in html and "未达到" not in html
     assert html.count("仅供参考：无法用此图测算（像元 0.05°") == 2     # the total's card and the county table
+    assert "不含图件本身的误差" in html          # what every interval leaves out, under the totals
     en = build_report(p, tmp_path / "out", tmp_path / "r_en.html", lang="en").read_text(encoding="utf-8")
     assert "not measurable with this map" in en and "not met" not in en
     assert en.count("context only: not measurable with this map (cell 0.05°") == 2
+    assert "the errors of the maps themselves" in en
 
 
 def _two_year_project(tmp_path, res_deg: float):

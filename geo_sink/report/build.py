@@ -601,7 +601,8 @@ def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str, la
         return ""
     return (f"<section id='gs-summary'><h2>{esc(L['summary'])}</h2><div class='gs-cards'>{''.join(cards)}</div>"
             + (f"<h3>{esc(L['totals'])} <span class='gs-note'>({esc(L['interval'])})</span></h3>"
-               f"<div class='gs-cards'>{totals}</div>" if totals else "") + "</section>")
+               f"<div class='gs-cards'>{totals}</div><p class='gs-note'>{esc(L['interval_scope'])}</p>"
+               if totals else "") + "</section>")
 
 
 #: the county table's columns: (column of counties.parquet, label key, decimals, scale)
