@@ -122,16 +122,16 @@ def test_shijiazhuang_on_modis_gets_no_verdict(tmp_path, catalog):
     assert "the errors of the maps themselves" in en
 
 
-def _two_year_project(tmp_path, res_deg: float):
-    """井陉矿区 (70.9 km²) in two CLCD years on one grid of ``res_deg`` cells: cropland, then a
-    forest block on its northern third."""
+def _two_year_project(tmp_path, res_deg: float, codes=(1, 2)):
+    """井陉矿区 (70.9 km²) in two CLCD years on one grid of ``res_deg`` cells: ``codes[0]``
+    (cropland), then ``codes[1]`` (forest) on its northern third; no mine polygons."""
     from geo_sink.io import load_boundaries
     w, s, e, n = load_boundaries("石家庄市").set_index("zone_name").loc["井陉矿区"].geometry.bounds
     w, s, e, n = w - 0.01, s - 0.01, e + 0.01, n + 0.01
     shape = (int(np.ceil((n - s) / res_deg)), int(np.ceil((e - w) / res_deg)))
-    first = np.full(shape, 1, np.uint8)
+    first = np.full(shape, codes[0], np.uint8)
     later = first.copy()
-    later[: shape[0] // 3] = 2
+    later[: shape[0] // 3] = codes[1]
     for name, arr in (("a.tif", first), ("b.tif", later)):
         write_raster(tmp_path / name, arr, origin=(w, n), res=(res_deg, res_deg), nodata=0)
     (tmp_path / "p.yaml").write_text(yaml.safe_dump({
@@ -253,3 +253,32 @@ def test_worldcover_2020_and_2021_are_refused_by_the_carbon_command(tmp_path):
     assert r.exit_code == 3, r.output
     assert "different product versions (2020: v100, 2021: v200)" in r.output and "Nothing written" in r.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("res_deg, measurable", [(0.0002, True), (0.0005, False)])
+def test_reclamation_proxy_is_context_only_on_a_map_coarser_than_30_m(tmp_path, res_deg, measurable):
+    """No mine polygons: barren land revegetated between two maps is a proxy, judged by the rule
+    of reclaimed-land vegetation (30 m: platforms and slopes tens of metres wide). 0.0002° at
+    38.1°N is 18 x 22 m, 0.0005° is 44 x 56 m."""
+    lines, _, _ = _two_year_project(tmp_path, res_deg, codes=(7, 4))     # barren, then grassland
+    rc = pd.read_csv(tmp_path / "out" / "reclamation_from_landcover_2015_2020.csv", dtype={"zone_id": str})
+    assert (rc["measurable"] == measurable).all()
+    line = next(x for x in lines if "land-cover proxy" in x)
+    assert ("context only" in line) is not measurable
+    if not measurable:
+        assert rc["measurability_note"].str.contains("0.0005° ≈ 44 × 55 m at 38.1°N").all()
+        assert "30 m" in line
+    # what revegetated is the district north of the row where the later map turns grassland: its
+    # geodesic area (the polygon cut by pyproj), independently of the grid
+    from shapely.geometry import box
+    from geo_sink.io import load_boundaries
+    import pyproj
+    geom = load_boundaries("石家庄市").set_index("zone_name").loc["井陉矿区"].geometry
+    w, s, e, n = geom.bounds
+    n += 0.01
+    rows = int(np.ceil((n - (s - 0.01)) / res_deg))
+    north = geom.intersection(box(w - 1, n - (rows // 3) * res_deg, e + 1, n))
+    expected = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(north)[0]) / 1e6
+    assert rc["reclaimed_km2"].sum() == pytest.approx(expected, rel=0.002)
+    assert rc["disturbed_km2"].sum() == pytest.approx(
+        abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(geom)[0]) / 1e6, rel=0.002)

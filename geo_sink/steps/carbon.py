@@ -9,7 +9,7 @@ import pandas as pd
 
 from geo_sink.steps.chain import Step
 from geo_sink.steps.context import RunContext, note_written
-from geo_sink.steps.forest import map_verdict, measurability_rules
+from geo_sink.steps.forest import first_unmeasurable, map_verdict, measurability_rules
 from geo_sink.steps.landcover import coverage_guard
 
 
@@ -56,7 +56,7 @@ def with_measurability(table: pd.DataFrame, verdicts: dict) -> pd.DataFrame:
     if "year" in table.columns:
         chosen = [verdicts[int(y)] for y in table["year"]]
     else:
-        chosen = [next((verdicts[y] for y in (int(a), int(b)) if not verdicts[y].measurable), verdicts[int(b)])
+        chosen = [first_unmeasurable([verdicts[int(a)], verdicts[int(b)]])
                   for a, b in zip(table["year_from"], table["year_to"])]
     return table.assign(measurable=[v.measurable for v in chosen],
                         measurability_note=[v.note for v in chosen],
@@ -148,7 +148,7 @@ def _run(ctx: RunContext, up: dict, key):
                   & (sinks["zone_id"] == total[0])].iloc[0]
         iv = (f" (5-95% {s['sink_t_co2e_yr_p05']:,.0f} to {s['sink_t_co2e_yr_p95']:,.0f})"
               if "sink_t_co2e_yr_p05" in s else "")
-        coarse = next((verdicts[y] for y in (first, last) if not verdicts[y].measurable), verdicts[last])
+        coarse = first_unmeasurable([verdicts[first], verdicts[last]])
         yield (f"{name}: land-cover-change sink {first}-{last}: {s['sink_t_co2e_yr']:,.0f} t CO2e/yr{iv} over "
                + (f"the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else "all counties")
                + _context_only(coarse))

@@ -26,6 +26,13 @@ def map_verdict(ctx: RunContext, indicator: str, year: int, rules: pd.DataFrame)
                    ctx.cat.legend(lc.legend).product_resolution_m)
 
 
+def first_unmeasurable(verdicts):
+    """Of the verdicts of the maps one quantity is taken from (a sink, a transition), the first
+    that is not measurable, else the last: such a quantity is as measurable as its coarsest map."""
+    verdicts = list(verdicts)
+    return next((v for v in verdicts if not v.measurable), verdicts[-1])
+
+
 def _run(ctx: RunContext, up: dict, key):
     from geo_sink.measurability import rule_reason
     from geo_sink.sinks.forest import DEFINITION_NOTE, coverage_bracket, coverage_gap, forest_coverage

@@ -39,14 +39,20 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
             f"transitions_{a.year}_{b.year}.csv")
     if ctx.project.spec.mines is None:
         from geo_sink.sinks.reclamation import reclamation_from_transitions
+        from geo_sink.steps.forest import first_unmeasurable, map_verdict, measurability_rules
         rc = reclamation_from_transitions(tr)
         if len(rc):
-            ctx.put(rc.assign(year_from=a.year, year_to=b.year, synthetic=syn,
+            # mine platforms and slopes are tens of metres wide: the rule of their vegetation cover
+            rules = measurability_rules(ctx)
+            v = first_unmeasurable(map_verdict(ctx, "reclaimed_land_vegetation_cover", y, rules)
+                                   for y in (a.year, b.year))
+            ctx.put(rc.assign(year_from=a.year, year_to=b.year, synthetic=syn, measurable=v.measurable,
+                              measurability_note=v.note,
                               note="map-derived: barren land that became vegetated (no mine polygons given)" + caveat),
                     f"reclamation_from_landcover_{a.year}_{b.year}.csv")
             yield (f"{name}: no mine polygons; land-cover proxy {a.year}-{b.year}: "
                    f"{rc['reclaimed_km2'].sum():.1f} of {rc['disturbed_km2'].sum():.1f} km² barren land revegetated"
-                   + caveat)
+                   + ("" if v.measurable else f"; context only, {v.note}") + caveat)
     changed, unseen = changed_km2(tr)
     yield (f"{name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
            + (f"; {unseen:.1f} km² nodata in one year or both, not compared" if unseen > 0 else "") + caveat)
@@ -75,7 +81,7 @@ def _pairs(ctx: RunContext) -> list[tuple[int, int]]:
 
 STEP = Step(
     "transitions", _run, project=("boundary", "mines", "synthetic"),
-    catalog=("legend:*",), outputs=("transitions", "reclamation_from_landcover"),
+    catalog=("legend:*", "dataset:measurability_rules"), outputs=("transitions", "reclamation_from_landcover"),
     keys=_pairs, params=lambda ctx, pair: [repr(ctx.landcover_of(y)) for y in pair],
     files=lambda ctx, pair: [ctx.landcover_of(y).path for y in pair] + ctx.boundary_files(),
     concurrent=True,
