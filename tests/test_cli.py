@@ -94,6 +94,7 @@ def test_carbon_two_years_with_outputs(demo_project, tmp_path):
     assert list(df.columns[:5]) == ["zone_id", "zone_name", "pool", "stock_mg_c", "stock_t_co2e"]
     assert {"sink_t_co2e_yr", "sink_t_co2e_yr_p05", "sink_t_co2e_yr_p95"} <= set(df.columns)
     assert set(df.pool) == {"above", "below", "soil", "dead", "total"} and df.zone_id.nunique() == 7
+    assert df["measurable"].all() and "context only" not in r.output    # 30 m maps
     # six counties, all cool temperate dry, and the row of all zones from the joint draws
     assert (df.climate_zone == "cool_temperate_dry").all()
     tot = df[df.pool == "total"].set_index("zone_id")
@@ -207,3 +208,15 @@ def test_the_cli_leaves_the_final_garbage_collection_out():
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()
+
+
+def test_carbon_from_a_coarse_map_is_flagged_context_only(tmp_path):
+    """The 0.05° MODIS map: the stock keeps its values, every row flagged with the reason, and the
+    command says so (a result, not a warning: exit status 0)."""
+    out = tmp_path / "c.csv"
+    r = CliRunner().invoke(cli, ["carbon", "mcd12c1_2019_china", "石家庄市", "--draws", "200", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out, dtype={"zone_id": str})
+    assert not df["measurable"].any() and df["stock_t_co2e"].notna().all()
+    assert df["measurability_note"].str.contains("0.05° ≈ 4.4 × 5.5 km at 38.1°N").all()
+    assert "the stock is context only, not measurable with this map" in r.output

@@ -133,6 +133,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
             if versions:
                 raise InputDataError(f"{label2} against {label}: {versions}; no stock-difference sink from them "
                                      "(run without --lulc-later for each year's stock). Nothing written")
+        carbon_verdict = _carbon_verdict(cat, maps, z)   # before a resampled later map is removed
         areas, summaries = {}, {}
         with open_cluster(workers, scheduler) as client:
             for y, (p, c, lid, lab) in maps.items():
@@ -181,7 +182,11 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     known = {y: a[a["zone_id"].isin(ok)] for y, a in areas.items()}
     stocks, sinks = carbon_stock_series(known, dens, co2, draws=draws, seed=seed, total=TOTAL)
     table = with_left_out(stock_and_sink_table(stocks, sinks, y1, y2), left, TOTAL[0])
-    table = _with_coverage(table, guard, y1, y2, z)
+    table = _with_coverage(table, guard, y1, y2, z).assign(
+        measurable=carbon_verdict.measurable, measurability_note=carbon_verdict.note)
+    if not carbon_verdict.measurable:
+        say(f"{label}: {'the stock and sink are' if y2 is not None else 'the stock is'} context only, "
+            f"{carbon_verdict.note}")
     write_table(table, output)
     n_left = f" ({len(left)} without a value: {', '.join(left['zone_name'].astype(str))})" if len(left) else ""
     say(f"{label}: carbon stock of {len(z)} zones{n_left} by pool ({', '.join(dens.groups)}) -> {output}")
@@ -209,6 +214,27 @@ def _later_map(cat, arg, leg_id, legend_later, crs):
     leg2 = legend_later or known or leg_id
     p2, leg2, crs2, label2 = resolve_raster(cat, arg, leg2, crs)
     return p2, leg2, crs2, label2, legend_later is None and known is None
+
+
+def _carbon_verdict(cat, maps: dict, zones):
+    """The ``land_cover_carbon`` verdict of the coarsest of the maps (``{year: (path, crs,
+    legend id, label)}``): whether the stock (and sink) can be taken from them, and why
+    (:func:`geo_sink.steps.carbon.with_measurability` in project runs)."""
+    import pandas as pd
+
+    from geo_sink.io.rasters import raster_info
+    from geo_sink.measurability import cell_size, check_rules, verdict
+    from geo_sink.steps.context import study_latitude
+    from geo_sink.steps.forest import first_unmeasurable
+    path = cat.dataset_path("measurability_rules")
+    rules = check_rules(pd.read_csv(path), str(path))
+    lat = study_latitude(zones)
+    out = []
+    for p, c, lid, _ in maps.values():
+        g = raster_info(p, crs=c).grid
+        out.append(verdict("land_cover_carbon", cell_size(g.transform, g.crs, lat), rules,
+                           cat.legend(lid).product_resolution_m))
+    return first_unmeasurable(out)
 
 
 def _on_first_grid(stack, first, later, years, align, explicit_legend, scratch=None):
