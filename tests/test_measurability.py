@@ -153,6 +153,11 @@ def test_land_cover_carbon_is_context_only_on_a_coarse_map(tmp_path, res_deg, me
     lines, st, sk = _two_year_project(tmp_path, res_deg)
     for t in (st, sk):
         assert len(t) and (t["measurable"] == measurable).all()
+    import geopandas as gpd
+    layer = gpd.read_file(tmp_path / "out" / "counties.gpkg")     # the GIS layer says it too
+    assert (layer["stock_measurable"] == measurable).all() and (layer["sink_measurable"] == measurable).all()
+    assert (layer["coverage_measurable"] == measurable).all()   # forest's rule: 100 m too
+    assert layer["stock_measurability_note"].str.startswith("measurable" if measurable else "not measurable").all()
     carbon_lines = [x for x in lines if "carbon stock" in x or "land-cover-change sink" in x]
     assert len(carbon_lines) == 2
     if measurable:
