@@ -252,22 +252,12 @@ def difference_problem(maps: dict) -> str | None:
             "with other cells or legends measures the maps, not the land; resample one onto the other's grid and legend first")
 
 
-def version_problem(legends: dict) -> str | None:
-    """Why maps of one product but different product versions cannot be differenced, or None.
+def differing_versions(legends: dict):
+    """``(legend, [(year, version), ...])`` when maps of one legend come from two or more product
+    versions (the legend's ``versions``: ESA WorldCover 2020 v100, 2021 v200), else None.
 
-    Parameters
-    ----------
-    legends : {year: Legend}
-        The legend of each year's map.  A legend's ``versions`` give the product version of each
-        year's map (ESA WorldCover: 2020 v100, 2021 v200); years it does not list are not judged.
-
-    Returns
-    -------
-    str or None
-        A sentence naming the versions of each year and the legend's ``versions_note`` (the
-        producer's caveat, with its source) when maps of one legend come from two versions: their
-        difference holds the change of the algorithm as well as that of the land, in unknown shares.
-    """
+    ``legends``: {year: Legend} of each year's map, by the project's year labels (a map labelled
+    with a year the legend does not list is not judged)."""
     by_legend: dict[str, list] = {}
     for y, leg in sorted(legends.items()):
         v = leg.versions.get(int(y))
@@ -275,7 +265,33 @@ def version_problem(legends: dict) -> str | None:
             by_legend.setdefault(leg.id, []).append((int(y), v, leg))
     for items in by_legend.values():
         if len({v for _, v, _ in items}) > 1:
-            leg = items[0][2]
-            return (f"the {leg.name} maps are of different product versions ("
-                    + ", ".join(f"{y}: {v}" for y, v, _ in items) + f"): {leg.versions_note}")
+            return items[0][2], [(y, v) for y, v, _ in items]
     return None
+
+
+def versions_label(found) -> str:
+    """``2020: v100, 2021: v200`` of :func:`differing_versions`' result."""
+    return ", ".join(f"{y}: {v}" for y, v in found[1])
+
+
+def version_problem(legends: dict) -> str | None:
+    """Why maps of one product but different product versions cannot be differenced, or None.
+
+    Parameters
+    ----------
+    legends : {year: Legend}
+        The legend of each year's map (:func:`differing_versions`).
+
+    Returns
+    -------
+    str or None
+        A sentence naming the versions of each year and the legend's ``versions_note`` (the
+        producer's caveat, with its source) when maps of one legend come from two versions: their
+        difference holds the change of the algorithm as well as that of the land, in unknown
+        shares.  A run then gives no stock-difference sink at all, as for maps on other grids
+        (:func:`difference_problem`), even between other years of one version.
+    """
+    found = differing_versions(legends)
+    if found is None:
+        return None
+    return f"the {found[0].name} maps are of different product versions ({versions_label(found)}): {found[0].versions_note}"

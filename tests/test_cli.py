@@ -220,3 +220,29 @@ def test_carbon_from_a_coarse_map_is_flagged_context_only(tmp_path):
     assert not df["measurable"].any() and df["stock_t_co2e"].notna().all()
     assert df["measurability_note"].str.contains("0.05° ≈ 4.4 × 5.5 km at 38.1°N").all()
     assert "the stock is context only, not measurable with this map" in r.output
+
+
+def test_carbon_judges_each_map_from_its_own_file(tmp_path):
+    """A 20 m first map and a 200 m later map resampled onto it (--align mode): the first
+    stock is measurable, the later stock and the sink are not (the later map is judged from its
+    own file, not from the resampled copy on the first map's cells)."""
+    import numpy as np
+    from geo_sink.io import load_boundaries
+    from tests.conftest import write_raster
+    zones = load_boundaries("石家庄市").query("zone_name == '井陉矿区'")
+    zones.to_file(tmp_path / "z.gpkg")
+    w, s, e, n = zones.total_bounds
+    w, s, e, n = w - 0.01, s - 0.01, e + 0.01, n + 0.01
+    for name, res in (("fine.tif", 0.0002), ("coarse.tif", 0.002)):
+        shape = (int(np.ceil((n - s) / res)), int(np.ceil((e - w) / res)))
+        write_raster(tmp_path / name, np.full(shape, 1, np.uint8), origin=(w, n), res=(res, res), nodata=0)
+    out = tmp_path / "c.csv"
+    r = CliRunner().invoke(cli, ["carbon", str(tmp_path / "fine.tif"), str(tmp_path / "z.gpkg"), "--legend", "clcd",
+                                 "--lulc-later", str(tmp_path / "coarse.tif"), "--align", "nearest",
+                                 "--years", "2015", "2020", "--draws", "100", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out, dtype={"zone_id": str})
+    assert df["measurable"].all() and not df["stock_later_measurable"].any() and not df["sink_measurable"].any()
+    assert df["sink_measurability_note"].str.contains("0.002° ≈ 175 × 222 m").all()
+    assert "the later stock is context only" in r.output and "the sink is context only" in r.output
+    assert "the stock is context only" not in r.output

@@ -316,3 +316,22 @@ def test_land_cover_years_go_to_the_cluster_at_once(client, demo_project, tmp_pa
         pd.testing.assert_frame_equal(a, b, rtol=1e-9, obj=name)
     prov = json.loads((tmp_path / "two" / "provenance.json").read_text(encoding="utf-8"))
     assert sorted(i["year"] for i in prov["inputs"]) == [2015, 2017, 2020, 2022]
+
+
+def test_quiet_shutdown_silences_the_workers_and_nannies_dask_logs():
+    """Before a LocalCluster started here closes, its worker processes log only CRITICAL (a
+    heartbeat racing the scheduler's shutdown is no error of the run); this process (scheduler,
+    nannies: a notebook's) keeps its level."""
+    import logging
+
+    from geo_sink.zonal.distributed import close_client, make_client, quiet_shutdown
+    c = make_client(workers=2)
+    try:
+        level = lambda: logging.getLogger("distributed").level  # noqa: E731
+        before = logging.getLogger("distributed").level
+        assert set(c.run(level).values()) != {logging.CRITICAL}
+        quiet_shutdown(c)
+        assert set(c.run(level).values()) == {logging.CRITICAL}
+        assert logging.getLogger("distributed").level == before != logging.CRITICAL
+    finally:
+        close_client(c)

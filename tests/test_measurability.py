@@ -170,6 +170,13 @@ def test_land_cover_carbon_is_context_only_on_a_coarse_map(tmp_path, res_deg, me
         assert st["measurability_note"].str.contains("100 m").all()
         assert st["measurability_note_zh"].str.contains("无法用此图测算").all()
         assert all("context only, not measurable with this map" in x for x in carbon_lines)
+    from geo_sink.project import load_project
+    from geo_sink.report import build_report
+    html = build_report(load_project(tmp_path / "p.yaml"), tmp_path / "out", tmp_path / "r.html",
+                        lang="zh").read_text(encoding="utf-8")
+    # the county table's one note for both (their maps are the same), the cards' own notes
+    assert ("碳储量 · 年碳汇：仅供参考：无法用此图测算（像元 0.002°" in html) is not measurable
+    assert html.count("仅供参考：无法用此图测算") == (0 if measurable else 3)
     # the values are the map's, flagged or not: the sink of a third of the district turned forest
     tot = st[(st["pool"] == "total") & (st["zone_id"] == "130107")].drop_duplicates("year").set_index("year")["stock_t_co2e"]
     s = sk[(sk["pool"] == "total") & (sk["zone_id"] == "130107")]["sink_t_co2e_yr"].iloc[0]
@@ -238,9 +245,15 @@ def test_worldcover_2020_and_2021_give_no_sink_in_a_run(tmp_path):
     msg = next(x for x in lines if "no land-cover-change sink" in x)
     assert "different product versions (2020: v100, 2021: v200)" in msg
     tr = pd.read_csv(out / "transitions_2020_2021.csv")
-    assert tr["note"].str.contains("v100").all()
+    assert (tr["note"] == "two versions of ESA WorldCover 10 m (2020: v100, 2021: v200): the change includes "
+                          "the algorithm's (legend worldcover: versions_note)").all()
     changed = next(x for x in lines if "changed class 2020-2021" in x)
-    assert "different product versions" in changed
+    assert "two versions of ESA WorldCover 10 m (2020: v100, 2021: v200)" in changed
+    # the report says why there is no sink, and what the change layer holds
+    from geo_sink.report import build_report
+    html = build_report(load_project(tmp_path / "p.yaml"), out, tmp_path / "r.html", lang="zh").read_text(encoding="utf-8")
+    assert "两期地图为同一产品的不同算法版本（2020: v100, 2021: v200）" in html
+    assert "同一产品的两个算法版本（2020: v100, 2021: v200）：变化含算法差异" in html
     # the matrix itself is what the maps hold: a third of the district from cropland to trees
     moved = tr[(tr["from_code"] == 40) & (tr["to_code"] == 10)]["area_km2"].sum()
     assert 0 < moved < tr["area_km2"].sum()
@@ -264,7 +277,7 @@ def test_worldcover_2020_and_2021_are_refused_by_the_carbon_command(tmp_path):
 def test_reclamation_proxy_is_context_only_on_a_map_coarser_than_30_m(tmp_path, res_deg, measurable):
     """No mine polygons: barren land revegetated between two maps is a proxy, judged by the rule
     of reclaimed-land vegetation (30 m: platforms and slopes tens of metres wide). 0.0002° at
-    38.1°N is 18 x 22 m, 0.0005° is 44 x 56 m."""
+    38.1°N is 18 x 22 m, 0.0005° is 44 x 55 m."""
     lines, _, _ = _two_year_project(tmp_path, res_deg, codes=(7, 4))     # barren, then grassland
     rc = pd.read_csv(tmp_path / "out" / "reclamation_from_landcover_2015_2020.csv", dtype={"zone_id": str})
     assert (rc["measurable"] == measurable).all()

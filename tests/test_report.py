@@ -114,7 +114,8 @@ def test_browser_xss_report(driver, xss_report):
         "return [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.innerText.trim())")
     base = driver.execute_script(
         "return [...document.querySelectorAll('.leaflet-control-layers-base label')].map(l => l.innerText.trim())")
-    assert base == ["森林覆盖率（地图推算）", "碳储量"]
+    # a 0.05° MODIS map: both figures are context only, and the layer control says so
+    assert base == ["森林覆盖率（地图推算） (仅供参考)", "碳储量 (仅供参考)"]
     assert layers == ["地形晕渲 (pvlib 1/12° terrain)", "市界、河流与道路", "土地覆被 2019", "县（区）名称"]
     # county names on the map; the mouse wheel zooms only after a click on the map
     assert driver.execute_script("return document.querySelectorAll('.gs-label').length") == 2

@@ -87,6 +87,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     from geo_sink.cli.resolve import resolve_raster
     from geo_sink.io import load_zones, write_table
     from geo_sink.measurability import version_problem
+    from geo_sink.steps.forest import first_unmeasurable
     from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
     from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_maps
     from geo_sink.sinks.pools import read_pools
@@ -125,15 +126,18 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
                 raise InputDataError(f"--pools with two legends ({leg_id}, {leg2}): a pools table is keyed by the "
                                      "codes of one legend; drop --pools (the IPCC Tier 1 densities are per ecosystem "
                                      "class) or give maps of one legend")
+            versions = version_problem({y1: legend, y2: cat.legend(leg2)}) if years else None
+            if versions:      # before anything is resampled
+                raise InputDataError(f"{label2} against {label}: {versions}; no stock-difference sink from them "
+                                     "(run without --lulc-later for each year's stock). Nothing written")
+            # each map judged from its own file (a resampled copy would have the first map's cells)
+            verdicts = {y: _carbon_verdict(cat, m, z) for y, m in ((y1, maps[y1]), (y2, (p2, crs2, leg2, label2)))}
             p2, crs2 = _on_first_grid(stack, (path, crs1, leg_id, label), (p2, crs2, leg2, label2), (y1, y2),
                                       align, explicit_legend=legend_later is not None or leg2 == leg_id,
                                       scratch=output.parent if scheduler else None)
             maps[y2] = (p2, crs2, leg2, label2)
-            versions = version_problem({y1: legend, y2: cat.legend(leg2)}) if years else None
-            if versions:
-                raise InputDataError(f"{label2} against {label}: {versions}; no stock-difference sink from them "
-                                     "(run without --lulc-later for each year's stock). Nothing written")
-        carbon_verdict = _carbon_verdict(cat, maps, z)   # before a resampled later map is removed
+        else:
+            verdicts = {y1: _carbon_verdict(cat, maps[y1], z)}
         areas, summaries = {}, {}
         with open_cluster(workers, scheduler) as client:
             for y, (p, c, lid, lab) in maps.items():
@@ -182,11 +186,12 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     known = {y: a[a["zone_id"].isin(ok)] for y, a in areas.items()}
     stocks, sinks = carbon_stock_series(known, dens, co2, draws=draws, seed=seed, total=TOTAL)
     table = with_left_out(stock_and_sink_table(stocks, sinks, y1, y2), left, TOTAL[0])
-    table = _with_coverage(table, guard, y1, y2, z).assign(
-        measurable=carbon_verdict.measurable, measurability_note=carbon_verdict.note)
-    if not carbon_verdict.measurable:
-        say(f"{label}: {'the stock and sink are' if y2 is not None else 'the stock is'} context only, "
-            f"{carbon_verdict.note}")
+    table = _with_coverage(table, guard, y1, y2, z)
+    table = _with_measurability(table, verdicts, y1, y2)
+    for what, v in (("the stock", verdicts[y1]), ("the later stock", verdicts.get(y2)),
+                    ("the sink", first_unmeasurable(verdicts.values()) if y2 is not None else None)):
+        if v is not None and not v.measurable:
+            say(f"{label}: {what} is context only, {v.note}")
     write_table(table, output)
     n_left = f" ({len(left)} without a value: {', '.join(left['zone_name'].astype(str))})" if len(left) else ""
     say(f"{label}: carbon stock of {len(z)} zones{n_left} by pool ({', '.join(dens.groups)}) -> {output}")
@@ -216,25 +221,34 @@ def _later_map(cat, arg, leg_id, legend_later, crs):
     return p2, leg2, crs2, label2, legend_later is None and known is None
 
 
-def _carbon_verdict(cat, maps: dict, zones):
-    """The ``land_cover_carbon`` verdict of the coarsest of the maps (``{year: (path, crs,
-    legend id, label)}``): whether the stock (and sink) can be taken from them, and why
-    (:func:`geo_sink.steps.carbon.with_measurability` in project runs)."""
+def _carbon_verdict(cat, one_map: tuple, zones):
+    """The ``land_cover_carbon`` verdict of a map (``(path, crs, legend id, label)``): whether a
+    stock can be taken from it, and why (as in project runs: :mod:`geo_sink.steps.carbon`)."""
     import pandas as pd
 
     from geo_sink.io.rasters import raster_info
     from geo_sink.measurability import cell_size, check_rules, verdict
     from geo_sink.steps.context import study_latitude
-    from geo_sink.steps.forest import first_unmeasurable
     path = cat.dataset_path("measurability_rules")
     rules = check_rules(pd.read_csv(path), str(path))
-    lat = study_latitude(zones)
-    out = []
-    for p, c, lid, _ in maps.values():
-        g = raster_info(p, crs=c).grid
-        out.append(verdict("land_cover_carbon", cell_size(g.transform, g.crs, lat), rules,
-                           cat.legend(lid).product_resolution_m))
-    return first_unmeasurable(out)
+    p, c, lid, _ = one_map
+    g = raster_info(p, crs=c).grid
+    return verdict("land_cover_carbon", cell_size(g.transform, g.crs, study_latitude(zones)), rules,
+                   cat.legend(lid).product_resolution_m)
+
+
+def _with_measurability(table, verdicts: dict, y1, y2):
+    """The table's stock (``measurable``, ``measurability_note``), later stock
+    (``stock_later_measurable``) and sink (``sink_measurable``, ``sink_measurability_note``: both
+    maps) flags."""
+    from geo_sink.steps.forest import first_unmeasurable
+    v1 = verdicts[y1]
+    table = table.assign(measurable=v1.measurable, measurability_note=v1.note)
+    if y2 is None:
+        return table
+    vs = first_unmeasurable(verdicts.values())
+    return table.assign(stock_later_measurable=verdicts[y2].measurable, sink_measurable=vs.measurable,
+                        sink_measurability_note=vs.note)
 
 
 def _on_first_grid(stack, first, later, years, align, explicit_legend, scratch=None):

@@ -16,6 +16,7 @@ from geo_sink.catalog import load_catalog
 from geo_sink.errors import InputDataError
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.display import SIMPLIFY_DEG, landcover_codes
+from geo_sink.measurability import differing_versions, versions_label
 from geo_sink.report import charts
 from geo_sink.report.assets import indexed_png_data_url, inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
@@ -210,14 +211,18 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     # --- county table in every popup (values escaped: rendered as text)
     c = counties.copy()
     c["name"] = [esc(v) for v in c["zone_name"]]
-    c["cov"] = [_fmt(v, 2) + " %" if pd.notna(v) else "—" for v in c.get("coverage_pct", pd.Series([np.nan] * len(c)))]
+    # a figure whose map cannot carry it (the county layer's *_measurable) says so wherever it is drawn
+    context = {k: _context_flagged(c, k) for k in ("coverage", "stock", "sink")}
+    tag = {k: f" · {L['context_only']}" if context[k] else "" for k in context}
+    c["cov"] = [_fmt(v, 2) + " %" + tag["coverage"] if pd.notna(v) else "—"
+                for v in c.get("coverage_pct", pd.Series([np.nan] * len(c)))]
     c["tgt"] = f"{target:g} %" if target is not None else "—"
     c["gap"] = [_fmt(target - v, 2) if target is not None and pd.notna(v) else "—" for v in c.get("coverage_pct", pd.Series([np.nan] * len(c)))]
     has_stock = "stock_t_co2e" in c
-    c["stock"] = [f"{_fmt(v / 1e6, 2)} Mt CO2e ({_fmt(lo / 1e6, 2)}–{_fmt(hi / 1e6, 2)})" for v, lo, hi in
+    c["stock"] = [f"{_fmt(v / 1e6, 2)} Mt CO2e ({_fmt(lo / 1e6, 2)}–{_fmt(hi / 1e6, 2)}){tag['stock']}" for v, lo, hi in
                   zip(c["stock_t_co2e"], c.get("stock_t_co2e_p05", c["stock_t_co2e"]), c.get("stock_t_co2e_p95", c["stock_t_co2e"]))] if has_stock else "—"
     if "sink_t_co2e_yr" in c:
-        c["sink"] = [f"{_fmt(v, 0)} t CO2e/yr ({_fmt(lo, 0)}–{_fmt(hi, 0)})" for v, lo, hi in
+        c["sink"] = [f"{_fmt(v, 0)} t CO2e/yr ({_fmt(lo, 0)}–{_fmt(hi, 0)}){tag['sink']}" for v, lo, hi in
                      zip(c["sink_t_co2e_yr"], c.get("sink_t_co2e_yr_p05", c["sink_t_co2e_yr"]), c.get("sink_t_co2e_yr_p95", c["sink_t_co2e_yr"]))]
     else:
         c["sink"] = "—"
@@ -259,7 +264,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
         centre = target if target is not None else float(c["coverage_pct"].median())
         span = max(5.0, float(np.nanmax(np.abs(c["coverage_pct"] - centre))))
         lo = max(0.0, centre - span)          # a coverage below 0% does not exist
-        choropleth(L["coverage"], lambda f, ce=centre, sp=span: {
+        choropleth(L["coverage"] + (f" ({L['context_only']})" if context["coverage"] else ""), lambda f, ce=centre, sp=span: {
             "fillColor": diverging(f["properties"].get("coverage_pct"), ce, sp), "color": "#333",
             "weight": 1, "fillOpacity": 0.6},
             [(diverging(lo, centre, span), f"{lo:.1f}%"),
@@ -267,13 +272,13 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
              (diverging(centre + span, centre, span), f"{centre + span:.1f}%")])
     if has_stock:
         vmax = float(np.nanmax(c["dens"]))
-        choropleth(L["stock"], lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
+        choropleth(L["stock"] + (f" ({L['context_only']})" if context["stock"] else ""), lambda f, v=vmax: {"fillColor": sequential(f["properties"].get("dens"), v),
                                                       "color": "#333", "weight": 1, "fillOpacity": 0.6},
                    [(sequential(0, vmax), "0"), (sequential(vmax / 2, vmax), f"{vmax / 2:.0f}"),
                     (sequential(vmax, vmax), f"{vmax:.0f} t CO2e/ha")])
     if "sink_t_co2e_yr" in c:
         span = max(1.0, float(np.nanmax(np.abs(c["sink_t_co2e_yr"]))))
-        choropleth(L["sink"], lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
+        choropleth(L["sink"] + (f" ({L['context_only']})" if context["sink"] else ""), lambda f, sp=span: {"fillColor": diverging(f["properties"].get("sink_t_co2e_yr"), 0, sp),
                                                     "color": "#333", "weight": 1, "fillOpacity": 0.6},
                    [(diverging(-span, 0, span), f"{-span:,.0f}"), (diverging(0, 0, span), "0"),
                     (diverging(span, 0, span), f"{span:,.0f} t CO2e/yr")])
@@ -314,11 +319,13 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
             if ca.shape != cz.shape or not np.allclose(ba, bz) or la.id != lz.id:
                 continue               # other grids or legends: no cell-by-cell change picture
             changed = np.where((ca != cz) & (cz != 0), cz, 0)
+            found = differing_versions({a.year: la, z.year: lz})     # two versions: the algorithm's change too
+            caveat = f" — {L['versions_change'].format(v=versions_label(found))}" if found else ""
             img = text_snippets(folium.raster_layers.ImageOverlay)(_class_png(changed, lz, alpha=235), bounds=bz,
                                                     name=f"{L['change']} {a.year}→{z.year}", show=False,
                                                     mercator_project=False).add_to(m)
             images.append(img.get_name())
-            legends.append((img, f"{L['change']} {a.year}→{z.year} ({L['changed_to']})",
+            legends.append((img, f"{L['change']} {a.year}→{z.year} ({L['changed_to']}){caveat}",
                             [(cl.color, esc(cl.name_zh if lang == 'zh' else cl.name)) for cl in lz.classes
                              if (changed == cl.code).any()]))
             swipe = (ia.get_name(), iz.get_name(), a.year, z.year)
@@ -420,11 +427,14 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     dash = _dashboard(target_rows, L)
     figs = []
     if cov is not None:
-        figs.append(charts.coverage_chart(cov[cov["year"] == cov["year"].max()], target, L["coverage"]))
+        figs.append(charts.coverage_chart(cov[cov["year"] == cov["year"].max()], target,
+                                          L["coverage"] + (f" ({L['context_only']})" if context["coverage"] else "")))
     if (rd / "carbon_stock.csv").exists():
         st = pd.read_csv(rd / "carbon_stock.csv", dtype={"zone_id": str})
         st = st[st["zone_id"].isin(counties["zone_id"])]   # counties only: the city row is their sum
-        figs.append(charts.pools_chart(st[st["year"] == st["year"].max()], L["stock"],
+        st_last = st[st["year"] == st["year"].max()]
+        off = "measurable" in st_last and not st_last["measurable"].astype(bool).all()
+        figs.append(charts.pools_chart(st_last, L["stock"] + (f" ({L['context_only']})" if off else ""),
                                        {k: L[f"pool_{k}"] for k in ("above", "below", "soil", "dead")}))
     if (rd / "fvc_series.csv").exists():
         figs.append(charts.fvc_chart(pd.read_csv(rd / "fvc_series.csv"), L["fvc"]))
@@ -439,7 +449,10 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
     root.header.add_child(text_element(STYLE))
     root.header.add_child(text_element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
-    summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang)
+    found = (differing_versions({lc.year: cat.legend(lc.legend) for lc in project.spec.landcover if lc.legend})
+             if project.spec.landcover else None)
+    summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang,
+                            no_sink=L["versions_no_sink"].format(v=versions_label(found)) if found else "")
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
     top = f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}</div>"
@@ -475,6 +488,16 @@ def _interval(row, col: str, scale: float, nd: int) -> str:
     return f" ({_fmt(lo / scale, nd)}–{_fmt(hi / scale, nd)})"
 
 
+def _context_flagged(counties, figure: str) -> bool:
+    """Whether the county layer says the ``figure`` ("stock", "sink") of some county comes from a
+    map too coarse to carry it (``<figure>_measurable`` false; layers without the column: no)."""
+    col = f"{figure}_measurable"
+    if col not in counties:
+        return False
+    flags = counties[col].dropna()
+    return bool(len(flags)) and not flags.astype(bool).all()
+
+
 def _context_only(row, L: dict, lang: str) -> str:
     """"Context only" and the reason, for a carbon row whose map cannot resolve what the stock is
     weighted by (its ``measurability_note`` in the report's language)."""
@@ -502,7 +525,7 @@ def _carbon_table_note(rd: Path, L: dict, lang: str) -> str:
     return " ".join(f"{lab}{'：' if lang == 'zh' else ': '}{why}" for lab, why in notes)
 
 
-def _total_cards(rd: Path, L: dict, total_id: str, lang: str = "zh") -> list[tuple[str, str, str]]:
+def _total_cards(rd: Path, L: dict, total_id: str, lang: str = "zh", no_sink: str = "") -> list[tuple[str, str, str]]:
     """(label, value with unit and 5–95% interval, note) of the region totals in the result tables."""
     def read(name):
         return pd.read_csv(rd / name, dtype={"zone_id": str}) if (rd / name).is_file() else None
@@ -532,6 +555,8 @@ def _total_cards(rd: Path, L: dict, total_id: str, lang: str = "zh") -> list[tup
             r = r.iloc[0]
             cards.append((f"{L['sink_total']} {int(r['year_from'])}–{int(r['year_to'])}",
                           f"{_fmt(r['sink_t_co2e_yr'], 0)} t CO2e/yr" + _interval(r, "sink_t_co2e_yr", 1, 0), note(r)))
+    elif no_sink and st is not None:
+        cards.append((L["sink_total"], "—", no_sink))
     for name, label in (("wetlands.csv", "wetland_net"), ("reclaimed_carbon_by_county.csv", "reclaimed_total")):
         t = read(name)
         if t is None:
@@ -571,10 +596,12 @@ def _target_rows(rd: Path, cat, lang: str) -> list[tuple]:
     return out
 
 
-def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str, lang: str = "zh") -> str:
+def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str, lang: str = "zh",
+                  no_sink: str = "") -> str:
     """The answer first: one card per target (measured value, target, gap, status in words and
     colour, document) from ``targets.csv``, and the region totals with their 5–95% intervals,
-    all read from the run's tables (nothing is computed here)."""
+    all read from the run's tables (nothing is computed here); ``no_sink``: why the run gives no
+    land-cover-change sink, shown in its card's place when it has none."""
     cards = []
     for r, name, measured, reason in target_rows:
         extra = ""
@@ -596,7 +623,7 @@ def _summary_band(rd: Path, target_rows: list[tuple], L: dict, total_id: str, la
     totals = "".join(f"<div class='gs-card gs-total'><div class='gs-card-h'>{esc(lab)}</div>"
                      f"<div class='gs-card-v'>{esc(val)}</div>"
                      + (f"<div class='gs-note'>{esc(n)}</div>" if n else "") + "</div>"
-                     for lab, val, n in _total_cards(rd, L, total_id, lang))
+                     for lab, val, n in _total_cards(rd, L, total_id, lang, no_sink))
     if not cards and not totals:
         return ""
     return (f"<section id='gs-summary'><h2>{esc(L['summary'])}</h2><div class='gs-cards'>{''.join(cards)}</div>"

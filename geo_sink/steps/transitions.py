@@ -15,7 +15,7 @@ from geo_sink.steps.context import RunContext
 def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
     from geo_sink.errors import InputDataError
     from geo_sink.io.display import display_codes, overlay_plan
-    from geo_sink.measurability import version_problem
+    from geo_sink.measurability import differing_versions, versions_label
     from geo_sink.steps.landcover import source_pair
     from geo_sink.steps.overlay import overlay_bounds
     from geo_sink.zonal.transitions import transition_pass
@@ -33,9 +33,11 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
         return None
     tr = tp.table
     # two versions of one product: the matrix is what the maps say, algorithm changes included
-    versions = version_problem({lc.year: ctx.cat.legend(lc.legend) for lc in (a, b)})
+    found = differing_versions({lc.year: ctx.cat.legend(lc.legend) for lc in (a, b)})
+    versions = (f"two versions of {found[0].name} ({versions_label(found)}): the change includes the "
+                f"algorithm's (legend {found[0].id}: versions_note)") if found else ""
     caveat = f"; {versions}" if versions else ""
-    ctx.put(tr.assign(year_from=a.year, year_to=b.year, note=versions or "", synthetic=syn),
+    ctx.put(tr.assign(year_from=a.year, year_to=b.year, note=versions, synthetic=syn),
             f"transitions_{a.year}_{b.year}.csv")
     if ctx.project.spec.mines is None:
         from geo_sink.sinks.reclamation import reclamation_from_transitions
@@ -47,7 +49,7 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
             v = first_unmeasurable(map_verdict(ctx, "reclaimed_land_vegetation_cover", y, rules)
                                    for y in (a.year, b.year))
             ctx.put(rc.assign(year_from=a.year, year_to=b.year, synthetic=syn, measurable=v.measurable,
-                              measurability_note=v.note,
+                              measurability_note=v.note, measurability_note_zh=v.note_zh,
                               note="map-derived: barren land that became vegetated (no mine polygons given)" + caveat),
                     f"reclamation_from_landcover_{a.year}_{b.year}.csv")
             yield (f"{name}: no mine polygons; land-cover proxy {a.year}-{b.year}: "
