@@ -449,10 +449,11 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     banner = f"<div id='gs-synthetic' class='gs-banner'>{esc(L['synthetic'])}</div>" if synthetic else ""
     root.header.add_child(text_element(STYLE))
     root.header.add_child(text_element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
-    found = (differing_versions({lc.year: cat.legend(lc.legend) for lc in project.spec.landcover if lc.legend})
-             if project.spec.landcover else None)
+    from geo_sink.steps import landcover_inputs
+    versions = (differing_versions({lc.year: cat.legend(lc.legend) for lc in landcover_inputs(project, cat)})
+                if project.spec.landcover else None)
     summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang,
-                            no_sink=L["versions_no_sink"].format(v=versions_label(found)) if found else "")
+                            no_sink=L["versions_no_sink"].format(v=versions_label(versions)) if versions else "")
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
     top = f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}</div>"
@@ -489,7 +490,7 @@ def _interval(row, col: str, scale: float, nd: int) -> str:
 
 
 def _context_flagged(counties, figure: str) -> bool:
-    """Whether the county layer says the ``figure`` ("stock", "sink") of some county comes from a
+    """Whether the county layer says the ``figure`` ("coverage", "stock", "sink") of some county comes from a
     map too coarse to carry it (``<figure>_measurable`` false; layers without the column: no)."""
     col = f"{figure}_measurable"
     if col not in counties:
