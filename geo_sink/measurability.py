@@ -295,3 +295,39 @@ def version_problem(legends: dict) -> str | None:
     if found is None:
         return None
     return f"the {found[0].name} maps are of different product versions ({versions_label(found)}): {found[0].versions_note}"
+
+
+def not_for_change(legends: dict):
+    """The legend, among those of two or more years' maps, whose producer says its maps are not
+    for change between years (its ``change_note``), else None.
+
+    ``legends``: {year: Legend} of each year's map."""
+    ids = [leg.id for leg in legends.values()]
+    for leg in legends.values():
+        if leg.change_note and ids.count(leg.id) > 1:
+            return leg
+    return None
+
+
+def change_problem(legends: dict) -> str | None:
+    """Why maps of one product cannot be differenced, or None: its producer says its maps are not
+    for change between years (:func:`not_for_change`), or they come from two product versions
+    (:func:`version_problem`).  A run then gives no stock-difference sink, as for maps on other
+    grids (:func:`difference_problem`)."""
+    leg = not_for_change(legends)
+    if leg is not None:
+        return f"the {leg.name} maps are not for change between years: {leg.change_note}"
+    return version_problem(legends)
+
+
+def change_caveat(legends: dict) -> str:
+    """A short note for a table of what two maps hold (a transition matrix) when they cannot be
+    differenced (:func:`change_problem`), else ''."""
+    leg = not_for_change(legends)
+    if leg is not None:
+        return f"{leg.name}: its producer says the maps are not for change between years (legend {leg.id}: change_note)"
+    found = differing_versions(legends)
+    if found is not None:
+        return (f"two versions of {found[0].name} ({versions_label(found)}): the change includes the "
+                f"algorithm's (legend {found[0].id}: versions_note)")
+    return ""

@@ -300,3 +300,44 @@ def test_reclamation_proxy_is_context_only_on_a_map_coarser_than_30_m(tmp_path, 
     assert rc["reclaimed_km2"].sum() == pytest.approx(expected, rel=0.002)
     assert rc["disturbed_km2"].sum() == pytest.approx(
         abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(geom)[0]) / 1e6, rel=0.002)
+
+
+def test_two_modis_years_give_no_sink_the_producer_says_not_for_change(tmp_path, catalog):
+    """MCD12Q1's producer: not for post-classification change between years. Two MODIS-legend
+    maps on one grid: each year's stock (context only: 500 m), a transition matrix with the
+    note, no sink, and the carbon command refuses the pair."""
+    from click.testing import CliRunner
+    from geo_sink.cli import cli
+    from geo_sink.io import load_boundaries
+    from geo_sink.measurability import change_problem
+    from geo_sink.pipeline import run_project
+    from geo_sink.project import load_project
+    m = catalog.legend("modis_igbp")
+    assert "should not be used to determine post-classification land cover change" in change_problem({2015: m, 2020: m})
+    assert change_problem({2020: m}) is None and change_problem({2015: m, 2020: catalog.legend("clcd")}) is None
+    zones = load_boundaries("石家庄市").query("zone_name == '井陉矿区'")
+    w, s, e, n = zones.total_bounds
+    w, s, e, n, res = w - 0.02, s - 0.02, e + 0.02, n + 0.02, 0.005
+    shape = (int(np.ceil((n - s) / res)), int(np.ceil((e - w) / res)))
+    a = write_raster(tmp_path / "m2015.tif", np.full(shape, 12, np.uint8), origin=(w, n), res=(res, res), nodata=255)
+    later = np.full(shape, 12, np.uint8)
+    later[: shape[0] // 2] = 4
+    b = write_raster(tmp_path / "m2020.tif", later, origin=(w, n), res=(res, res), nodata=255)
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "name": "井陉矿区", "boundary": {"region": "井陉矿区", "level": "self"}, "output": "out",
+        "landcover": [{"year": 2015, "path": "m2015.tif", "legend": "modis_igbp"},
+                      {"year": 2020, "path": "m2020.tif", "legend": "modis_igbp"}]}, allow_unicode=True), encoding="utf-8")
+    lines = list(run_project(load_project(tmp_path / "p.yaml"), tmp_path / "out", draws=100))
+    out = tmp_path / "out"
+    assert not (out / "carbon_sink.csv").exists()
+    assert "maps are not for change between years" in next(x for x in lines if "no land-cover-change sink" in x)
+    tr = pd.read_csv(out / "transitions_2015_2020.csv")
+    assert tr["note"].str.contains("its producer says the maps are not for change between years").all()
+    from geo_sink.report import build_report
+    html = build_report(load_project(tmp_path / "p.yaml"), out, tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    assert "says its maps are not for post-classification change between years" in html
+    zones.to_file(tmp_path / "z.gpkg")
+    r = CliRunner().invoke(cli, ["carbon", str(a), str(tmp_path / "z.gpkg"), "--legend", "modis_igbp",
+                                 "--lulc-later", str(b), "--years", "2015", "2020", "--draws", "100",
+                                 "-o", str(tmp_path / "c.csv")])
+    assert r.exit_code == 3 and "not for change between years" in r.output and not (tmp_path / "c.csv").exists()

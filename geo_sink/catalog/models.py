@@ -51,9 +51,13 @@ class Legend(_Strict):
     classes: list[LegendClass] = Field(min_length=1)
     #: The product version of each year's map where a product's years come from different
     #: algorithm versions (ESA WorldCover: 2020 v100, 2021 v200), and why two such maps are not
-    #: differenced, with the producer's words and source (:func:`geo_sink.measurability.version_problem`).
+    #: differenced, with the producer's words and source (:func:`geo_sink.measurability.change_problem`).
     versions: dict[int, str] = Field(default_factory=dict)
     versions_note: str | None = None
+    #: The producer's word that its maps are not for land-cover change between years, quoted
+    #: with its source (MODIS MCD12Q1): two maps of such a legend are not differenced
+    #: (:func:`geo_sink.measurability.change_problem`).
+    change_note: str | None = Field(default=None, min_length=10)
 
     @model_validator(mode="after")
     def _versions_explained(self) -> "Legend":

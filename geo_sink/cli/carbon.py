@@ -86,7 +86,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     from geo_sink.catalog import load_catalog
     from geo_sink.cli.resolve import resolve_raster
     from geo_sink.io import load_zones, write_table
-    from geo_sink.measurability import version_problem
+    from geo_sink.measurability import change_problem
     from geo_sink.steps.forest import first_unmeasurable
     from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
     from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_maps
@@ -126,7 +126,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
                 raise InputDataError(f"--pools with two legends ({leg_id}, {leg2}): a pools table is keyed by the "
                                      "codes of one legend; drop --pools (the IPCC Tier 1 densities are per ecosystem "
                                      "class) or give maps of one legend")
-            versions = version_problem({y1: legend, y2: cat.legend(leg2)}) if years else None
+            versions = change_problem({y1: legend, y2: cat.legend(leg2)}) if years else None
             if versions:      # before anything is resampled
                 raise InputDataError(f"{label2} against {label}: {versions}; no stock-difference sink from them "
                                      "(run without --lulc-later for each year's stock). Nothing written")

@@ -16,7 +16,7 @@ from geo_sink.catalog import load_catalog
 from geo_sink.errors import InputDataError
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.display import SIMPLIFY_DEG, landcover_codes
-from geo_sink.measurability import differing_versions, versions_label
+from geo_sink.measurability import differing_versions, not_for_change, versions_label
 from geo_sink.report import charts
 from geo_sink.report.assets import indexed_png_data_url, inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
@@ -319,8 +319,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
             if ca.shape != cz.shape or not np.allclose(ba, bz) or la.id != lz.id:
                 continue               # other grids or legends: no cell-by-cell change picture
             changed = np.where((ca != cz) & (cz != 0), cz, 0)
-            found = differing_versions({a.year: la, z.year: lz})     # two versions: the algorithm's change too
-            caveat = f" — {L['versions_change'].format(v=versions_label(found))}" if found else ""
+            caveat = _change_caveat({a.year: la, z.year: lz}, L)
             img = text_snippets(folium.raster_layers.ImageOverlay)(_class_png(changed, lz, alpha=235), bounds=bz,
                                                     name=f"{L['change']} {a.year}→{z.year}", show=False,
                                                     mercator_project=False).add_to(m)
@@ -450,10 +449,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     root.header.add_child(text_element(STYLE))
     root.header.add_child(text_element(f"<title>{esc(project.name)} · {esc(L['title'])}</title>"))
     from geo_sink.steps import landcover_inputs
-    versions = (differing_versions({lc.year: cat.legend(lc.legend) for lc in landcover_inputs(project, cat)})
-                if project.spec.landcover else None)
-    summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang,
-                            no_sink=L["versions_no_sink"].format(v=versions_label(versions)) if versions else "")
+    maps = {lc.year: cat.legend(lc.legend) for lc in landcover_inputs(project, cat)} if project.spec.landcover else {}
+    summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang, no_sink=_no_sink(maps, L))
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
     top = f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}</div>"
@@ -487,6 +484,24 @@ def _interval(row, col: str, scale: float, nd: int) -> str:
     if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
         return ""
     return f" ({_fmt(lo / scale, nd)}–{_fmt(hi / scale, nd)})"
+
+
+def _change_caveat(legends: dict, L: dict) -> str:
+    """" — why the change" for a change layer between maps that cannot be differenced (their
+    producer's word, two versions: :func:`geo_sink.measurability.change_problem`), else ''."""
+    if not_for_change(legends) is not None:
+        return f" — {L['not_for_change']}"
+    found = differing_versions(legends)
+    return f" — {L['versions_change'].format(v=versions_label(found))}" if found else ""
+
+
+def _no_sink(legends: dict, L: dict) -> str:
+    """Why the run gives no land-cover-change sink from maps of one product, or ''."""
+    leg = not_for_change(legends)
+    if leg is not None:
+        return L["not_for_change_no_sink"].format(name=leg.name)
+    found = differing_versions(legends)
+    return L["versions_no_sink"].format(v=versions_label(found)) if found else ""
 
 
 def _context_flagged(counties, figure: str) -> bool:

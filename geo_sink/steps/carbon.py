@@ -85,7 +85,7 @@ def _densities(ctx: RunContext, legend, codes, climate: pd.DataFrame):
 
 def _run(ctx: RunContext, up: dict, key):
     from geo_sink.io.rasters import raster_info
-    from geo_sink.measurability import difference_problem, version_problem
+    from geo_sink.measurability import change_problem, difference_problem
     from geo_sink.sinks.carbon import carbon_stock_series, constants
     from geo_sink.sinks.carbon_run import areas_by_ecosystem, ecosystem_legend
 
@@ -123,7 +123,7 @@ def _run(ctx: RunContext, up: dict, key):
     ctx.put(tier1.table_rows(dens.groups).assign(synthetic=syn), "carbon_parameters.csv")
     stocks, sinks = carbon_stock_series(known, dens, co2, draws=ctx.draws, total=total)
     grids = {lc.year: (raster_info(lc.path, crs=lc.crs).grid, lc.legend) for lc in lcs}
-    problem = ((difference_problem(grids) or version_problem({lc.year: ctx.cat.legend(lc.legend) for lc in lcs}))
+    problem = ((difference_problem(grids) or change_problem({lc.year: ctx.cat.legend(lc.legend) for lc in lcs}))
                if len(lcs) > 1 else None)
     if problem:
         sinks = sinks.iloc[0:0]

@@ -15,7 +15,7 @@ from geo_sink.steps.context import RunContext
 def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
     from geo_sink.errors import InputDataError
     from geo_sink.io.display import display_codes, overlay_plan
-    from geo_sink.measurability import differing_versions, versions_label
+    from geo_sink.measurability import change_caveat
     from geo_sink.steps.landcover import source_pair
     from geo_sink.steps.overlay import overlay_bounds
     from geo_sink.zonal.transitions import transition_pass
@@ -32,10 +32,8 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
         yield f"{name}: no transition matrix {a.year}-{b.year}: {e}"
         return None
     tr = tp.table
-    # two versions of one product: the matrix is what the maps say, algorithm changes included
-    found = differing_versions({lc.year: ctx.cat.legend(lc.legend) for lc in (a, b)})
-    versions = (f"two versions of {found[0].name} ({versions_label(found)}): the change includes the "
-                f"algorithm's (legend {found[0].id}: versions_note)") if found else ""
+    # maps not for change (their producer's word, two versions): the matrix is what they say
+    versions = change_caveat({lc.year: ctx.cat.legend(lc.legend) for lc in (a, b)})
     caveat = f"; {versions}" if versions else ""
     ctx.put(tr.assign(year_from=a.year, year_to=b.year, note=versions, synthetic=syn),
             f"transitions_{a.year}_{b.year}.csv")
