@@ -299,14 +299,14 @@ def version_problem(legends: dict) -> str | None:
 
 def not_for_change(legends: dict):
     """The legend, among those of two or more years' maps, whose producer says its maps are not
-    for change between years (its ``change_note``), else None.
+    for change between years (its ``change_note``), else None: one such map in a difference is
+    enough (the producer's reason, the uncertainty of the labels of any one year, holds for a
+    difference with a map of another product too).
 
     ``legends``: {year: Legend} of each year's map."""
-    ids = [leg.id for leg in legends.values()]
-    for leg in legends.values():
-        if leg.change_note and ids.count(leg.id) > 1:
-            return leg
-    return None
+    if len(legends) < 2:
+        return None
+    return next((leg for _, leg in sorted(legends.items()) if leg.change_note), None)
 
 
 def change_problem(legends: dict) -> str | None:

@@ -114,13 +114,13 @@ def test_other_legend_without_legend_later_is_refused_and_writes_nothing(site):
 
 
 def test_catalog_dataset_in_another_legend_is_refused_before_any_work(site):
-    """The catalog knows the later dataset's legend (MODIS IGBP): without --legend-later it is
-    not read as the first map's legend; the message names both legends and both grids."""
+    """The catalog knows the later dataset's legend (MODIS IGBP), whose producer says its maps are
+    not for change between years: refused with that reason before any work (no --legend-later or
+    --align could make the pair a difference of the land)."""
     r, out = run(site, "--lulc-later", "mcd12c1_2019_china", "--years", 2015, 2019)
     assert r.exit_code == EXIT_INPUT, r.output
-    assert "legend clcd" in r.output and "legend modis_igbp" in r.output
-    assert "--legend-later modis_igbp" in r.output and "--align nearest|mode" in r.output
-    assert not out.exists()
+    assert "MODIS Land Cover Type 1 (IGBP), MCD12Q1 / MCD12C1 maps are not for change between years" in r.output
+    assert "Nothing written" in r.output and not out.exists()
 
 
 def test_pools_table_with_two_legends_is_refused(site):

@@ -314,7 +314,10 @@ def test_two_modis_years_give_no_sink_the_producer_says_not_for_change(tmp_path,
     from geo_sink.project import load_project
     m = catalog.legend("modis_igbp")
     assert "should not be used to determine post-classification land cover change" in change_problem({2015: m, 2020: m})
-    assert change_problem({2020: m}) is None and change_problem({2015: m, 2020: catalog.legend("clcd")}) is None
+    # one MODIS map in a difference is enough (the labels of any one year); alone, nothing to say
+    assert change_problem({2020: m}) is None and change_problem({2015: catalog.legend("clcd")}) is None
+    assert "MODIS" in change_problem({2015: m, 2020: catalog.legend("clcd")})
+    assert change_problem({2015: catalog.legend("clcd"), 2020: catalog.legend("clcd")}) is None
     zones = load_boundaries("石家庄市").query("zone_name == '井陉矿区'")
     w, s, e, n = zones.total_bounds
     w, s, e, n, res = w - 0.02, s - 0.02, e + 0.02, n + 0.02, 0.005
@@ -335,9 +338,28 @@ def test_two_modis_years_give_no_sink_the_producer_says_not_for_change(tmp_path,
     assert tr["note"].str.contains("its producer says the maps are not for change between years").all()
     from geo_sink.report import build_report
     html = build_report(load_project(tmp_path / "p.yaml"), out, tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
-    assert "says its maps are not for post-classification change between years" in html
+    assert "says its maps are not for post-classification change between years" in html       # the sink card
+    assert "— the producer says these maps are not for post-classification change" in html     # the change layer
+    zh = build_report(load_project(tmp_path / "p.yaml"), out, tmp_path / "r_zh.html", lang="zh").read_text(encoding="utf-8")
+    assert "的产品方说明其逐年地图不能用于分类后变化分析，故不计算土地覆被变化碳汇" in zh
+    assert "— 产品方说明其地图不能用于逐年的分类后变化分析" in zh
+    # the API: the stocks, no sinks, and a warning saying why
+    from geo_sink.sinks.carbon_run import NoSinkWarning, density_for, map_stock_series
+    dens, _, _ = density_for(catalog, m, [4, 12], zones)
+    with pytest.warns(NoSinkWarning, match="not for change between years"):
+        st, sk, _ = map_stock_series({2015: a, 2020: b}, zones, m, dens, 44 / 12, draws=100)
+    assert set(st["year"]) == {2015, 2020} and sk.empty
     zones.to_file(tmp_path / "z.gpkg")
     r = CliRunner().invoke(cli, ["carbon", str(a), str(tmp_path / "z.gpkg"), "--legend", "modis_igbp",
                                  "--lulc-later", str(b), "--years", "2015", "2020", "--draws", "100",
                                  "-o", str(tmp_path / "c.csv")])
     assert r.exit_code == 3 and "not for change between years" in r.output and not (tmp_path / "c.csv").exists()
+    # a CLCD map at 30 m against the MODIS one, on another grid: refused before anything is resampled
+    res2 = 0.0003
+    shape2 = (int(np.ceil((n - s) / res2)), int(np.ceil((e - w) / res2)))
+    c = write_raster(tmp_path / "c2020.tif", np.full(shape2, 2, np.uint8), origin=(w, n), res=(res2, res2), nodata=0)
+    r = CliRunner().invoke(cli, ["carbon", str(a), str(tmp_path / "z.gpkg"), "--legend", "modis_igbp",
+                                 "--lulc-later", str(c), "--legend-later", "clcd", "--align", "mode",
+                                 "--years", "2015", "2020", "--draws", "100", "-o", str(tmp_path / "c.csv")])
+    assert r.exit_code == 3 and "not for change between years" in r.output and not (tmp_path / "c.csv").exists()
+    assert "resampl" not in r.output.split("Nothing written")[0].split("not for change")[0]

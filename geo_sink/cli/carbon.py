@@ -188,10 +188,11 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     table = with_left_out(stock_and_sink_table(stocks, sinks, y1, y2), left, TOTAL[0])
     table = _with_coverage(table, guard, y1, y2, z)
     table = _with_measurability(table, verdicts, y1, y2)
-    for what, v in (("the stock", verdicts[y1]), ("the later stock", verdicts.get(y2)),
-                    ("the sink", first_unmeasurable(verdicts.values()) if y2 is not None else None)):
+    for what, v in ((f"{label}: the stock", verdicts[y1]),
+                    (f"{maps[y2][3]}: the later stock" if y2 is not None else "", verdicts.get(y2)),
+                    (f"{label}: the sink" if y2 is not None else "", first_unmeasurable(verdicts.values()) if y2 is not None else None)):
         if v is not None and not v.measurable:
-            say(f"{label}: {what} is context only, {v.note}")
+            say(f"{what} is context only, {v.note}")
     write_table(table, output)
     n_left = f" ({len(left)} without a value: {', '.join(left['zone_name'].astype(str))})" if len(left) else ""
     say(f"{label}: carbon stock of {len(z)} zones{n_left} by pool ({', '.join(dens.groups)}) -> {output}")

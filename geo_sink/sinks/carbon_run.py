@@ -223,8 +223,11 @@ def map_stock_series(maps, zones: gpd.GeoDataFrame, legend, dens, co2_per_c: flo
     ----------
     maps : {year: path or DataArray}, or a DataArray with a ``year`` or ``time`` dimension
         The land-cover maps, each a file or a DataArray (in memory or dask-backed), on any grids
-        (a sink between maps on different grids or legends is the caller's to refuse, as
-        :func:`geo_sink.measurability.difference_problem` does in project runs).
+        (a sink between maps on different grids is the caller's to refuse, as
+        :func:`geo_sink.measurability.difference_problem` does in project runs).  Maps of a legend
+        that are not for change between years (its producer's word, or two product versions:
+        :func:`geo_sink.measurability.change_problem`) give the stocks and no sinks, with a
+        :class:`NoSinkWarning` saying why.
     zones, legend, dens, co2_per_c
         As for :func:`~geo_sink.zonal.class_areas` and :func:`density_for`.
     draws, seed : Monte Carlo size and seed (defaults of :mod:`geo_sink.uncertainty`).
@@ -254,4 +257,14 @@ def map_stock_series(maps, zones: gpd.GeoDataFrame, legend, dens, co2_per_c: flo
     stocks, sinks = carbon_stock_series({y: r.areas[r.areas["ecosystem"] != "unknown"] for y, r in areas.items()},
                                         dens, co2_per_c, draws=DEFAULT_DRAWS if draws is None else draws,
                                         seed=DEFAULT_SEED if seed is None else seed, total=total)
+    from geo_sink.measurability import change_problem
+    problem = change_problem({y: legend for y in areas})
+    if problem and len(sinks):
+        import warnings
+        warnings.warn(f"no stock-difference sink: {problem}", NoSinkWarning, stacklevel=2)
+        sinks = sinks.iloc[0:0]
     return stocks, sinks, areas
+
+
+class NoSinkWarning(UserWarning):
+    """Maps whose difference is not a land-cover change (:func:`map_stock_series`): no sink."""
