@@ -309,25 +309,38 @@ def not_for_change(legends: dict):
     return next((leg for _, leg in sorted(legends.items()) if leg.change_note), None)
 
 
-def change_problem(legends: dict) -> str | None:
-    """Why maps of one product cannot be differenced, or None: its producer says its maps are not
-    for change between years (:func:`not_for_change`), or they come from two product versions
-    (:func:`version_problem`).  A run then gives no stock-difference sink, as for maps on other
-    grids (:func:`difference_problem`)."""
+def change_bar(legends: dict):
+    """Why maps of one product cannot be differenced, as ``(legend, versions)``, or None:
+    ``versions`` None when its producer says its maps are not for change between years
+    (:func:`not_for_change`, which comes first), else ``"2020: v100, 2021: v200"`` for two product
+    versions (:func:`differing_versions`).  What every message about it is made from."""
     leg = not_for_change(legends)
     if leg is not None:
+        return leg, None
+    found = differing_versions(legends)
+    return (found[0], versions_label(found)) if found is not None else None
+
+
+def change_problem(legends: dict) -> str | None:
+    """Why maps of one product cannot be differenced, or None (:func:`change_bar`): a sentence
+    with the producer's words and source.  A run then gives no stock-difference sink, as for maps
+    on other grids (:func:`difference_problem`)."""
+    bar = change_bar(legends)
+    if bar is None:
+        return None
+    leg, versions = bar
+    if versions is None:
         return f"the {leg.name} maps are not for change between years: {leg.change_note}"
     return version_problem(legends)
 
 
 def change_caveat(legends: dict) -> str:
     """A short note for a table of what two maps hold (a transition matrix) when they cannot be
-    differenced (:func:`change_problem`), else ''."""
-    leg = not_for_change(legends)
-    if leg is not None:
+    differenced (:func:`change_bar`), else ''."""
+    bar = change_bar(legends)
+    if bar is None:
+        return ""
+    leg, versions = bar
+    if versions is None:
         return f"{leg.name}: its producer says the maps are not for change between years (legend {leg.id}: change_note)"
-    found = differing_versions(legends)
-    if found is not None:
-        return (f"two versions of {found[0].name} ({versions_label(found)}): the change includes the "
-                f"algorithm's (legend {found[0].id}: versions_note)")
-    return ""
+    return f"two versions of {leg.name} ({versions}): the change includes the algorithm's (legend {leg.id}: versions_note)"

@@ -87,7 +87,7 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     from geo_sink.cli.resolve import resolve_raster
     from geo_sink.io import load_zones, write_table
     from geo_sink.measurability import change_problem
-    from geo_sink.steps.forest import first_unmeasurable
+    from geo_sink.steps.forest import catalog_measurability_rules, first_unmeasurable, raster_verdict
     from geo_sink.sinks.carbon import carbon_stock_series, constants, stock_and_sink_table
     from geo_sink.sinks.carbon_run import areas_by_ecosystem, density_for, ecosystem_legend, write_density_maps
     from geo_sink.sinks.pools import read_pools
@@ -119,6 +119,9 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     y1, y2 = years if years else (0, None)
     with contextlib.ExitStack() as stack:   # a resampled later map lives in a temporary folder until the areas are in
         maps = {y1: (path, crs1, leg_id, label)}
+        # whether a stock can be taken from each map (as in project runs: geo_sink.steps.carbon)
+        rules = catalog_measurability_rules(cat)
+        verdicts = {y1: raster_verdict(cat, "land_cover_carbon", path, crs1, leg_id, z, rules)}
         assumed = False
         if lulc_later:
             p2, leg2, crs2, label2, assumed = _later_map(cat, lulc_later, leg_id, legend_later, crs)
@@ -131,13 +134,11 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
                 raise InputDataError(f"{label2} against {label}: {versions}; no stock-difference sink from them "
                                      "(run without --lulc-later for each year's stock). Nothing written")
             # each map judged from its own file (a resampled copy would have the first map's cells)
-            verdicts = {y: _carbon_verdict(cat, m, z) for y, m in ((y1, maps[y1]), (y2, (p2, crs2, leg2, label2)))}
+            verdicts[y2] = raster_verdict(cat, "land_cover_carbon", p2, crs2, leg2, z, rules)
             p2, crs2 = _on_first_grid(stack, (path, crs1, leg_id, label), (p2, crs2, leg2, label2), (y1, y2),
                                       align, explicit_legend=legend_later is not None or leg2 == leg_id,
                                       scratch=output.parent if scheduler else None)
             maps[y2] = (p2, crs2, leg2, label2)
-        else:
-            verdicts = {y1: _carbon_verdict(cat, maps[y1], z)}
         areas, summaries = {}, {}
         with open_cluster(workers, scheduler) as client:
             for y, (p, c, lid, lab) in maps.items():
@@ -188,10 +189,12 @@ def carbon(lulc, zones, legend_id, pools_arg, climate_zone, ipcc_edition, lulc_l
     table = with_left_out(stock_and_sink_table(stocks, sinks, y1, y2), left, TOTAL[0])
     table = _with_coverage(table, guard, y1, y2, z)
     table = _with_measurability(table, verdicts, y1, y2)
-    for what, v in ((f"{label}: the stock", verdicts[y1]),
-                    (f"{maps[y2][3]}: the later stock" if y2 is not None else "", verdicts.get(y2)),
-                    (f"{label}: the sink" if y2 is not None else "", first_unmeasurable(verdicts.values()) if y2 is not None else None)):
-        if v is not None and not v.measurable:
+    flagged = [(f"{label}: the stock", verdicts[y1])]
+    if y2 is not None:
+        flagged += [(f"{maps[y2][3]}: the later stock", verdicts[y2]),
+                    (f"{label}: the sink", first_unmeasurable(verdicts.values()))]
+    for what, v in flagged:
+        if not v.measurable:
             say(f"{what} is context only, {v.note}")
     write_table(table, output)
     n_left = f" ({len(left)} without a value: {', '.join(left['zone_name'].astype(str))})" if len(left) else ""
@@ -220,22 +223,6 @@ def _later_map(cat, arg, leg_id, legend_later, crs):
     leg2 = legend_later or known or leg_id
     p2, leg2, crs2, label2 = resolve_raster(cat, arg, leg2, crs)
     return p2, leg2, crs2, label2, legend_later is None and known is None
-
-
-def _carbon_verdict(cat, one_map: tuple, zones):
-    """The ``land_cover_carbon`` verdict of a map (``(path, crs, legend id, label)``): whether a
-    stock can be taken from it, and why (as in project runs: :mod:`geo_sink.steps.carbon`)."""
-    import pandas as pd
-
-    from geo_sink.io.rasters import raster_info
-    from geo_sink.measurability import cell_size, check_rules, verdict
-    from geo_sink.steps.context import study_latitude
-    path = cat.dataset_path("measurability_rules")
-    rules = check_rules(pd.read_csv(path), str(path))
-    p, c, lid, _ = one_map
-    g = raster_info(p, crs=c).grid
-    return verdict("land_cover_carbon", cell_size(g.transform, g.crs, study_latitude(zones)), rules,
-                   cat.legend(lid).product_resolution_m)
 
 
 def _with_measurability(table, verdicts: dict, y1, y2):

@@ -16,7 +16,7 @@ from geo_sink.catalog import load_catalog
 from geo_sink.errors import InputDataError
 from geo_sink.io.atomic import atomic_path
 from geo_sink.io.display import SIMPLIFY_DEG, landcover_codes
-from geo_sink.measurability import differing_versions, not_for_change, versions_label
+from geo_sink.measurability import change_bar
 from geo_sink.report import charts
 from geo_sink.report.assets import indexed_png_data_url, inline_assets, png_data_url, use_offline_assets
 from geo_sink.report.i18n import labels, note_text
@@ -431,9 +431,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     if (rd / "carbon_stock.csv").exists():
         st = pd.read_csv(rd / "carbon_stock.csv", dtype={"zone_id": str})
         st = st[st["zone_id"].isin(counties["zone_id"])]   # counties only: the city row is their sum
-        st_last = st[st["year"] == st["year"].max()]
-        off = "measurable" in st_last and not st_last["measurable"].astype(bool).all()
-        figs.append(charts.pools_chart(st_last, L["stock"] + (f" ({L['context_only']})" if off else ""),
+        figs.append(charts.pools_chart(st[st["year"] == st["year"].max()],
+                                       L["stock"] + (f" ({L['context_only']})" if context["stock"] else ""),
                                        {k: L[f"pool_{k}"] for k in ("above", "below", "soil", "dead")}))
     if (rd / "fvc_series.csv").exists():
         figs.append(charts.fvc_chart(pd.read_csv(rd / "fvc_series.csv"), L["fvc"]))
@@ -488,20 +487,20 @@ def _interval(row, col: str, scale: float, nd: int) -> str:
 
 def _change_caveat(legends: dict, L: dict) -> str:
     """" — why the change" for a change layer between maps that cannot be differenced (their
-    producer's word, two versions: :func:`geo_sink.measurability.change_problem`), else ''."""
-    if not_for_change(legends) is not None:
-        return f" — {L['not_for_change']}"
-    found = differing_versions(legends)
-    return f" — {L['versions_change'].format(v=versions_label(found))}" if found else ""
+    producer's word, two versions: :func:`geo_sink.measurability.change_bar`), else ''."""
+    bar = change_bar(legends)
+    if bar is None:
+        return ""
+    return f" — {L['not_for_change'] if bar[1] is None else L['versions_change'].format(v=bar[1])}"
 
 
 def _no_sink(legends: dict, L: dict) -> str:
     """Why the run gives no land-cover-change sink from maps of one product, or ''."""
-    leg = not_for_change(legends)
-    if leg is not None:
-        return L["not_for_change_no_sink"].format(name=leg.name)
-    found = differing_versions(legends)
-    return L["versions_no_sink"].format(v=versions_label(found)) if found else ""
+    bar = change_bar(legends)
+    if bar is None:
+        return ""
+    leg, versions = bar
+    return L["not_for_change_no_sink"].format(name=leg.name) if versions is None else L["versions_no_sink"].format(v=versions)
 
 
 def _context_flagged(counties, figure: str) -> bool:

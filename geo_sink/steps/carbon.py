@@ -9,7 +9,7 @@ import pandas as pd
 
 from geo_sink.steps.chain import Step
 from geo_sink.steps.context import RunContext, note_written
-from geo_sink.steps.forest import first_unmeasurable, map_verdict, measurability_rules
+from geo_sink.steps.forest import context_only, first_unmeasurable, map_verdict, measurability_rules
 from geo_sink.steps.landcover import coverage_guard
 
 
@@ -61,11 +61,6 @@ def with_measurability(table: pd.DataFrame, verdicts: dict) -> pd.DataFrame:
     return table.assign(measurable=[v.measurable for v in chosen],
                         measurability_note=[v.note for v in chosen],
                         measurability_note_zh=[v.note_zh for v in chosen])
-
-
-def _context_only(v) -> str:
-    """What a carbon line adds when its map cannot resolve what the stock is weighted by."""
-    return "" if v.measurable else f"; context only, {v.note}"
 
 
 def _run_climate(ctx: RunContext, up: dict, key):
@@ -130,7 +125,8 @@ def _run(ctx: RunContext, up: dict, key):
         yield f"{name}: no land-cover-change sink: {problem}"
     left = left_out_rows(ctx.zones, climate, in_all, guard)
     stocks, sinks = with_left_out(stocks, left, total[0]), with_left_out(sinks, left, total[0])
-    verdicts = {lc.year: map_verdict(ctx, "land_cover_carbon", lc.year, measurability_rules(ctx)) for lc in lcs}
+    rules = measurability_rules(ctx)
+    verdicts = {lc.year: map_verdict(ctx, "land_cover_carbon", lc.year, rules) for lc in lcs}
     stocks, sinks = with_measurability(stocks, verdicts), with_measurability(sinks, verdicts)
     ctx.put(stocks.assign(synthetic=syn), "carbon_stock.csv")
     first, last = min(areas), max(areas)
@@ -141,7 +137,7 @@ def _run(ctx: RunContext, up: dict, key):
     part = f" in the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else ""
     yield (f"{name}: carbon stock {city['stock_t_co2e'] / 1e6:.1f} Mt CO2e{iv} in {last}{part} "
            f"(IPCC {tier1.edition} Tier 1 defaults of {zones_used}; {ctx.draws} Monte Carlo draws)"
-           + _context_only(verdicts[last]))
+           + context_only(verdicts[last]))
     if len(sinks):
         ctx.put(sinks.assign(synthetic=syn), "carbon_sink.csv")
         s = sinks[(sinks["pool"] == "total") & (sinks["year_from"] == first) & (sinks["year_to"] == last)
@@ -151,7 +147,7 @@ def _run(ctx: RunContext, up: dict, key):
         coarse = first_unmeasurable([verdicts[first], verdicts[last]])
         yield (f"{name}: land-cover-change sink {first}-{last}: {s['sink_t_co2e_yr']:,.0f} t CO2e/yr{iv} over "
                + (f"the {len(decided)} counties with a value ({len(left)} left out)" if len(left) else "all counties")
-               + _context_only(coarse))
+               + context_only(coarse))
     return {"stocks": stocks, "sinks": sinks}
 
 

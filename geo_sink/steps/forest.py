@@ -10,20 +10,31 @@ from geo_sink.steps.context import RunContext, study_latitude
 from geo_sink.steps.landcover import coverage_guard
 
 
-def measurability_rules(ctx: RunContext) -> pd.DataFrame:
+def catalog_measurability_rules(cat) -> pd.DataFrame:
+    """The catalog's ``measurability_rules``, checked."""
     from geo_sink.measurability import check_rules
-    path = ctx.cat.dataset_path("measurability_rules")
+    path = cat.dataset_path("measurability_rules")
     return check_rules(pd.read_csv(path), str(path))
 
 
-def map_verdict(ctx: RunContext, indicator: str, year: int, rules: pd.DataFrame):
-    """Whether the map of ``year`` can judge ``indicator`` (its ground cell against the rules)."""
+def measurability_rules(ctx: RunContext) -> pd.DataFrame:
+    return catalog_measurability_rules(ctx.cat)
+
+
+def raster_verdict(cat, indicator: str, path, crs, legend_id: str, zones, rules: pd.DataFrame):
+    """Whether a land-cover file (``path``, its ``crs`` override, ``legend_id``) can judge
+    ``indicator`` over ``zones``: its ground cell, measured at their latitude, against the rules."""
     from geo_sink.io.rasters import raster_info
     from geo_sink.measurability import cell_size, verdict
+    grid = raster_info(path, crs=crs).grid
+    return verdict(indicator, cell_size(grid.transform, grid.crs, study_latitude(zones)), rules,
+                   cat.legend(legend_id).product_resolution_m)
+
+
+def map_verdict(ctx: RunContext, indicator: str, year: int, rules: pd.DataFrame):
+    """Whether the map of ``year`` can judge ``indicator`` (:func:`raster_verdict`)."""
     lc = ctx.landcover_of(year)
-    grid = raster_info(lc.path, crs=lc.crs).grid
-    return verdict(indicator, cell_size(grid.transform, grid.crs, study_latitude(ctx.zones)), rules,
-                   ctx.cat.legend(lc.legend).product_resolution_m)
+    return raster_verdict(ctx.cat, indicator, lc.path, lc.crs, lc.legend, ctx.zones, rules)
 
 
 def first_unmeasurable(verdicts):
@@ -31,6 +42,11 @@ def first_unmeasurable(verdicts):
     that is not measurable, else the last: such a quantity is as measurable as its coarsest map."""
     verdicts = list(verdicts)
     return next((v for v in verdicts if not v.measurable), verdicts[-1])
+
+
+def context_only(v) -> str:
+    """What a step's line adds about a figure whose map cannot carry it (``v``: its verdict)."""
+    return "" if v.measurable else f"; context only, {v.note}"
 
 
 def _run(ctx: RunContext, up: dict, key):

@@ -39,7 +39,7 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
             f"transitions_{a.year}_{b.year}.csv")
     if ctx.project.spec.mines is None:
         from geo_sink.sinks.reclamation import reclamation_from_transitions
-        from geo_sink.steps.forest import first_unmeasurable, map_verdict, measurability_rules
+        from geo_sink.steps.forest import context_only, first_unmeasurable, map_verdict, measurability_rules
         rc = reclamation_from_transitions(tr)
         if len(rc):
             # mine platforms and slopes are tens of metres wide: the rule of their vegetation cover
@@ -52,7 +52,7 @@ def _run(ctx: RunContext, up: dict, pair: tuple[int, int]):
                     f"reclamation_from_landcover_{a.year}_{b.year}.csv")
             yield (f"{name}: no mine polygons; land-cover proxy {a.year}-{b.year}: "
                    f"{rc['reclaimed_km2'].sum():.1f} of {rc['disturbed_km2'].sum():.1f} km² barren land revegetated"
-                   + ("" if v.measurable else f"; context only, {v.note}") + caveat)
+                   + context_only(v) + caveat)
     changed, unseen = changed_km2(tr)
     yield (f"{name}: {changed:.1f} km² changed class {a.year}-{b.year} (transition matrix by county)"
            + (f"; {unseen:.1f} km² nodata in one year or both, not compared" if unseen > 0 else "") + caveat)
