@@ -24,11 +24,15 @@ run, each in its own subprocess (peak RSS is its own), ``--repeat`` times
             output) after one new Sentinel-2 scene landed in its inbox (the cron case), next to
             a plain read of that scene's files (``scene_read``); and ``scene_watch``: one check of
             ``geo-sink watch`` after a new scene in a process that has taken one in before
+  tile      the same cron case with scenes of a real Sentinel-2 tile's size: the demo scene pasted
+            at its place in a whole 10980 x 10980 tile of 49SFJ (textured reflectance around it,
+            uncompressed: 241 MB a 10 m band, 521 MB a scene), three such tiles already in the
+            inbox and a fourth landing; next to a plain read of the new tile's files (``tile_read``)
 
 and prints the targets: run <= 10x read, update after one scene <= 2 s + the scene's read, peak
 RSS <= 1 GB; and the update after a changed land-cover year beside them.
 
-Run:  python benchmarks/pipeline.py [--quick] [--repeat N] [--no-ten] [--scene-only]
+Run:  python benchmarks/pipeline.py [--quick] [--repeat N] [--no-ten] [--scene-only] [--no-tile]
 """
 
 from __future__ import annotations
@@ -205,6 +209,58 @@ def scene_project() -> tuple[Path, Path, Path]:
     return proj, inbox, demo.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A"
 
 
+TILE = 10980                      # 10 m cells of a Sentinel-2 tile (110 km)
+TILE_ORIGIN = (600000.0, 4400040.0)  # upper left of MGRS tile 49SFJ, UTM 49N
+
+
+def whole_tile_scene(src: Path, dst: Path, seed: int) -> Path:
+    """``src`` (a demo scene folder: a 16 km clip) as a whole Sentinel-2 tile: each band pasted at
+    its place in a tile-sized canvas of textured reflectance (SCL: vegetation), uncompressed and
+    tiled 1024 like the Earth Search COGs' layout; the STAC item dated like ``dst``'s name."""
+    import rasterio
+    from rasterio.transform import Affine
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from conftest import copy_scene
+    copy_scene(src, dst)
+    rng = np.random.default_rng(seed)
+    for band, res, lo, hi in (("B04", 10, 1200, 3800), ("B08", 10, 1800, 5200), ("SCL", 20, 4, 5)):
+        f = dst / f"{band}.tif"
+        with rasterio.open(f) as s:
+            clip, profile, tags, t = s.read(1), s.profile, s.tags(), s.transform
+        n = TILE * 10 // res
+        canvas = rng.integers(lo, hi, (n, n)).astype(clip.dtype)
+        c0, r0 = round((t.c - TILE_ORIGIN[0]) / res), round((TILE_ORIGIN[1] - t.f) / res)
+        canvas[r0:r0 + clip.shape[0], c0:c0 + clip.shape[1]] = clip
+        profile.update(width=n, height=n, transform=Affine(res, 0, TILE_ORIGIN[0], 0, -res, TILE_ORIGIN[1]),
+                       compress=None, tiled=True, blockxsize=1024, blockysize=1024)
+        f.unlink()
+        with rasterio.open(f, "w", **profile) as out:
+            out.write(canvas, 1)
+            out.update_tags(**tags, DESCRIPTION="synthetic benchmark tile (geo-sink demo clip in a textured tile)")
+    return dst
+
+
+def tile_project(k: int = 3) -> tuple[Path, Path, Path]:
+    """A private copy of the demo project with ``k`` whole-tile scenes in its inbox, run once:
+    (project file, inbox, the demo scene the tiles are made from)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from conftest import inbox_project
+
+    from geo_sink.demo import ensure_demo
+    demo = ensure_demo()
+    folder = bench_dir() / "scene_tile"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    proj, inbox = inbox_project(demo, folder)
+    scene = demo.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A"
+    for i in range(k):
+        whole_tile_scene(scene, inbox / f"S2A_49SFJ_202407{10 + i:02d}_0_L2A", seed=i)
+    r = timed_cli(["-q", "run", str(proj)])
+    if r["rc"] not in (0, 10):
+        raise SystemExit(f"the tile project's run exited {r['rc']}:\n{r['tail']}")
+    return proj, inbox, scene
+
+
 def in_process(kind: str, project: Path) -> dict:
     t0 = time.perf_counter()
     r = subprocess.run([sys.executable, __file__, "--measure", kind, str(project)], capture_output=True,
@@ -237,6 +293,7 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-ten", action="store_true", help="skip the 10-year variant")
     ap.add_argument("--scene-only", action="store_true", help="only the update after one new scene (the demo)")
+    ap.add_argument("--no-tile", action="store_true", help="skip the update after a whole-tile scene")
     ap.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.measure:
@@ -295,6 +352,16 @@ def main(argv=None) -> None:
     for i in range(3):
         rows.append(in_process("scene_watch", demo))
         print(f"watch {i + 1}: one check after a new scene {rows[-1]['seconds']:.2f} s", flush=True)
+    if not a.no_tile:
+        # the cron case with scenes of a real tile's size (three already in the inbox)
+        tproj, tinbox, tscene = tile_project()
+        for i in range(a.repeat):
+            new = whole_tile_scene(tscene, tinbox / f"S2A_49SFJ_202408{20 + i:02d}_0_L2A", seed=10 + i)
+            rows.append(in_process("scene_read", new) | {"kind": "tile_read"})
+            rows.append(timed_cli(["-q", "update", str(tproj)]) | {"kind": "tile"})
+            print(f"tile {i + 1}: read {rows[-2]['seconds']:.3f} s, update {rows[-1]['seconds']:.2f} s, "
+                  f"peak RSS {rows[-1]['rss_mb']:.0f} MB", flush=True)
+        shutil.rmtree(tproj.parent, ignore_errors=True)        # 3.6 GB of tiles
     for r in rows:
         if r.get("rc") not in (None, 0, 10):
             print(f"{r['kind']} exited {r['rc']}:\n{r['tail']}")
@@ -308,6 +375,10 @@ def main(argv=None) -> None:
               f"peak RSS {med('scene', 'rss_mb'):.0f} MB")
         print(f"geo-sink watch, one check      {med('scene_watch'):7.2f} s   after a new scene, in the warm process "
               "(the same update without start-up)")
+        if not a.no_tile:
+            print(f"geo-sink update (one S2 tile)  {med('tile'):7.2f} s   = tile read {med('tile_read'):.3f} + "
+                  f"{med('tile') - med('tile_read'):.2f} s   (a whole 10980 x 10980 tile landing beside three; "
+                  f"target <= 2 s + the scene's read)   peak RSS {med('tile', 'rss_mb'):.0f} MB")
 
     if a.scene_only:
         scene_lines()

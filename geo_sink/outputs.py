@@ -116,5 +116,5 @@ def describe_outputs(folder, owned) -> tuple[list[dict], list[str]]:
             continue
         o = output_of(p.name)
         out.append({"file": p.name, "id": o.id if o else None, "step": o.step if o else None,
-                    "units": o.units if o else None, "bytes": p.stat().st_size, "sha256": sha256_file(p)})
+                    "units": o.units if o else None, "bytes": p.stat().st_size, "sha256": sha256_file(p, remember=False)})
     return out, stale

@@ -17,7 +17,7 @@ import shapely
 
 from geo_sink.catalog import load_catalog
 from geo_sink.io import write_table
-from geo_sink.io.scenes import SceneError, read_scene
+from geo_sink.io.scenes import SceneArea, SceneError, read_scene
 from geo_sink.io.vectors import polygonal
 from geo_sink.measurability import check_rules, grid_cell_size
 from geo_sink.sinks.carbon import constants
@@ -76,9 +76,31 @@ def reclaimed_pieces(reclaimed: gpd.GeoDataFrame, disturbed: gpd.GeoDataFrame, z
     return out
 
 
+def reclamation_params(cat) -> dict[str, float]:
+    """The catalog's ``reclamation_parameters`` as {name: value}."""
+    return dict(pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name")["value"].astype(float))
+
+
+def scene_area(pieces: gpd.GeoDataFrame, params: dict) -> SceneArea:
+    """Where the scenes are read: the reclaimed pieces' bounding box with the catalog's
+    ``endmember_margin_km`` around it (the NDVI end-members are percentiles of what is read)."""
+    km = float(params["endmember_margin_km"])
+    return SceneArea.around(pieces, km * 1000.0, f"the reclaimed land and {km:g} km around it")
+
+
+def project_scene_area(project, zones: gpd.GeoDataFrame) -> SceneArea | None:
+    """The area a project's scenes are read over (:func:`scene_area` of its reclaimed pieces);
+    None when it has no reclaimed land (its scenes are not read)."""
+    if project.spec.mines is None:
+        return None
+    pieces = reclamation_sites(project, zones).pieces
+    return scene_area(pieces, reclamation_params(load_catalog())) if len(pieces) else None
+
+
 def scene_fvc(sc, polys: gpd.GeoDataFrame, params: dict) -> pd.DataFrame:
-    """FVC rows of one scene for the reclaimed pieces ``polys`` (one task of the series)."""
-    s = read_scene(sc.path, sc.product, sc.date)
+    """FVC rows of one scene for the reclaimed pieces ``polys`` (one task of the series), read
+    over :func:`scene_area`."""
+    s = read_scene(sc.path, sc.product, sc.date, scene_area(polys, params))
     return series_rows(s.red, s.nir, s.grid, polys, params, Path(sc.path).name, sc.product, str(sc.date),
                        grid_cell_size(s.grid).max_m)
 
@@ -350,7 +372,7 @@ def run_reclamation(project, zones: gpd.GeoDataFrame, out_dir: Path, draws: int,
     scenes (rows of unchanged scenes kept from ``out_dir``'s series), vegetation cover and the
     reclaimed land's carbon."""
     cat = load_catalog()
-    params = dict(pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name")["value"].astype(float))
+    params = reclamation_params(cat)
     sites = sites if sites is not None else reclamation_sites(project, zones)
     per_mine, per_zone, pieces = sites.per_mine, sites.per_zone, sites.pieces
     mine_years, zone_years = sites.per_mine_by_year, sites.per_zone_by_year

@@ -426,7 +426,8 @@ def test_a_cube_of_digital_numbers_is_refused(demo_project, tmp_path):
                           dims_before={"time": pd.DatetimeIndex(["2022-08-20"]), "band": ["B04", "B08"]})
     pieces = gpd.GeoDataFrame({"polygon_id": ["R1"], "mine": ["M"], "zone_id": ["a"], "zone_name": ["甲"]},
                               geometry=[shapely.box(640010, 4370910, 640080, 4370990)], crs=32649)
-    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3}
+    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3,
+              "endmember_margin_km": 5}
     with pytest.raises(SceneError, match="scale digital numbers to reflectance first"):
         fvc_series_from_cube(cube, pieces, params)
     with pytest.raises(InputDataError, match=r"no nir band \(looked for"):

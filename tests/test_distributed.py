@@ -173,7 +173,8 @@ def test_fvc_series_scenes_on_two_workers(client, demo_project, tmp_path):
     p = load_project(demo_project)
     d, r = load_sites(p)
     pieces = reclaimed_pieces(r, d, project_zones(p))
-    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3}
+    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3,
+              "endmember_margin_km": 5}
     scenes = list(p.spec.imagery.scenes)
     import shutil
     folder = tmp_path / "S2A_49SFJ_20240815_0_L2A"

@@ -268,18 +268,20 @@ def test_all_nodata_raster_is_a_warning(demo_project, tmp_path):
 UTM = "EPSG:32649"
 
 
-def _s2(folder: Path, baseline=None, when=None, tags=None, dtype=np.uint16, red=500, nodata=0):
+def _s2(folder: Path, baseline=None, when=None, tags=None, dtype=np.uint16, red=500, nodata=0,
+        origin=(620000.0, 4370000.0)):
+    """A 40 m Sentinel-2 L2A scene, by default inside the demo mines' reading window."""
     folder.mkdir(parents=True)
     for band, v in (("B04", red), ("B08", 3000)):
         a = np.full((4, 4), v, dtype)
         if nodata not in (0, None):
             a[0, :2] = nodata
-        write_raster(folder / f"{band}.tif", a, crs=UTM, origin=(640000.0, 4370000.0), res=(10, 10), nodata=nodata)
+        write_raster(folder / f"{band}.tif", a, crs=UTM, origin=origin, res=(10, 10), nodata=nodata)
         if tags:
             import rasterio
             with rasterio.open(folder / f"{band}.tif", "r+") as dst:
                 dst.update_tags(**tags)
-    write_raster(folder / "SCL.tif", np.full((2, 2), 4, np.uint8), crs=UTM, origin=(640000.0, 4370000.0), res=(20, 20))
+    write_raster(folder / "SCL.tif", np.full((2, 2), 4, np.uint8), crs=UTM, origin=origin, res=(20, 20))
     props = {}
     if baseline is not None:
         props["s2:processing_baseline"] = baseline
@@ -341,7 +343,8 @@ def test_a_changed_scene_is_read_again_and_a_removed_one_drops_out(demo_project,
     p = load_project(demo_project)
     d, r = load_sites(p)
     pieces = reclaimed_pieces(r, d, project_zones(p))
-    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3}
+    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3,
+              "endmember_margin_km": 5}
     scenes = sorted(p.spec.imagery.scenes, key=lambda s: s.date)
     mine = copy_scene(scenes[1].path, tmp_path / "S2A_49SFJ_20240815_0_L2A")
     from types import SimpleNamespace
@@ -635,6 +638,9 @@ def test_bad_inbox_scenes_under_q_one_line_each_and_exit_10(base, demo_project):
     bad["S2A_49SFJ_20240815_0_L2A"] = "datetime says 2022-08-20"
     u = _s2(inbox / "S2B_49SFJ_20240905_0_L2A", baseline="unknown", when="2024-09-05T03:00:00Z")
     bad[u.name] = "processing baseline 'unknown'"
+    far = _s2(inbox / "S2B_49SFJ_20240906_0_L2A", baseline="05.00", when="2024-09-06T03:00:00Z",
+              origin=(660000.0, 4370000.0))                   # a neighbouring area, 20 km east of the window
+    bad[far.name] = "the scene does not cover the reclaimed land and 5 km around it"
     lc = copy_scene(src / "LC09_L2SP_126032_20230810_20230812_02_T1", inbox / "LC09_L2SP_126032_20240810_20240812_02_T1")
     mtl = next(lc.glob("*_MTL.json"))
     doc = json.loads(mtl.read_text(encoding="utf-8"))

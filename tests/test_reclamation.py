@@ -240,7 +240,8 @@ def test_series_grows_and_survives_a_corrupt_scene(demo_project, tmp_path):
     zones = project_zones(p)
     d, r = load_sites(p)
     pieces = reclaimed_pieces(r, d, zones)
-    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3}
+    params = {"ndvi_soil_percentile": 5, "ndvi_veg_percentile": 95, "fvc_vegetated_threshold": 0.3,
+              "endmember_margin_km": 5}
     scenes = sorted(p.spec.imagery.scenes, key=lambda s: s.date)
     first, _ = update_series(None, scenes[:2], pieces, params)
     assert set(first.date) == {str(s.date) for s in scenes[:2]}
@@ -321,3 +322,117 @@ def test_vegetation_cover_verdict_needs_fine_scenes(demo_project, tmp_path):
     t = [b for b in bars if b.indicator == "reclaimed_land_vegetation_cover"]
     row = measure_targets(t, p.baselines, read_result_tables(tmp_path), p.scope).iloc[0]
     assert row["status"] == "not_measurable" and "250 m" in row["reason"] and pd.isna(row["measured_value"])
+
+
+# --- scenes read over an area (geo_sink.io.scenes.SceneArea) ---------------------------------
+
+def _textured_s2(tmp_path, name, h=60, w=80, seed=3):
+    """A scene with a different DN in every cell and a 20 m SCL with clouds and nodata spots."""
+    rng = np.random.default_rng(seed)
+    red = rng.integers(1100, 3000, (h, w)).astype(np.uint16)
+    nir = rng.integers(2000, 6000, (h, w)).astype(np.uint16)
+    red[5, 7] = 0
+    scl = np.full((h // 2, w // 2), 4, np.uint8)
+    scl[3:6, 10:14], scl[20, 30], scl[11, 5] = 9, 3, 0
+    return s2_folder(tmp_path, name, red, nir, scl, offset_tag=-1000), red, nir
+
+
+@pytest.mark.parametrize("corner", [(0.0, 0.0), (15.0, 25.0), (105.0, 215.0)])
+def test_a_window_read_equals_the_same_cells_of_the_whole_scene(tmp_path, corner):
+    """Peer: the whole scene read, then sliced.  Odd and even 10 m offsets: the 20 m SCL
+    window must put each 10 m cell in the same SCL cell as the whole read does."""
+    from geo_sink.io.scenes import SceneArea, read_scene
+    d, _, _ = _textured_s2(tmp_path, "S2A_49SFJ_20220820_0_L2A")
+    x0, y0 = ORIGIN[0] + corner[0], ORIGIN[1] - corner[1]
+    area = SceneArea((x0 + 100.0, y0 - 270.0, x0 + 301.0, y0 - 120.0), UTM, "a test area")
+    whole, part = read_scene(d, "sentinel2_l2a"), read_scene(d, "sentinel2_l2a", area=area)
+    t = part.grid.transform
+    c0, r0 = round((t.c - ORIGIN[0]) / 10), round((ORIGIN[1] - t.f) / 10)
+    # cells of the area: columns (corner + 100 .. corner + 301 m) / 10 m, rows (corner + 120 ..
+    # corner + 270 m) / 10 m, outward to whole cells, two more on every side, within the 80 x 60 scene
+    import math
+    c_lo, c_hi = math.floor((corner[0] + 100) / 10) - 2, math.ceil((corner[0] + 301) / 10) + 2
+    r_lo, r_hi = math.floor((corner[1] + 120) / 10) - 2, math.ceil((corner[1] + 270) / 10) + 2
+    assert (c0, r0) == (max(0, c_lo), max(0, r_lo))
+    assert (part.grid.width, part.grid.height) == (min(80, c_hi) - c0, min(60, r_hi) - r0)
+    sl = np.s_[r0:r0 + part.grid.height, c0:c0 + part.grid.width]
+    np.testing.assert_array_equal(part.red, whole.red[sl])
+    np.testing.assert_array_equal(part.nir, whole.nir[sl])
+
+
+def test_an_area_in_another_crs_and_a_scene_that_misses_it(tmp_path):
+    from geo_sink.io.scenes import SceneArea, read_scene
+    d, _, _ = _textured_s2(tmp_path, "S2A_49SFJ_20220820_0_L2A")
+    pt = gpd.GeoSeries([shapely.Point(ORIGIN[0] + 405, ORIGIN[1] - 305)], crs=UTM).to_crs(4326)
+    area = SceneArea.around(gpd.GeoDataFrame(geometry=pt), 50.0, "the mine and 50 m around it")
+    s = read_scene(d, "sentinel2_l2a", area=area)
+    # 405 +- 50 m east and 305 +- 50 m south of the corner: cells 35..45 and 25..35, two more around
+    assert (s.grid.width, s.grid.height) == (46 + 2 - 33, 36 + 2 - 23)
+    far = SceneArea((ORIGIN[0] + 5000, ORIGIN[1] - 9000, ORIGIN[0] + 6000, ORIGIN[1] - 8000), UTM, "the far mine")
+    with pytest.raises(SceneError, match="does not cover the far mine"):
+        read_scene(d, "sentinel2_l2a", area=far)
+
+
+def test_scene_area_around_features_is_their_box_and_the_margin(tmp_path):
+    from geo_sink.io.scenes import SceneArea
+    sq = gpd.GeoDataFrame(geometry=[shapely.box(630000, 4360000, 631000, 4362000)], crs=UTM)
+    a = SceneArea.around(sq, 5000.0, "x")
+    assert a.bounds == pytest.approx((625000, 4355000, 636000, 4367000))
+    with pytest.raises(InputDataError, match="no features"):
+        SceneArea.around(sq.iloc[0:0], 5000.0, "the reclaimed land")
+
+
+def test_a_whole_tile_gives_the_rows_of_its_clip(demo_project, tmp_path):
+    """The demo's 16 km scene pasted into a larger tile of nodata: read over the reclaimed land
+    and 5 km around it, the tile gives the FVC rows of the clip (same pixels, same end-members),
+    and the read is the window, not the tile."""
+    import rasterio
+    from rasterio.transform import Affine
+
+    from geo_sink.catalog import load_catalog
+    from geo_sink.io.scenes import read_scene
+    from geo_sink.project import load_project
+    from geo_sink.reclamation_run import (reclamation_params, reclamation_sites, scene_area, scene_fvc,
+                                          series_polygons)
+    from geo_sink.steps.context import project_zones
+    src = demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A"
+    tile = tmp_path / "S2A_49SFJ_20220820_0_L2A"
+    shutil.copytree(src, tile)
+    pad = 900                                             # 10 m cells on every side (9 km)
+    for band, res in (("B04", 10), ("B08", 10), ("SCL", 20)):
+        f = tile / f"{band}.tif"
+        with rasterio.open(f) as s:
+            win, prof, tags = s.read(1), s.profile, s.tags()
+            t = s.transform
+        p = pad * 10 // res
+        canvas = np.zeros((win.shape[0] + 2 * p, win.shape[1] + 2 * p), win.dtype)
+        canvas[p:p + win.shape[0], p:p + win.shape[1]] = win
+        prof.update(width=canvas.shape[1], height=canvas.shape[0],
+                    transform=Affine(res, 0, t.c - p * res, 0, -res, t.f + p * res))
+        f.unlink()
+        with rasterio.open(f, "w", **prof) as d:
+            d.write(canvas, 1)
+            d.update_tags(**tags)
+    p = load_project(demo_project)
+    pieces = reclamation_sites(p, project_zones(p)).pieces
+    params = reclamation_params(load_catalog())
+    polys = series_polygons(pieces)
+    sc = SimpleNamespace(path=src, product="sentinel2_l2a", date=dt.date(2022, 8, 20))
+    clip_rows = scene_fvc(sc, polys, params)
+    tile_rows = scene_fvc(SimpleNamespace(path=tile, product="sentinel2_l2a", date=sc.date), polys, params)
+    # areas on a UTM grid use each row's areal scale at the grid's central column: the tile's
+    # centre is the clip's, less a few metres of rounding, so km² agree to 1e-4, the rest exactly
+    km2 = ["valid_km2", "masked_km2"]
+    pd.testing.assert_frame_equal(tile_rows.drop(columns=["scene"] + km2), clip_rows.drop(columns=["scene"] + km2))
+    pd.testing.assert_series_equal(tile_rows["valid_km2"], clip_rows["valid_km2"], rtol=1e-4)
+    # pieces reaching beyond the clip: outside its grid there (not counted), nodata in the tile
+    # (masked): the difference is their area east of the clip, from the geometry alone
+    from geo_sink.zonal.areas import zone_geodesic_area_km2
+    with rasterio.open(src / "B04.tif") as s:
+        box = shapely.box(*s.bounds)
+    outside = polys.to_crs(UTM).assign(geometry=lambda g: g.geometry.difference(box)).to_crs(polys.crs)
+    extra = tile_rows["masked_km2"] - clip_rows["masked_km2"]
+    assert (outside.to_crs(UTM).area > 0).sum() == (extra > 0).sum() == 4
+    np.testing.assert_allclose(extra.to_numpy(), np.asarray(zone_geodesic_area_km2(outside)), rtol=1e-3, atol=1e-6)
+    read = read_scene(tile, "sentinel2_l2a", area=scene_area(polys, params))
+    assert read.red.shape[0] < 1600 + 2 * pad and read.red.shape[1] < 1600 + 2 * pad

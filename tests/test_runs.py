@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -217,14 +218,17 @@ def test_inbox_scenes_are_decoded_once(proj, demo_project, monkeypatch):
     p, inbox = proj
     new_scene(demo_project, inbox)
     list(run(p, draws=DRAWS))
-    reads = []
-    real = runner.read_scene
-    monkeypatch.setattr(runner, "read_scene", lambda path, product: reads.append(path.name) or real(path, product))
+    reads, areas = [], []
+    real = runner.check_scene
+    monkeypatch.setattr(runner, "check_scene", lambda path, product, area: reads.append(path.name)
+                        or areas.append(area) or real(path, product, area))
     assert "up to date" in list(update(p, draws=DRAWS))[-1]
     assert reads == []
     second = new_scene(demo_project, inbox, "S2A_49SFJ_20240901_0_L2A")
     list(update(p, draws=DRAWS))
     assert reads == [second.name]
+    # read over the window the analysis reads: the reclaimed land and the catalog's margin
+    assert areas[0].label == "the reclaimed land and 5 km around it"
     import numpy as np
     import rasterio
     with rasterio.open(second / "B08.tif", "r+") as dst:
@@ -232,6 +236,38 @@ def test_inbox_scenes_are_decoded_once(proj, demo_project, monkeypatch):
     reads.clear()
     list(update(p, draws=DRAWS))
     assert reads == [second.name]
+
+
+def test_an_update_hashes_only_the_files_that_changed(proj, demo_project, monkeypatch):
+    """The input digests are kept beside the output folder: an update in a new process after one
+    scene landed reads for a digest that scene's files only, not every input again; a changed
+    file written again is hashed again."""
+    import os
+
+    import geo_sink.io.fingerprint as fp
+    p, inbox = proj
+    monkeypatch.setattr(fp, "SETTLED_NS", -10**12)      # the files were written moments ago
+    new_scene(demo_project, inbox)
+    list(run(p, draws=DRAWS))
+    hashed = []
+    real = fp._hash
+    monkeypatch.setattr(fp, "_hash", lambda path: hashed.append(path) or real(path))
+    fp.forget_digests()                                  # a new process
+    second = new_scene(demo_project, inbox, "S2A_49SFJ_20240901_0_L2A")
+    last = list(update(p, draws=DRAWS))[-1]
+    assert "1 scene folder(s)" in last
+    inputs = {os.path.realpath(f) for f in p.output.parent.rglob("*") if f.is_file()} - {
+        os.path.realpath(f) for f in p.output.rglob("*")}
+    read = {os.path.realpath(f) for f in hashed} & inputs      # not the files the update wrote
+    assert read == {os.path.realpath(f) for f in second.iterdir()}
+    assert not [f for f in hashed if "data_catalog" in Path(f).parts]     # nor the coefficients
+    # a file written again is hashed again (here with the same bytes: nothing to recompute)
+    band = second / "B04.tif"
+    hashed.clear()
+    fp.forget_digests()
+    band.write_bytes(band.read_bytes())
+    assert "up to date" in list(update(p, draws=DRAWS))[-1]
+    assert {os.path.realpath(f) for f in hashed} & inputs == {os.path.realpath(band)}
 
 
 def test_watch_updates_when_a_scene_lands_and_sees_an_edited_coefficient(proj, demo_project, tmp_path, monkeypatch):

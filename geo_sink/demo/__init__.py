@@ -68,7 +68,8 @@ def ensure_demo(seed: int = DEFAULT_SEED, root: Path | None = None, force: bool 
         files = {}
         for p in sorted(tmp.rglob("*")):
             if p.is_file():
-                files[p.relative_to(tmp).as_posix()] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+                files[p.relative_to(tmp).as_posix()] = {"bytes": p.stat().st_size,
+                                                        "sha256": sha256_file(p, remember=False)}
         (tmp / "manifest.json").write_text(json.dumps(
             {"generator_version": GENERATOR_VERSION, "seed": seed, "synthetic": True,
              "note": SYNTHETIC_NOTE, "files": files}, ensure_ascii=False, indent=1), encoding="utf-8")

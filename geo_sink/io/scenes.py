@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ from pathlib import Path
 import numpy as np
 import rasterio
 from rasterio.enums import Resampling
-from rasterio.warp import reproject
+from rasterio.warp import reproject, transform_bounds
+from rasterio.windows import Window
 
 from geo_sink.errors import InputDataError, MissingInputError
 from geo_sink.grid import Grid
@@ -83,6 +85,57 @@ class RedNir:
     product: str
     masked: dict
     offset_note: str
+
+
+@dataclass(frozen=True)
+class SceneArea:
+    """The part of a scene geo-sink reads: a rectangle ``bounds`` (left, bottom, right, top) in
+    ``crs`` and what it is (``label``, for messages).
+
+    A Sentinel-2 tile is 110 km square (two 241 MB bands at 10 m, 3 GB of arrays once scaled and
+    masked); the reclaimed land of a mine is a few km².  Reading only the window over the area
+    keeps a scene's read, its memory and its NDVI end-members (percentiles of the pixels read)
+    the same whatever the provider's tiling."""
+
+    bounds: tuple[float, float, float, float]
+    crs: str
+    label: str
+
+    @classmethod
+    def around(cls, frame, margin_m: float, label: str) -> "SceneArea":
+        """The bounding box of the features of ``frame`` (a GeoDataFrame or GeoSeries with a CRS),
+        ``margin_m`` metres added on every side in their UTM zone."""
+        if frame.crs is None or len(frame) == 0:
+            raise InputDataError(f"{label}: no features with a CRS to read scenes around")
+        utm = frame.estimate_utm_crs()
+        left, bottom, right, top = frame.to_crs(utm).total_bounds
+        m = float(margin_m)
+        return cls((left - m, bottom - m, right + m, top + m), utm.to_wkt(), label)
+
+
+def scene_window(src, area: SceneArea, folder) -> Window:
+    """The window of an open band file over ``area`` (its bounds in the file's CRS, two cells
+    more on every side, clipped to the file); :class:`SceneError` when the file does not reach
+    the area."""
+    bounds = transform_bounds(area.crs, src.crs, *area.bounds, densify_pts=21)
+    return _covering_window(src, bounds, f"{folder}: the scene does not cover {area.label}")
+
+
+def _covering_window(src, bounds, missing: str) -> Window:
+    inv = ~src.transform
+    xs, ys = zip(*(inv * (x, y) for x in (bounds[0], bounds[2]) for y in (bounds[1], bounds[3])))
+    c0, c1 = max(0, math.floor(min(xs)) - 2), min(src.width, math.ceil(max(xs)) + 2)
+    r0, r1 = max(0, math.floor(min(ys)) - 2), min(src.height, math.ceil(max(ys)) + 2)
+    if c1 <= c0 or r1 <= r0:
+        raise SceneError(missing)
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def _cover(src, grid: Grid, folder) -> Window:
+    """The window of another band file (the 20 m SCL) that covers ``grid`` (the window read from
+    the 10 m bands)."""
+    bounds = transform_bounds(grid.crs.to_wkt(), src.crs, *grid.bounds, densify_pts=21)
+    return _covering_window(src, bounds, f"{folder}: the SCL band does not cover the red band's window")
 
 
 #: The band files each product needs: band -> (what it is, file name patterns in the order they
@@ -153,10 +206,11 @@ def scene_band_problems(folder, product: str, open_files: bool = True) -> list[s
     return probs
 
 
-def _read(path: Path) -> tuple[np.ndarray, Grid, dict, float | None]:
+def _read(path: Path, window_of=None) -> tuple[np.ndarray, Grid, dict, float | None]:
     """A band file as delivered: GDAL's ``.aux.xml`` side files are neither read nor written
     (``GDAL_PAM_ENABLED=NO``), so the band's pixels and nodata are those of the file the scene
-    fingerprint hashes (:func:`scene_fingerprint` leaves side files out)."""
+    fingerprint hashes (:func:`scene_fingerprint` leaves side files out).  ``window_of(src)``:
+    the window to read (default the whole band)."""
     try:
         with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as src:
             if src.count < 1:
@@ -164,7 +218,11 @@ def _read(path: Path) -> tuple[np.ndarray, Grid, dict, float | None]:
             import pyproj
             if src.crs is None:
                 raise SceneError(f"{path}: band has no CRS")
-            return (src.read(1), Grid(src.width, src.height, src.transform, pyproj.CRS(src.crs.to_wkt())),
+            crs = pyproj.CRS(src.crs.to_wkt())
+            if window_of is None:
+                return src.read(1), Grid(src.width, src.height, src.transform, crs), src.tags(), src.nodata
+            win = window_of(src)
+            return (src.read(1, window=win), Grid(int(win.width), int(win.height), src.window_transform(win), crs),
                     src.tags(), src.nodata)
     except (rasterio.errors.RasterioIOError, rasterio.errors.RasterioError) as e:
         raise SceneError(f"{path}: unreadable band ({e})") from None
@@ -347,24 +405,31 @@ def _align(src: np.ndarray, src_grid: Grid, dst_grid: Grid) -> np.ndarray:
     return out
 
 
-def read_sentinel2_l2a(folder, date: dt.date | None = None) -> RedNir:
-    """Red (B04) and NIR (B08) reflectance of a Sentinel-2 L2A scene folder, SCL-masked."""
+def _window_reader(area: SceneArea | None, folder):
+    return None if area is None else (lambda src: scene_window(src, area, folder))
+
+
+def read_sentinel2_l2a(folder, date: dt.date | None = None, area: SceneArea | None = None) -> RedNir:
+    """Red (B04) and NIR (B08) reflectance of a Sentinel-2 L2A scene folder, SCL-masked; with
+    ``area`` only the window over it (:class:`SceneArea`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise MissingInputError(f"{folder}: scene folder does not exist")
     _check_dates(folder, "sentinel2_l2a", date)
-    red_dn, grid, tags, nd = _read(band_file(folder, "sentinel2_l2a", "B04"))
-    nir_dn, g2, _, nd2 = _read(band_file(folder, "sentinel2_l2a", "B08"))
+    window_of = _window_reader(area, folder)
+    red_dn, grid, tags, nd = _read(band_file(folder, "sentinel2_l2a", "B04"), window_of)
+    nir_dn, g2, _, nd2 = _read(band_file(folder, "sentinel2_l2a", "B08"), window_of)
     if g2.fingerprint() != grid.fingerprint():
         raise SceneError(f"{folder}: B04 and B08 are not on one grid")
-    scl, sg, _, _ = _read(band_file(folder, "sentinel2_l2a", "SCL"))
+    scl, sg, _, _ = _read(band_file(folder, "sentinel2_l2a", "SCL"),
+                          None if area is None else (lambda src: _cover(src, grid, folder)))
     if sg.fingerprint() != grid.fingerprint():
         scl = _align(scl, sg, grid)
     offset, note = _s2_offset(folder, tags)
     nodata = (red_dn == 0) | (nir_dn == 0) | (scl == 0) | _declared_nodata(red_dn, nd) | _declared_nodata(nir_dn, nd2)
     cloud = np.isin(scl, SCL_MASKED) & ~nodata
     return _finish(folder, red_dn, nir_dn, lambda d: (d.astype(np.float32) + offset) / 10000.0,
-                   nodata, cloud, grid, date, "sentinel2_l2a", note)
+                   nodata, cloud, grid, date, "sentinel2_l2a", note, area=area)
 
 
 def _landsat_scale(folder: Path, band: int) -> tuple[float, float, str]:
@@ -385,16 +450,18 @@ def _landsat_scale(folder: Path, band: int) -> tuple[float, float, str]:
     return LANDSAT_MULT, LANDSAT_ADD, "Collection 2 Level-2 default scale 0.0000275, offset -0.2"
 
 
-def read_landsat_c2_l2(folder, date: dt.date | None = None) -> RedNir:
-    """Red (SR_B4) and NIR (SR_B5) reflectance of a Landsat 8/9 C2 L2 scene, QA_PIXEL-masked."""
+def read_landsat_c2_l2(folder, date: dt.date | None = None, area: SceneArea | None = None) -> RedNir:
+    """Red (SR_B4) and NIR (SR_B5) reflectance of a Landsat 8/9 C2 L2 scene, QA_PIXEL-masked;
+    with ``area`` only the window over it (:class:`SceneArea`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise MissingInputError(f"{folder}: scene folder does not exist")
     _check_dates(folder, "landsat_c2_l2", date)
     _check_landsat_mission(folder)
-    red_dn, grid, _, nd = _read(band_file(folder, "landsat_c2_l2", "SR_B4"))
-    nir_dn, g2, _, nd2 = _read(band_file(folder, "landsat_c2_l2", "SR_B5"))
-    qa, g3, _, _ = _read(band_file(folder, "landsat_c2_l2", "QA_PIXEL"))
+    window_of = _window_reader(area, folder)
+    red_dn, grid, _, nd = _read(band_file(folder, "landsat_c2_l2", "SR_B4"), window_of)
+    nir_dn, g2, _, nd2 = _read(band_file(folder, "landsat_c2_l2", "SR_B5"), window_of)
+    qa, g3, _, _ = _read(band_file(folder, "landsat_c2_l2", "QA_PIXEL"), window_of)
     if not (g2.fingerprint() == g3.fingerprint() == grid.fingerprint()):
         raise SceneError(f"{folder}: SR_B4, SR_B5 and QA_PIXEL are not on one grid")
     m4, a4, note = _landsat_scale(folder, 4)
@@ -403,7 +470,7 @@ def read_landsat_c2_l2(folder, date: dt.date | None = None) -> RedNir:
     cloud = ((qa & QA_MASK_BITS) != 0) & ~nodata
     red = red_dn.astype(np.float32) * m4 + a4
     return _finish(folder, red_dn, nir_dn, None, nodata, cloud, grid, date, "landsat_c2_l2", note,
-                   red=red, nir=nir_dn.astype(np.float32) * m5 + a5)
+                   red=red, nir=nir_dn.astype(np.float32) * m5 + a5, area=area)
 
 
 def _check_dates(folder: Path, product: str, date) -> None:
@@ -436,7 +503,8 @@ def _check_range(folder: Path, band: str, values: np.ndarray, valid: np.ndarray,
                          f"{100 * MAX_OUT_OF_RANGE:g}%: check the scale factors / BOA offset")
 
 
-def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product, note, red=None, nir=None):
+def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product, note, red=None, nir=None,
+            area: SceneArea | None = None):
     red = convert(red_dn) if red is None else red
     nir = convert(nir_dn) if nir is None else nir
     bad = nodata | cloud
@@ -444,7 +512,8 @@ def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product,
     nir = np.where(bad, np.nan, nir).astype(np.float32)
     valid = ~bad
     if valid.sum() == 0:
-        raise SceneError(f"{folder}: no valid pixel (all nodata or cloud)")
+        where = "" if area is None else f" over {area.label}"
+        raise SceneError(f"{folder}: no valid pixel{where} (all nodata or cloud)")
     _check_range(folder, "red", red, valid, note)
     _check_range(folder, "NIR", nir, valid, note)
     return RedNir(red, nir, grid, date or date_in_name(folder) or metadata_date(folder, product)[0], product,
@@ -452,16 +521,32 @@ def _finish(folder, red_dn, nir_dn, convert, nodata, cloud, grid, date, product,
                   note)
 
 
-def read_scene(folder, product: str, date: dt.date | None = None) -> RedNir:
-    """Dispatch on ``product`` (``sentinel2_l2a`` or ``landsat_c2_l2``)."""
+def read_scene(folder, product: str, date: dt.date | None = None, area: SceneArea | None = None) -> RedNir:
+    """Dispatch on ``product`` (``sentinel2_l2a`` or ``landsat_c2_l2``); ``area``: read only the
+    window over it (:class:`SceneArea`; default the whole scene)."""
     if product == "sentinel2_l2a":
-        return read_sentinel2_l2a(folder, date)
+        return read_sentinel2_l2a(folder, date, area)
     if product == "landsat_c2_l2":
-        return read_landsat_c2_l2(folder, date)
+        return read_landsat_c2_l2(folder, date, area)
     raise InputDataError(f"unknown product {product!r}; expected sentinel2_l2a or landsat_c2_l2")
 
 
-def scene_cube(scenes, grid: Grid | None = None, resampling: str = "average"):
+def check_scene(folder, product: str, area: SceneArea | None = None) -> None:
+    """Make sure a scene can be used, or raise :class:`SceneError` naming what is wrong.
+
+    With ``area`` the scene is read over it (:func:`read_scene`: band files, dates, offsets,
+    masks, reflectance range, valid pixels there); without, for a project that reads no pixels
+    of its scenes (no reclaimed land), only what needs no pixel read: the band files and their
+    grids, the dates, the mission."""
+    if area is not None:
+        read_scene(folder, product, area=area)
+        return
+    probs = scene_band_problems(folder, product) + scene_date_problems(folder, product)
+    if probs:
+        raise SceneError("; ".join(probs))
+
+
+def scene_cube(scenes, grid: Grid | None = None, resampling: str = "average", area: SceneArea | None = None):
     """Red and NIR reflectance of several scenes as one time cube.
 
     Parameters
@@ -474,6 +559,8 @@ def scene_cube(scenes, grid: Grid | None = None, resampling: str = "average"):
         The cube's grid; default the first scene's.  A scene on another grid (a 30 m Landsat scene
         in a 10 m Sentinel-2 stack) is resampled onto it with ``resampling`` ("average" or
         "nearest", GDAL's, NaN cells left out of averages) and ``resampled`` says so.
+    area : SceneArea, optional
+        Read only the window of each scene over this area (whole 110 km tiles otherwise).
 
     Returns
     -------
@@ -497,7 +584,7 @@ def scene_cube(scenes, grid: Grid | None = None, resampling: str = "average"):
         raise InputDataError("scene_cube: no scene given")
     layers, names, products, cells, moved, dates = [], [], [], [], [], []
     for sc in scenes:
-        s = read_scene(sc.path, sc.product, sc.date)
+        s = read_scene(sc.path, sc.product, sc.date, area)
         grid = grid or s.grid
         same = s.grid.fingerprint() == grid.fingerprint()
         bands = [s.red, s.nir] if same else [_resample(b, s.grid, grid, resampling) for b in (s.red, s.nir)]

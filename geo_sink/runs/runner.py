@@ -24,7 +24,7 @@ from geo_sink import __version__
 from geo_sink.errors import GeoSinkError, RunInterrupted, StorageError
 from geo_sink.runs.faults import storage_error, storage_message
 from geo_sink.steps.fingerprints import project_inputs
-from geo_sink.io.scenes import SceneError, read_scene
+from geo_sink.io.scenes import SceneError, check_scene
 from geo_sink.runs import ledger
 from geo_sink.runs.lock import output_lock
 from geo_sink.runs.notices import Notice, notice
@@ -71,12 +71,13 @@ def check_inbox(project, expected: frozenset = frozenset()) -> list[str]:
     lines += _move_aside(odd, im.inbox)
     lines += inbox_landcover_lines(project)
     checked = _checked_scenes(project)
+    area, area_key = _scene_area(project) if scenes else (None, "")
     for sc in scenes:
-        key = _check_key(sc.path)
+        key = _check_key(sc.path, area_key)
         if key is not None and checked.get(sc.path.name) == key:
             continue                                 # read and found usable before, unchanged since
         try:
-            read_scene(sc.path, sc.product)          # the date is the one in its name
+            check_scene(sc.path, sc.product, area)   # the date is the one in its name
             if key is not None:
                 checked[sc.path.name] = key
         except SceneError as e:
@@ -92,18 +93,43 @@ def check_inbox(project, expected: frozenset = frozenset()) -> list[str]:
     return lines
 
 
+#: The SHA-256 of every input file of the last run, with the file's status when it was hashed
+#: (:mod:`geo_sink.io.fingerprint`): an update hashes only the files that changed since.
+DIGESTS = "digests.json"
+
+
+def remember_digests(project, inputs: dict) -> None:
+    """Keep the digests of a run's input files beside its output folder for the next run
+    (best effort: a state folder that cannot be written only costs the next run the hashing)."""
+    from geo_sink.io.fingerprint import save_digests
+    from geo_sink.runs.staging import ensure_state_dir
+    try:
+        save_digests(ensure_state_dir(project.output) / DIGESTS, inputs)
+    except (OSError, StorageError) as e:
+        log.warning("could not record the input digests: %s", e)
+
+
 #: Inbox scenes read and found usable, by folder name: the content of their files and the code
 #: that checked them (so an update decodes only new or changed scenes, not the whole inbox).
 CHECKED = "inbox_checked.json"
 
 
-def _check_key(folder: Path) -> str | None:
+def _scene_area(project) -> tuple:
+    """(area, key): where the inbox scenes are checked, the area the analysis reads them over
+    (:func:`geo_sink.reclamation_run.project_scene_area`), and what it is as text."""
+    from geo_sink.reclamation_run import project_scene_area
+    from geo_sink.steps.context import project_zones
+    area = project_scene_area(project, project_zones(project)) if project.spec.mines is not None else None
+    return area, repr(area)
+
+
+def _check_key(folder: Path, area_key: str = "") -> str | None:
     import hashlib
 
     from geo_sink.io.fingerprint import code_digest
     from geo_sink.io.scenes import scene_fingerprint
     try:
-        return hashlib.sha256(f"{scene_fingerprint(folder)}:{code_digest()}".encode()).hexdigest()
+        return hashlib.sha256(f"{scene_fingerprint(folder)}:{code_digest()}:{area_key}".encode()).hexdigest()
     except OSError:
         return None
 
@@ -206,6 +232,9 @@ def locked(output, wait: float = 0.0, holder: str | None = None, inputs=()):
     leftovers of a killed run removed; yields those lines."""
     check_target(output, inputs)
     with output_lock(output, wait, holder=holder):
+        from geo_sink.io.fingerprint import load_digests
+        from geo_sink.runs.staging import state_dir
+        load_digests(state_dir(output) / DIGESTS)     # files unchanged since the last run: not hashed again
         lines = clean_leftovers(output)
         lines += ledger.settle(output)
         yield lines
@@ -297,6 +326,7 @@ def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -
         with transaction(out, "run", project.path) as tx:
             lines += check_inbox(project)
             tx.inputs = project_inputs(project)
+            remember_digests(project, tx.inputs)
             lines += _warn_skipped(list(_steps(project, tx.path, draws, lang, client, tx.inputs)))
             tx.events, more = _series_events(out / SERIES, tx.path / SERIES)
             lines += more
@@ -332,6 +362,7 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
         lines += check_inbox(project)
         before = ledger.last_inputs(out)
         now = project_inputs(project)
+        remember_digests(project, now)
         changed = {p for p, (_, sha, _) in now.items() if before.get(p) != sha} | (set(before) - set(now))
         why = ""
         from geo_sink.steps.chain import read_manifest

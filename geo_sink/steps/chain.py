@@ -662,7 +662,7 @@ def _record(ctx: RunContext, step: Step, key, tid: str, fp: str, result, files, 
             "lines": [str(x) for x in lines],
             # the result and the files written: a step that returns nothing but writes a changed
             # table still changes what its readers see
-            "result": result_digest((result, [(f, sha256_file(out_dir / f)) for f in files]))}
+            "result": result_digest((result, [(f, sha256_file(out_dir / f, remember=False)) for f in files]))}
 
 
 def _keep(step: Step, key, tid: str, result, digest: str, results: dict, digests: dict) -> None:
