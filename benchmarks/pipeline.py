@@ -236,7 +236,7 @@ def whole_tile_scene(src: Path, dst: Path, seed: int) -> Path:
         f.unlink()
         with rasterio.open(f, "w", **profile) as out:
             out.write(canvas, 1)
-            out.update_tags(**tags, DESCRIPTION="synthetic benchmark tile (geo-sink demo clip in a textured tile)")
+            out.update_tags(**(tags | {"DESCRIPTION": "synthetic benchmark tile (geo-sink demo clip in a textured tile)"}))
     return dst
 
 

@@ -93,7 +93,8 @@ def project_scene_area(project, zones: gpd.GeoDataFrame) -> SceneArea | None:
     None when it has no reclaimed land (its scenes are not read)."""
     if project.spec.mines is None:
         return None
-    pieces = reclamation_sites(project, zones).pieces
+    disturbed, reclaimed = load_sites(project)
+    pieces = reclaimed_pieces(reclaimed, disturbed, zones)          # what reclamation_sites measures on
     return scene_area(pieces, reclamation_params(load_catalog())) if len(pieces) else None
 
 

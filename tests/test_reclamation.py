@@ -436,3 +436,14 @@ def test_a_whole_tile_gives_the_rows_of_its_clip(demo_project, tmp_path):
     np.testing.assert_allclose(extra.to_numpy(), np.asarray(zone_geodesic_area_km2(outside)), rtol=1e-3, atol=1e-6)
     read = read_scene(tile, "sentinel2_l2a", area=scene_area(polys, params))
     assert read.red.shape[0] < 1600 + 2 * pad and read.red.shape[1] < 1600 + 2 * pad
+
+
+@pytest.mark.parametrize("lon, lat, epsg", [(112.4, 39.4, 32649), (114.5, 38.0, 32650), (-70.0, -33.4, 32719),
+                                            (179.9, 10.0, 32660), (-180.0, 0.0, 32601)])
+def test_utm_zone_of_a_frame_is_geopandas_estimate(lon, lat, epsg):
+    """Peer: geopandas' estimate_utm_crs (a pyproj database query) on the same point."""
+    from geo_sink.io.scenes import utm_crs_of
+    f = gpd.GeoDataFrame(geometry=[shapely.Point(lon, lat)], crs=4326)
+    assert utm_crs_of(f).to_epsg() == epsg
+    if abs(lon) < 179.95:
+        assert f.estimate_utm_crs().to_epsg() == epsg
