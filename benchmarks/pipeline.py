@@ -190,25 +190,6 @@ def timed_cli(args: list[str]) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def scene_project() -> tuple[Path, Path, Path]:
-    """A private copy of the 朔州市 demo project beside the other benchmark projects (the demo's
-    data in place, its own empty inbox and output), run once: (project file, inbox, a scene to
-    copy in)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from conftest import inbox_project          # the tests' helpers (the test extras are installed)
-
-    from geo_sink.demo import ensure_demo
-    demo = ensure_demo()
-    folder = bench_dir() / "scene_update"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    proj, inbox = inbox_project(demo, folder)
-    r = timed_cli(["-q", "run", str(proj)])
-    if r["rc"] not in (0, 10):
-        raise SystemExit(f"the demo run exited {r['rc']}:\n{r['tail']}")
-    return proj, inbox, demo.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A"
-
-
 TILE = 10980                      # 10 m cells of a Sentinel-2 tile (110 km)
 TILE_ORIGIN = (600000.0, 4400040.0)  # upper left of MGRS tile 49SFJ, UTM 49N
 
@@ -240,24 +221,25 @@ def whole_tile_scene(src: Path, dst: Path, seed: int) -> Path:
     return dst
 
 
-def tile_project(k: int = 3) -> tuple[Path, Path, Path]:
-    """A private copy of the demo project with ``k`` whole-tile scenes in its inbox, run once:
-    (project file, inbox, the demo scene the tiles are made from)."""
+def scene_project(folder_name: str = "scene_update", tiles: int = 0) -> tuple[Path, Path, Path]:
+    """A private copy of the 朔州市 demo project beside the other benchmark projects (the demo's
+    data in place, its own inbox and output) with ``tiles`` whole-tile scenes in its inbox, run
+    once: (project file, inbox, the demo scene to copy in or make tiles from)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from conftest import inbox_project
+    from conftest import inbox_project          # the tests' helpers (the test extras are installed)
 
     from geo_sink.demo import ensure_demo
     demo = ensure_demo()
-    folder = bench_dir() / "scene_tile"
+    folder = bench_dir() / folder_name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     proj, inbox = inbox_project(demo, folder)
     scene = demo.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A"
-    for i in range(k):
+    for i in range(tiles):
         whole_tile_scene(scene, inbox / f"S2A_49SFJ_202407{10 + i:02d}_0_L2A", seed=i)
     r = timed_cli(["-q", "run", str(proj)])
     if r["rc"] not in (0, 10):
-        raise SystemExit(f"the tile project's run exited {r['rc']}:\n{r['tail']}")
+        raise SystemExit(f"the demo project's run exited {r['rc']}:\n{r['tail']}")
     return proj, inbox, scene
 
 
@@ -354,7 +336,7 @@ def main(argv=None) -> None:
         print(f"watch {i + 1}: one check after a new scene {rows[-1]['seconds']:.2f} s", flush=True)
     if not a.no_tile:
         # the cron case with scenes of a real tile's size (three already in the inbox)
-        tproj, tinbox, tscene = tile_project()
+        tproj, tinbox, tscene = scene_project("scene_tile", tiles=3)
         for i in range(a.repeat):
             new = whole_tile_scene(tscene, tinbox / f"S2A_49SFJ_202408{20 + i:02d}_0_L2A", seed=10 + i)
             rows.append(in_process("scene_read", new) | {"kind": "tile_read"})
