@@ -113,7 +113,8 @@ def series_rows(red, nir, grid, polys: gpd.GeoDataFrame, params: dict, scene: st
     ``county_name``): what a scene folder and a time step of a cube both give."""
     stats = fvc_by_polygon(red, nir, grid, polys[["zone_id", "zone_name", "geometry"]],
                            soil_pct=params["ndvi_soil_percentile"], veg_pct=params["ndvi_veg_percentile"],
-                           threshold=params["fvc_vegetated_threshold"], min_ndvi=params.get("endmember_min_ndvi"))
+                           threshold=params["fvc_vegetated_threshold"], min_ndvi=params.get("endmember_min_ndvi"),
+                           max_soil_ndvi=params.get("endmember_max_soil_ndvi"))
     stats = stats.rename(columns={"zone_id": "polygon_id", "zone_name": "mine"})
     meta = polys.set_index("zone_id")[["county_id", "county_name"]]
     stats["zone_id"] = stats["polygon_id"].map(meta["county_id"]).to_numpy()

@@ -447,3 +447,23 @@ def test_utm_zone_of_a_frame_is_geopandas_estimate(lon, lat, epsg):
     assert utm_crs_of(f).to_epsg() == epsg
     if abs(lon) < 179.95:
         assert f.estimate_utm_crs().to_epsg() == epsg
+
+
+def test_a_soil_end_member_that_is_vegetation_is_refused():
+    """19 of 20 pixels at NDVI 0.6, one at 0.1: numpy's 5th percentile (linear) is
+    0.1 + 0.95 x 0.5 = 0.575, vegetation, above the 0.4 ceiling; with two bare pixels it is 0.1."""
+    one_bare = np.array([0.1] + [0.6] * 19)
+    assert ndvi_endmembers(one_bare, 5, 95)[0] == pytest.approx(0.575)
+    with pytest.raises(ValueError, match=r"soil end-member \(NDVI 0.57.*above 0.4"):
+        ndvi_endmembers(one_bare, 5, 95, max_soil_ndvi=0.4)
+    two_bare = np.array([0.1, 0.1] + [0.6] * 18)
+    assert ndvi_endmembers(two_bare, 5, 95, max_soil_ndvi=0.4) == pytest.approx((0.1, 0.6))
+
+
+def test_the_catalog_soil_ceiling_is_the_cited_mean_plus_two_sd():
+    from geo_sink.catalog import load_catalog
+    from geo_sink.reclamation_run import reclamation_params
+    cat = load_catalog()
+    assert reclamation_params(cat)["endmember_max_soil_ndvi"] == pytest.approx(0.2 + 2 * 0.1)
+    row = pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name").loc["endmember_max_soil_ndvi"]
+    assert "mean 0.2, standard deviation 0.1" in row["source"] and "Montandon" in row["source"]

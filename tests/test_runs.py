@@ -328,3 +328,16 @@ def test_watch_reports_a_bad_check_and_goes_on(proj, monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda s: None)
     r = CliRunner().invoke(cli, ["watch", str(p.path), "--cycles", "1"])
     assert r.exit_code == 3 and "not valid YAML" in r.output
+
+
+def test_series_events_tell_a_skipped_scene_from_a_removed_one(proj, demo_project, tmp_path):
+    from geo_sink.runs.runner import _series_events
+    p, inbox = proj
+    still = new_scene(demo_project, inbox).name
+    before, after = tmp_path / "before.csv", tmp_path / "after.csv"
+    pd.DataFrame({"scene": [still, "GONE_20200101", "KEPT_20210101"], "scene_key": ["a", "b", "c"]}).to_csv(before)
+    pd.DataFrame({"scene": ["KEPT_20210101"], "scene_key": ["c"]}).to_csv(after)
+    events, lines = _series_events(before, after, p)
+    assert sorted(events) == [("scene_removed", "GONE_20200101", "b"), ("scene_skipped", still, "a")]
+    assert any("skipped this time" in x and still in x for x in lines)
+    assert any("no longer an input" in x and "GONE_20200101" in x for x in lines)

@@ -268,8 +268,10 @@ def transaction(output, kind: str, project_path, seed: str = "empty"):
         raise
 
 
-def _series_events(before: Path, after: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """Scenes added, read again (their files changed) and removed between two FVC series."""
+def _series_events(before: Path, after: Path, project=None) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Scenes added, read again (their files changed) and removed between two FVC series; a
+    scene whose rows went while it is still one of ``project``'s scenes was skipped this time
+    (its warning says why), not removed."""
     import pandas as pd
 
     from geo_sink.reclamation_run import SCENE_KEY
@@ -287,10 +289,17 @@ def _series_events(before: Path, after: Path) -> tuple[list[tuple[str, str, str]
     old, new = keys(before) if before.exists() else {}, keys(after) if after.exists() else {}
     ev = [("scene_added", s, new[s]) for s in sorted(set(new) - set(old))]
     ev += [("scene_reread", s, new[s]) for s in sorted(set(new) & set(old)) if new[s] != old[s]]
-    ev += [("scene_removed", s, old[s]) for s in sorted(set(old) - set(new))]
+    inputs = set()
+    if project is not None:
+        from geo_sink.runs.scenes import project_scenes
+        inputs = {Path(sc.path).name for sc in project_scenes(project)}
+    ev += [("scene_skipped" if s in inputs else "scene_removed", s, old[s]) for s in sorted(set(old) - set(new))]
     lines = []
     if any(e[0] == "scene_reread" for e in ev):
         lines.append("FVC series: read again (files changed): " + ", ".join(e[1] for e in ev if e[0] == "scene_reread"))
+    if any(e[0] == "scene_skipped" for e in ev):
+        lines.append("FVC series: rows dropped, the scene skipped this time (see its warning): "
+                     + ", ".join(e[1] for e in ev if e[0] == "scene_skipped"))
     if any(e[0] == "scene_removed" for e in ev):
         lines.append("FVC series: removed (no longer an input): " + ", ".join(e[1] for e in ev if e[0] == "scene_removed"))
     return ev, lines
@@ -328,7 +337,7 @@ def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -
             tx.inputs = project_inputs(project)
             remember_digests(project, tx.inputs)
             lines += _warn_skipped(list(_steps(project, tx.path, draws, lang, client, tx.inputs)))
-            tx.events, more = _series_events(out / SERIES, tx.path / SERIES)
+            tx.events, more = _series_events(out / SERIES, tx.path / SERIES, project)
             lines += more
             n_warn = sum(isinstance(x, Notice) for x in lines)
             tx.message = f"{len(lines)} steps" + (f", {n_warn} warning(s)" if n_warn else "")
@@ -389,7 +398,7 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
             tx.inputs = now
             step_lines = _warn_skipped(list(_steps(project, tx.path, draws, lang, client, now)))
             lines += step_lines
-            tx.events, more = _series_events(out / SERIES, tx.path / SERIES)
+            tx.events, more = _series_events(out / SERIES, tx.path / SERIES, project)
             lines += more
             n_new = len({Path(p).parent for p in changed if now.get(p, ('',))[0] == 'scene'})
             ran = _ran_steps(tx.path)

@@ -56,12 +56,15 @@ def _ndvi(red, nir) -> np.ndarray:
 
 
 def ndvi_endmembers(values: np.ndarray, soil_pct: float, veg_pct: float,
-                    min_ndvi: float | None = None) -> tuple[float, float]:
+                    min_ndvi: float | None = None, max_soil_ndvi: float | None = None) -> tuple[float, float]:
     """NDVI of bare soil and full vegetation as percentiles of the valid values.
 
     ``min_ndvi``: values at or below it are left out of the percentiles (water, snow and cloud
     edges have NDVI <= 0; taken as 'soil', a scene with a few percent of water would put the soil
     end-member on the water and inflate every FVC).
+    ``max_soil_ndvi``: a soil end-member above it is not bare soil (a green landscape with less
+    bare land than ``soil_pct`` per cent of the pixels): ValueError rather than FVCs measured
+    from vegetation taken for soil.
 
     >>> ndvi_endmembers(np.array([-0.4, -0.3, 0.1, 0.2, 0.5, 0.8]), 0, 100, min_ndvi=0.0)
     (0.1, 0.8)
@@ -73,6 +76,10 @@ def ndvi_endmembers(values: np.ndarray, soil_pct: float, veg_pct: float,
     if v.size == 0:
         raise ValueError("no valid NDVI value to take end-members from")
     lo, hi = np.percentile(v, [soil_pct, veg_pct])
+    if max_soil_ndvi is not None and lo > max_soil_ndvi:
+        raise ValueError(f"the soil end-member (NDVI {lo:.2f}, the {soil_pct:g}th percentile of the pixels read) is "
+                         f"above {max_soil_ndvi:g}, the highest NDVI bare soil plausibly has: too little bare land "
+                         "among those pixels for the percentile rule, FVC not measured")
     if hi <= lo:
         raise ValueError(f"NDVI end-members collapse (soil {lo:.3f} >= vegetation {hi:.3f})")
     return float(lo), float(hi)
@@ -380,7 +387,7 @@ SERIES_COLUMNS = ["polygon_id", "mine", "zone_id", "zone_name", "scene", "produc
 
 def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: float, veg_pct: float,
                    threshold: float, endmembers: tuple[float, float] | None = None,
-                   min_ndvi: float | None = None) -> pd.DataFrame:
+                   min_ndvi: float | None = None, max_soil_ndvi: float | None = None) -> pd.DataFrame:
     """Mean FVC and the share of area with FVC >= ``threshold`` for each polygon of one scene.
 
     Parameters
@@ -399,6 +406,8 @@ def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: floa
     min_ndvi : float, optional
         NDVI at or below which a pixel (water, snow) is left out of the percentiles
         (:func:`ndvi_endmembers`).
+    max_soil_ndvi : float, optional
+        The highest soil end-member taken as bare soil (:func:`ndvi_endmembers`: ValueError above).
 
     Returns
     -------
@@ -419,7 +428,7 @@ def fvc_by_polygon(red, nir, grid, polygons: gpd.GeoDataFrame, *, soil_pct: floa
             raise InputDataError(f"{l1}: the grid given differs from the DataArrays' own")
         red, nir, grid = red.values, nir.values, g1
     nd = ndvi(red, nir)
-    lo, hi = endmembers or ndvi_endmembers(nd, soil_pct, veg_pct, min_ndvi)
+    lo, hi = endmembers or ndvi_endmembers(nd, soil_pct, veg_pct, min_ndvi, max_soil_ndvi)
     f = fvc(nd, lo, hi)
     veg = np.where(np.isnan(f), np.nan, (f >= threshold).astype(np.float32))
     m = zonal_density_sum((f, grid), polygons, per_area_unit_m2=1.0, cache=False)
