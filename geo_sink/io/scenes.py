@@ -11,6 +11,9 @@
   reflectance = DN x 0.0000275 - 0.2 (or the MTL's REFLECTANCE_MULT/ADD_BAND_n), DN 0 is fill;
   QA_PIXEL bits 0-5 (fill, dilated cloud, cirrus, cloud, cloud shadow, snow) are masked.
 
+A scene is read whole, or over a :class:`SceneArea` (a window: the analyses read the reclaimed
+land and a margin around it, not a 110 km tile).
+
 Sanity rules (each a :class:`SceneError` naming the folder, the field and what was expected):
 the acquisition date must not lie in the future nor before the launch of the scene's satellite,
 and the dates in the folder name, the metadata (STAC item ``datetime``, the MTL's
@@ -385,9 +388,9 @@ def scene_fingerprint(folder) -> str:
     """SHA-256 over the relative path and content of every file of a scene folder (hidden files
     and GDAL ``.aux.xml`` side files left out): a changed scene has a new fingerprint."""
     import hashlib
+    from concurrent.futures import ThreadPoolExecutor
 
     from geo_sink.io.fingerprint import sha256_file
-    from concurrent.futures import ThreadPoolExecutor
     folder = Path(folder)
     files = []
     for f in sorted(folder.rglob("*")):
