@@ -89,6 +89,9 @@ OUTPUTS = (
 
 #: Written by the run itself, after the others.
 PROVENANCE = "provenance.json"
+#: The run's warnings (inputs quarantined, skipped or left out, with the reason), one per row,
+#: written by the run after the steps for the report to show them (empty when there were none).
+WARNINGS = "run_warnings.csv"
 
 
 def output_of(name: str) -> Output | None:
@@ -103,13 +106,13 @@ def describe_outputs(folder, owned) -> tuple[list[dict], list[str]]:
     """(outputs, stale) of a run folder: every file a step of the run wrote or kept (``owned``:
     file names, from the step manifest) with its registry id, step, units, size and SHA-256 (id
     None for a file no entry declares: the tests keep that from happening); and the names of the
-    other files (left from an older run).  Hidden files, ``provenance.json`` and the report
-    (HTML, written after it) are not listed."""
+    other files (left from an older run).  Hidden files, ``provenance.json``, the run's warnings
+    and the report (written after it) are not listed."""
     from geo_sink.io.fingerprint import sha256_file
 
     out, stale = [], []
     for p in sorted(Path(folder).iterdir()):
-        if not p.is_file() or p.name.startswith(".") or p.name == PROVENANCE or p.suffix == ".html":
+        if not p.is_file() or p.name.startswith(".") or p.name in (PROVENANCE, WARNINGS) or p.suffix == ".html":
             continue
         if p.name not in owned:
             stale.append(p.name)

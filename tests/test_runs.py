@@ -341,3 +341,34 @@ def test_series_events_tell_a_skipped_scene_from_a_removed_one(proj, demo_projec
     assert sorted(events) == [("scene_removed", "GONE_20200101", "b"), ("scene_skipped", still, "a")]
     assert any("skipped this time" in x and still in x for x in lines)
     assert any("no longer an input" in x and "GONE_20200101" in x for x in lines)
+
+
+def test_the_runs_warnings_are_in_its_folder_and_at_the_top_of_the_report(proj, demo_project):
+    """A quarantined inbox scene is a warning of the run: in run_warnings.csv with its reason and
+    path, and in the report under the summary with file names only; a later run without
+    warnings leaves an empty table and no section."""
+    p, inbox = proj
+    bad = copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", inbox / "S2A_49SFJ_20990101_0_L2A")
+    lines = list(run(p, draws=DRAWS))
+    assert any("S2A_49SFJ_20990101_0_L2A" in x and "in the future" in x for x in lines)
+    w = pd.read_csv(p.output / "run_warnings.csv")["warning"].tolist()
+    assert len(w) == 1 and "in the future" in w[0] and str(inbox) in w[0]
+    page = (p.output / f"{p.file_stem}.html").read_text(encoding="utf-8")
+    section = page[page.index("<section id='gs-warnings'"):]
+    section = section[:section.index("</section>")]
+    assert "本次运行的警告 (1)" in section and "S2A_49SFJ_20990101_0_L2A" in section and "in the future" in section
+    assert str(inbox) not in section                                       # no machine path in the report
+    assert page.index("id='gs-summary'") < page.index("id='gs-warnings'") < page.index("id='gs-bottom'")
+    import json
+    prov = json.loads((p.output / "provenance.json").read_text(encoding="utf-8"))
+    assert "run_warnings.csv" not in [o["file"] for o in prov["outputs"]] + prov["stale_files"]
+    assert not bad.exists()
+    list(run(p, draws=DRAWS))
+    assert pd.read_csv(p.output / "run_warnings.csv").empty
+    assert "<section id='gs-warnings'" not in (p.output / f"{p.file_stem}.html").read_text(encoding="utf-8")
+
+
+def test_file_names_only_cuts_posix_and_windows_paths():
+    from geo_sink.report.build import file_names_only
+    assert file_names_only(r"bad band C:\data\S2\B08.tif (see D:\q\x.reason.txt)") == "bad band B08.tif (see x.reason.txt)"
+    assert file_names_only("sink 12 t CO2e/yr over a/b") == "sink 12 t CO2e/yr over a/b"

@@ -25,7 +25,9 @@ def report(project, lang, results, output, wait):
     """Write one self-contained HTML report (Leaflet inlined, no network) for PROJECT.  Takes
     the results folder's lock; a report inside the folder is swapped in with it."""
     from geo_sink.steps import run_project
-    from geo_sink.runs.runner import _warn_skipped, locked, project_input_paths, project_warnings, report_path, transaction
+    from geo_sink.runs.notices import Notice
+    from geo_sink.runs.runner import (locked, project_input_paths, project_warnings, report_path, transaction,
+                                      warn_skipped, write_warnings)
     from geo_sink.runs.staging import real_output
 
     p = load_project(project)
@@ -42,8 +44,10 @@ def report(project, lang, results, output, wait):
         if inside or compute:
             with transaction(results, "report", p.path, seed="empty" if compute else "copy") as tx:
                 if compute:
-                    for line in _warn_skipped(list(run_project(p, tx.path))):
+                    computed = warn_skipped(list(run_project(p, tx.path)))
+                    for line in computed:
                         say(line)
+                    write_warnings(tx.path, [x for x in computed if isinstance(x, Notice)])
                 _write(p, tx.path, tx.path / target.relative_to(root) if inside else target, lang)
                 tx.message = f"report {out.name}" + (" (results computed first)" if compute else "")
         else:

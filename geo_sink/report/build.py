@@ -452,7 +452,8 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     summary = _summary_band(rd, target_rows, L, project.total_zone()[0], lang, no_sink=_no_sink(maps, L))
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
-    top = f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}</div>"
+    top = (f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}"
+           f"{_warnings_section(rd, L)}</div>")
     county_html = _county_table(county_rows, L, lang, _carbon_table_note(rd, L, lang))
     downloads = _downloads(rd, county_rows, L)
     body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
@@ -468,6 +469,32 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     with atomic_path(out_html) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return out_html
+
+
+def file_names_only(text: str) -> str:
+    """``text`` with every absolute path cut to its last part (a report goes to people who do
+    not share the analyst's folders; the run's table keeps the paths).
+
+    >>> file_names_only("inbox: S2 quarantined to /data/inbox/quarantine (/data/inbox/S2/B04.tif: bad)")
+    'inbox: S2 quarantined to quarantine (B04.tif: bad)'
+    """
+    import re
+    return re.sub(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/()'\"]+)+[\\/]([^\s\\/()'\"]+)", r"\1", text)
+
+
+def _warnings_section(rd: Path, L: dict) -> str:
+    """The run's warnings (:data:`geo_sink.outputs.WARNINGS`: inputs quarantined, skipped or left
+    out, each with its reason) under the summary, or '' when there were none."""
+    from geo_sink.outputs import WARNINGS
+    try:
+        rows = pd.read_csv(rd / WARNINGS, dtype=str)["warning"].dropna().tolist()
+    except (OSError, ValueError, KeyError, pd.errors.EmptyDataError):
+        return ""
+    if not rows:
+        return ""
+    items = "".join(f"<li>{esc(file_names_only(w))}</li>" for w in rows)
+    return (f"<section id='gs-warnings' class='gs-warnings'><h2>{esc(L['run_warnings'])} ({len(rows)})</h2>"
+            f"<ul>{items}</ul><p class='gs-note'>{esc(L['run_warnings_note'])}</p></section>")
 
 
 def _unit(u) -> str:
@@ -734,6 +761,8 @@ STYLE = """<style>
 body{font-family:sans-serif;margin:0 1em;display:flex;flex-direction:column}
 #gs-top{order:0}.folium-map{order:1;flex:none}#gs-bottom{order:2}
 .gs-banner{background:#b2182b;color:#fff;padding:.5em 1em;font-weight:bold;margin:.5em 0}
+.gs-warnings{border-left:6px solid #b8860b;background:#fdf6e3;padding:.3em 1em;margin:.8em 0}
+.gs-warnings h2{font-size:1.05em;margin:.3em 0}.gs-warnings li{font-size:.9em;word-break:break-all}
 .gs-legend{display:flex;flex-wrap:wrap;gap:1em;font-size:12px;margin:.5em 0}
 .gs-leg span{display:inline-block;width:14px;height:10px;margin-right:4px;border:1px solid #666}
 .gs-maplegend{background:rgba(255,255,255,.92);padding:4px 8px;font-size:12px;max-height:45vh;overflow-y:auto;

@@ -305,15 +305,29 @@ def _series_events(before: Path, after: Path, project=None) -> tuple[list[tuple[
     return ev, lines
 
 
-def _steps(project, folder: Path, draws: int, lang: str, client=None, inputs=None) -> Iterator[str]:
+def _steps(project, folder: Path, draws: int, lang: str, client=None, inputs=None, earlier=()) -> Iterator[str]:
     """The project's steps into ``folder`` (a task whose inputs did not change since the run
-    the folder was seeded from is kept), then the report."""
+    the folder was seeded from is kept; lines that say an input was left out are warnings),
+    the run's warnings (``earlier`` ones, e.g. the inbox check's, and the steps') for the report,
+    then the report."""
     from geo_sink.report import build_report
     from geo_sink.steps import run_project
 
-    yield from run_project(project, folder, draws=draws, client=client, inputs=inputs)
+    lines = warn_skipped(list(run_project(project, folder, draws=draws, client=client, inputs=inputs)))
+    yield from lines
+    write_warnings(folder, [x for x in [*earlier, *lines] if isinstance(x, Notice)])
     build_report(project, folder, report_path(project, folder), lang=lang)
     yield f"report -> {report_path(project)}"
+
+
+def write_warnings(folder: Path, warnings: list[str]) -> None:
+    """The run's warnings as a table in its folder (:data:`geo_sink.outputs.WARNINGS`, one
+    ``warning`` per row, empty when there were none), for the report and the planner."""
+    import pandas as pd
+
+    from geo_sink.io import write_table
+    from geo_sink.outputs import WARNINGS
+    write_table(pd.DataFrame({"warning": [str(w) for w in warnings]}, dtype=object), Path(folder) / WARNINGS)
 
 
 #: Step lines of the analyses that say an input (a scene, a county, a year pair) was left out:
@@ -322,7 +336,7 @@ SKIPPED = re.compile(r": skipped \(|every scene is read again|carbon skipped|is 
                      r"no transition matrix|no land-cover-change sink|\): not computed")
 
 
-def _warn_skipped(lines: list[str]) -> list[str]:
+def warn_skipped(lines: list[str]) -> list[str]:
     """Step lines that say an input was skipped or left out are warnings too."""
     return [notice(x) if not isinstance(x, Notice) and SKIPPED.search(x) else x for x in lines]
 
@@ -336,7 +350,7 @@ def run(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None) -
             lines += check_inbox(project)
             tx.inputs = project_inputs(project)
             remember_digests(project, tx.inputs)
-            lines += _warn_skipped(list(_steps(project, tx.path, draws, lang, client, tx.inputs)))
+            lines += list(_steps(project, tx.path, draws, lang, client, tx.inputs, earlier=lines))
             tx.events, more = _series_events(out / SERIES, tx.path / SERIES, project)
             lines += more
             n_warn = sum(isinstance(x, Notice) for x in lines)
@@ -396,7 +410,7 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
             seed = "copy"
         with transaction(out, "update", project.path, seed=seed) as tx:
             tx.inputs = now
-            step_lines = _warn_skipped(list(_steps(project, tx.path, draws, lang, client, now)))
+            step_lines = list(_steps(project, tx.path, draws, lang, client, now, earlier=lines))
             lines += step_lines
             tx.events, more = _series_events(out / SERIES, tx.path / SERIES, project)
             lines += more
