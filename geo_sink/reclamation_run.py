@@ -84,6 +84,11 @@ def reclamation_params(cat) -> dict[str, float]:
 def scene_area(pieces: gpd.GeoDataFrame, params: dict) -> SceneArea:
     """Where the scenes are read: the reclaimed pieces' bounding box with the catalog's
     ``endmember_margin_km`` around it (the NDVI end-members are percentiles of what is read)."""
+    if "endmember_margin_km" not in params:
+        from geo_sink.errors import InputDataError
+        raise InputDataError("reclamation parameters: no 'endmember_margin_km' (the catalog's "
+                             "reclamation/parameters.csv has it: the margin in km around the reclaimed land "
+                             "that scenes are read over)")
     km = float(params["endmember_margin_km"])
     return SceneArea.around(pieces, km * 1000.0, f"the reclaimed land and {km:g} km around it")
 

@@ -54,6 +54,10 @@ def test_demo_writes_both_regions(tmp_path):
             assert (df.synthetic == (region == "朔州市")).all()
     cov = pd.read_csv(tmp_path / "石家庄市" / "forest_coverage.csv")
     assert set(cov.target_pct) == {43.0, 43.25} and (cov.note.str.contains("official")).all()
+    # what geo-sink run would warn about is in the region's warnings table and its report
+    said = pd.read_csv(tmp_path / "石家庄市" / "run_warnings.csv")["warning"].tolist()
+    assert sorted(w.split(" (")[0].split("target ")[1] for w in said) == ["sjz_growing_stock_2025", "sjz_growing_stock_2030"]
+    assert "<section id='gs-warnings'" in (tmp_path / "石家庄市.html").read_text(encoding="utf-8")
     for name in ("carbon_sink.csv", "transitions_2015_2020.csv", "wetlands.csv", "wetland_parks.csv",
                  "carbon_density_2020.vrt", "carbon_density_2020.csv", "counties.parquet", "growing_stock.csv",
                  "growing_stock_carbon.csv",

@@ -126,3 +126,11 @@ def test_memory_stays_bounded(tmp_path, monkeypatch):
         f.write_bytes(bytes([i]))
         fp.sha256_file(f)
     assert len(fp._digests) == 3
+
+
+@pytest.mark.parametrize("content", ['{"version": 1, "files": [["/x", [1e400, 1, 1, 1, 1], "' + "a" * 64 + '"]]}',
+                                     "[" * 100000])
+def test_a_digest_file_that_breaks_the_parser_is_ignored(tmp_path, content):
+    store = tmp_path / "digests.json"
+    store.write_text(content, encoding="utf-8")
+    assert fp.load_digests(store) == 0

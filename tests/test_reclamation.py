@@ -467,3 +467,32 @@ def test_the_catalog_soil_ceiling_is_the_cited_mean_plus_two_sd():
     assert reclamation_params(cat)["endmember_max_soil_ndvi"] == pytest.approx(0.2 + 2 * 0.1)
     row = pd.read_csv(cat.dataset_path("reclamation_parameters")).set_index("name").loc["endmember_max_soil_ndvi"]
     assert "mean 0.2, standard deviation 0.1" in row["source"] and "Montandon" in row["source"]
+
+
+def test_a_margin_alone_is_not_coverage_and_an_unplaceable_crs_is_a_scene_error(tmp_path):
+    """An area 5-15 m east of the scene touches none of its cells (the two cells of margin do
+    not make it covered); a scene whose CRS cannot be related to the area's is a SceneError
+    (quarantined by the inbox check), not a GDAL traceback."""
+    import rasterio
+
+    from geo_sink.io.scenes import SceneArea, read_scene
+    d, _, _ = _textured_s2(tmp_path, "S2A_49SFJ_20220820_0_L2A")
+    east = ORIGIN[0] + 80 * 10
+    beside = SceneArea((east + 5, ORIGIN[1] - 300, east + 15, ORIGIN[1] - 200), UTM, "the mine beside")
+    with pytest.raises(SceneError, match="does not cover the mine beside"):
+        read_scene(d, "sentinel2_l2a", area=beside)
+    edge = SceneArea((east - 15, ORIGIN[1] - 300, east + 15, ORIGIN[1] - 200), UTM, "the mine on the edge")
+    assert read_scene(d, "sentinel2_l2a", area=edge).grid.width == 2 + 2        # cells 78, 79 and the margin left
+    local = 'LOCAL_CS["local metres",UNIT["metre",1]]'
+    for band in ("B04", "B08", "SCL"):
+        with rasterio.open(d / f"{band}.tif", "r+") as dst:
+            dst.crs = rasterio.crs.CRS.from_wkt(local)
+    with pytest.raises(SceneError, match="cannot place the mine on the edge on the scene's CRS"):
+        read_scene(d, "sentinel2_l2a", area=edge)
+
+
+def test_scene_area_without_its_margin_parameter_names_it():
+    from geo_sink.reclamation_run import scene_area
+    pieces = gpd.GeoDataFrame(geometry=[shapely.box(630000, 4360000, 631000, 4362000)], crs=UTM)
+    with pytest.raises(InputDataError, match="endmember_margin_km"):
+        scene_area(pieces, {"ndvi_soil_percentile": 5})

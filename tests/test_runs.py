@@ -371,4 +371,29 @@ def test_the_runs_warnings_are_in_its_folder_and_at_the_top_of_the_report(proj, 
 def test_file_names_only_cuts_posix_and_windows_paths():
     from geo_sink.report.build import file_names_only
     assert file_names_only(r"bad band C:\data\S2\B08.tif (see D:\q\x.reason.txt)") == "bad band B08.tif (see x.reason.txt)"
-    assert file_names_only("sink 12 t CO2e/yr over a/b") == "sink 12 t CO2e/yr over a/b"
+    # the project's folders, spaces and all, become their names
+    line = "quarantined to /d/My Scenes/inbox/quarantine (/d/My Scenes/inbox/S2A_1/B04.tif: bad)"
+    assert file_names_only(line, ["/d/My Scenes/inbox"]) == "quarantined to inbox/quarantine (inbox/S2A_1/B04.tif: bad)"
+    assert file_names_only("/d/My Scenes/inboxes/x.tif", ["/d/My Scenes/inbox"]).endswith("inboxes/x.tif")
+    # what is not an absolute path stays as it is
+    text = "12 t CO2e/yr, 3 t C/ha/yr, 2022/08/20, https://docs.x.org/a/b.html, scenes/S2A/B04.tif, 场景/数据/影像, 5-95%"
+    assert file_names_only(text) == text
+
+
+def test_an_update_that_only_quarantines_says_so_in_the_folder(proj, demo_project):
+    """A scene quarantined by an update with nothing else new: the update is not 'up to date'
+    and silent, the folder is rewritten with every step kept, so that the warning reaches
+    run_warnings.csv, the report and the ledger; the results stay those of the run."""
+    p, inbox = proj
+    list(run(p, draws=DRAWS))
+    before = pd.read_csv(p.output / "carbon_stock.csv")
+    copy_scene(demo_project.parent / "scenes" / "S2A_49SFJ_20220820_0_L2A", inbox / "S2A_49SFJ_20990101_0_L2A")
+    lines = list(update(p, draws=DRAWS))
+    assert not any("up to date" in x for x in lines)
+    assert "recomputed: nothing" in lines[-1]
+    w = pd.read_csv(p.output / "run_warnings.csv")["warning"].tolist()
+    assert len(w) == 1 and "S2A_49SFJ_20990101_0_L2A" in w[0] and "in the future" in w[0]
+    assert "S2A_49SFJ_20990101_0_L2A" in (p.output / f"{p.file_stem}.html").read_text(encoding="utf-8")
+    assert any(kind == "warning" and "in the future" in detail for _, kind, _, detail in ledger.events(p.output))
+    pd.testing.assert_frame_equal(pd.read_csv(p.output / "carbon_stock.csv"), before)
+    assert "up to date" in list(update(p, draws=DRAWS))[-1]              # said once

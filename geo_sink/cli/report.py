@@ -39,7 +39,7 @@ def report(project, lang, results, output, wait):
     with locked(results, wait, f"geo-sink report {p.path}", project_input_paths(p)) as lines:
         for line in lines:
             say(line)
-        project_warnings(p)
+        earlier = list(lines) + project_warnings(p)
         compute = not (root / "counties.parquet").exists()
         if inside or compute:
             with transaction(results, "report", p.path, seed="empty" if compute else "copy") as tx:
@@ -47,7 +47,7 @@ def report(project, lang, results, output, wait):
                     computed = warn_skipped(list(run_project(p, tx.path)))
                     for line in computed:
                         say(line)
-                    write_warnings(tx.path, [x for x in computed if isinstance(x, Notice)])
+                    write_warnings(tx.path, [x for x in [*earlier, *computed] if isinstance(x, Notice)])
                 _write(p, tx.path, tx.path / target.relative_to(root) if inside else target, lang)
                 tx.message = f"report {out.name}" + (" (results computed first)" if compute else "")
         else:

@@ -130,24 +130,41 @@ def scene_window(src, area: SceneArea, folder) -> Window:
     """The window of an open band file over ``area`` (its bounds in the file's CRS, two cells
     more on every side, clipped to the file); :class:`SceneError` when the file does not reach
     the area."""
-    bounds = transform_bounds(area.crs, src.crs, *area.bounds, densify_pts=21)
+    bounds = _bounds_in(src, area.crs, area.bounds, f"{folder}: cannot place {area.label} on the scene's CRS")
     return _covering_window(src, bounds, f"{folder}: the scene does not cover {area.label}")
 
 
+def _bounds_in(src, crs, bounds, problem: str) -> tuple[float, ...]:
+    """``bounds`` (in ``crs``) in the CRS of the open file ``src``; :class:`SceneError` when they
+    cannot be transformed (a local or unknown CRS) or come out non-finite."""
+    try:
+        out = transform_bounds(crs, src.crs, *bounds, densify_pts=21)
+    except Exception as e:      # noqa: BLE001 - GDAL, PROJ and CRS errors alike: the scene is not usable here
+        raise SceneError(f"{problem} ({e})") from None
+    if not all(math.isfinite(v) for v in out):
+        raise SceneError(f"{problem} (the bounds come out as {out})")
+    return out
+
+
 def _covering_window(src, bounds, missing: str) -> Window:
+    """The cells of ``src`` that ``bounds`` touch, two more on every side, within the file;
+    :class:`SceneError` ``missing`` when the bounds touch no cell of it (tested before the
+    margin: a margin alone is not coverage)."""
     inv = ~src.transform
     xs, ys = zip(*(inv * (x, y) for x in (bounds[0], bounds[2]) for y in (bounds[1], bounds[3])))
-    c0, c1 = max(0, math.floor(min(xs)) - 2), min(src.width, math.ceil(max(xs)) + 2)
-    r0, r1 = max(0, math.floor(min(ys)) - 2), min(src.height, math.ceil(max(ys)) + 2)
-    if c1 <= c0 or r1 <= r0:
+    c0, c1 = math.floor(min(xs)), math.ceil(max(xs))
+    r0, r1 = math.floor(min(ys)), math.ceil(max(ys))
+    if min(c1, src.width) <= max(c0, 0) or min(r1, src.height) <= max(r0, 0):
         raise SceneError(missing)
+    c0, c1 = max(0, c0 - 2), min(src.width, c1 + 2)
+    r0, r1 = max(0, r0 - 2), min(src.height, r1 + 2)
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
 def _cover(src, grid: Grid, folder) -> Window:
     """The window of another band file (the 20 m SCL) that covers ``grid`` (the window read from
     the 10 m bands)."""
-    bounds = transform_bounds(grid.crs.to_wkt(), src.crs, *grid.bounds, densify_pts=21)
+    bounds = _bounds_in(src, grid.crs.to_wkt(), grid.bounds, f"{folder}: cannot place the red band's window on SCL")
     return _covering_window(src, bounds, f"{folder}: the SCL band does not cover the red band's window")
 
 

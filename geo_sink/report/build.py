@@ -453,7 +453,7 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     other = (f"<a id='gs-other-lang' href='{esc(other_href)}' hreflang='{'en' if lang == 'zh' else 'zh-CN'}'>"
              f"{esc(L['other_lang'])}</a>" if other_href else "")
     top = (f"<div id='gs-top'>{other}<h1>{esc(project.name)} · {esc(L['title'])}</h1>{banner}{summary}"
-           f"{_warnings_section(rd, L)}</div>")
+           f"{_warnings_section(rd, L, _project_folders(project))}</div>")
     county_html = _county_table(county_rows, L, lang, _carbon_table_note(rd, L, lang))
     downloads = _downloads(rd, county_rows, L)
     body = (f"<div id='gs-bottom'><section id='gs-dashboard'>{dash}<p class='gs-note'>{esc(L['coverage_note'])}</p></section>"
@@ -471,18 +471,43 @@ def build_report(project, results_dir, out_html, lang: str = "zh", other_href: s
     return out_html
 
 
-def file_names_only(text: str) -> str:
-    """``text`` with every absolute path cut to its last part (a report goes to people who do
-    not share the analyst's folders; the run's table keeps the paths).
+def file_names_only(text: str, folders=()) -> str:
+    """``text`` with the analyst's folders left out (a report goes to people who do not share
+    them; the run's table keeps the paths): each of ``folders`` (the project's own, with spaces
+    or not) cut to its name, then any other absolute path without spaces cut to its last part.  Text that is not a path (units such as
+    t C/ha/yr, dates, URLs, relative names) is left alone.
 
     >>> file_names_only("inbox: S2 quarantined to /data/inbox/quarantine (/data/inbox/S2/B04.tif: bad)")
     'inbox: S2 quarantined to quarantine (B04.tif: bad)'
+    >>> file_names_only("moved to /d/My Scenes/inbox/quarantine", folders=["/d/My Scenes/inbox"])
+    'moved to inbox/quarantine'
     """
     import re
-    return re.sub(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/()'\"]+)+[\\/]([^\s\\/()'\"]+)", r"\1", text)
+    for f in sorted({str(f).rstrip("/\\") for f in folders if str(f).strip("/\\")}, key=len, reverse=True):
+        name = re.split(r"[\\/]", f)[-1]
+        text = re.sub(re.escape(f) + r"(?=[\\/])", name, text)
+        text = re.sub(re.escape(f) + r"(?![\w.-])", name, text)
+    return re.sub(r"(?<![\w:/\\.-])(?:[A-Za-z]:)?(?:[\\/][^\s\\/()'\"]+)+[\\/]([^\s\\/()'\"]+)", r"\1", text)
 
 
-def _warnings_section(rd: Path, L: dict) -> str:
+def _project_folders(project) -> list[str]:
+    """The folders a project's warnings may name: its own, its output, and those of its inputs."""
+    paths = [project.path.parent, project.output]
+
+    def walk(v):
+        if isinstance(v, Path):
+            paths.extend([v, v.parent])
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+    walk(project.spec.model_dump())
+    return [str(Path(p)) for p in paths if str(p) not in ("", ".")]
+
+
+def _warnings_section(rd: Path, L: dict, folders=()) -> str:
     """The run's warnings (:data:`geo_sink.outputs.WARNINGS`: inputs quarantined, skipped or left
     out, each with its reason) under the summary, or '' when there were none."""
     from geo_sink.outputs import WARNINGS
@@ -492,7 +517,7 @@ def _warnings_section(rd: Path, L: dict) -> str:
         return ""
     if not rows:
         return ""
-    items = "".join(f"<li>{esc(file_names_only(w))}</li>" for w in rows)
+    items = "".join(f"<li>{esc(file_names_only(w, folders))}</li>" for w in rows)
     return (f"<section id='gs-warnings' class='gs-warnings'><h2>{esc(L['run_warnings'])} ({len(rows)})</h2>"
             f"<ul>{items}</ul><p class='gs-note'>{esc(L['run_warnings_note'])}</p></section>")
 

@@ -382,7 +382,11 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
     out = project.output
     with locked(out, wait, f"geo-sink update {project.path}", project_input_paths(project)) as lines:
         lines = list(lines) + project_warnings(project)
-        lines += check_inbox(project)
+        inbox = check_inbox(project)
+        lines += inbox
+        # a scene quarantined now is said once: the folder is rewritten (every step kept) so that its
+        # warning reaches run_warnings.csv, the report and the ledger
+        news = any(isinstance(x, Notice) for x in inbox)
         before = ledger.last_inputs(out)
         now = project_inputs(project)
         remember_digests(project, now)
@@ -395,11 +399,11 @@ def update(project, draws: int, lang: str = "zh", wait: float = 0.0, client=None
             why = (" (no earlier successful run in the ledger)" if not before else
                    " (the output folder was missing or incomplete)" if not _output_complete(project) else
                    " (the folder's step manifest is missing or from other code: every step runs)")
-        elif not changed and last_draws == draws:
+        elif not changed and last_draws == draws and not news:
             yield from lines
             yield f"{project.name}: up to date (no input changed since the last run)"
             return
-        elif (changed and last_draws == draws and project.spec.mines is None
+        elif (changed and last_draws == draws and project.spec.mines is None and not news
               and all(now.get(p, ("scene",))[0] == "scene" for p in changed)):
             yield from lines
             yield notice(f"{project.name}: {len(changed)} scene file(s) changed, but scenes are used only for the "
