@@ -126,7 +126,12 @@ def test_an_inbox_map_of_a_listed_year_is_moved_aside(inbox_run):
     lines = [str(x) for x in update(load_project(p.path), draws=100)]
     assert any("land-cover year 2015 is already in the project (landcover[0])" in x for x in lines)
     assert (tmp / "inbox" / "quarantine" / "landcover_clcd_2015.tif").is_file()
-    assert any("up to date" in x for x in lines)
+    # nothing to recompute, but the folder says what was moved aside (run_warnings.csv, report)
+    assert "recomputed: nothing" in lines[-1]
+    import pandas as pd
+    said = pd.read_csv(p.output / "run_warnings.csv")["warning"].tolist()
+    assert any("landcover_clcd_2015.tif" in w and "already in the project" in w for w in said)
+    assert any("up to date" in str(x) for x in update(load_project(p.path), draws=100))     # said once
 
 
 def test_a_worldcover_year_in_a_clcd_project_gets_its_stock_but_no_sink(tmp_path):
