@@ -93,13 +93,14 @@ def scene_area(pieces: gpd.GeoDataFrame, params: dict) -> SceneArea:
     return SceneArea.around(pieces, km * 1000.0, f"the reclaimed land and {km:g} km around it")
 
 
-def project_scene_area(project, zones: gpd.GeoDataFrame) -> SceneArea | None:
+def project_scene_area(project) -> SceneArea | None:
     """The area a project's scenes are read over (:func:`scene_area` of its reclaimed pieces);
     None when it has no reclaimed land (its scenes are not read)."""
     if project.spec.mines is None:
         return None
+    from geo_sink.steps.context import project_zones
     disturbed, reclaimed = load_sites(project)
-    pieces = reclaimed_pieces(reclaimed, disturbed, zones)          # what reclamation_sites measures on
+    pieces = reclaimed_pieces(reclaimed, disturbed, project_zones(project))   # what reclamation_sites measures on
     return scene_area(pieces, reclamation_params(load_catalog())) if len(pieces) else None
 
 

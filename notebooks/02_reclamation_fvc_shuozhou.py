@@ -63,13 +63,13 @@ ax.set_ylabel("reclamation rate (%)")
 # them, and for a whole 110 km Sentinel-2 tile a few MB instead of 3 GB.
 
 # %%
-import pandas as pd
 
 from geo_sink.catalog import load_catalog
 from geo_sink.io.scenes import read_scene
+from geo_sink.reclamation_run import reclamation_params
 from geo_sink.sinks.reclamation import fvc, ndvi, ndvi_endmembers
 
-params = dict(pd.read_csv(load_catalog().dataset_path("reclamation_parameters")).set_index("name")["value"])
+params = reclamation_params(load_catalog())
 sc = project.spec.imagery.scenes[1]
 scene = read_scene(sc.path, sc.product, sc.date)
 nd = ndvi(scene.red, scene.nir)

@@ -25,7 +25,6 @@ def report(project, lang, results, output, wait):
     """Write one self-contained HTML report (Leaflet inlined, no network) for PROJECT.  Takes
     the results folder's lock; a report inside the folder is swapped in with it."""
     from geo_sink.steps import run_project
-    from geo_sink.runs.notices import Notice
     from geo_sink.runs.runner import (locked, project_input_paths, project_warnings, report_path, transaction,
                                       warn_skipped, write_warnings)
     from geo_sink.runs.staging import real_output
@@ -47,7 +46,7 @@ def report(project, lang, results, output, wait):
                     computed = warn_skipped(list(run_project(p, tx.path)))
                     for line in computed:
                         say(line)
-                    write_warnings(tx.path, [x for x in [*earlier, *computed] if isinstance(x, Notice)])
+                    write_warnings(tx.path, [*earlier, *computed])
                 _write(p, tx.path, tx.path / target.relative_to(root) if inside else target, lang)
                 tx.message = f"report {out.name}" + (" (results computed first)" if compute else "")
         else:

@@ -118,8 +118,7 @@ def _scene_area(project) -> tuple:
     """(area, key): where the inbox scenes are checked, the area the analysis reads them over
     (:func:`geo_sink.reclamation_run.project_scene_area`), and what it is as text."""
     from geo_sink.reclamation_run import project_scene_area
-    from geo_sink.steps.context import project_zones
-    area = project_scene_area(project, project_zones(project)) if project.spec.mines is not None else None
+    area = project_scene_area(project)
     return area, repr(area)
 
 
@@ -315,19 +314,21 @@ def _steps(project, folder: Path, draws: int, lang: str, client=None, inputs=Non
 
     lines = warn_skipped(list(run_project(project, folder, draws=draws, client=client, inputs=inputs)))
     yield from lines
-    write_warnings(folder, [x for x in [*earlier, *lines] if isinstance(x, Notice)])
+    write_warnings(folder, [*earlier, *lines])
     build_report(project, folder, report_path(project, folder), lang=lang)
     yield f"report -> {report_path(project)}"
 
 
-def write_warnings(folder: Path, warnings: list[str]) -> None:
-    """The run's warnings as a table in its folder (:data:`geo_sink.outputs.WARNINGS`, one
-    ``warning`` per row, empty when there were none), for the report and the planner."""
+def write_warnings(folder: Path, lines: list[str]) -> None:
+    """The warnings among a run's ``lines`` (its notices, and the step lines that say an input
+    was left out: :data:`SKIPPED`) as a table in its folder (:data:`geo_sink.outputs.WARNINGS`,
+    one ``warning`` per row, empty when there were none), for the report and the planner."""
     import pandas as pd
 
     from geo_sink.io import write_table
     from geo_sink.outputs import WARNINGS
-    write_table(pd.DataFrame({"warning": [str(w) for w in warnings]}, dtype=object), Path(folder) / WARNINGS)
+    said = [str(x) for x in lines if isinstance(x, Notice) or SKIPPED.search(x)]
+    write_table(pd.DataFrame({"warning": said}, dtype=object), Path(folder) / WARNINGS)
 
 
 #: Step lines of the analyses that say an input (a scene, a county, a year pair) was left out:
